@@ -1,0 +1,306 @@
+"""Fitting engine: robust, regularised, multi-start least squares over scipy.optimize.
+
+Nothing here knows about scikit-learn or about any particular law. A law's fitting
+module describes its objective as a :class:`RobustProblem` -- data residuals, prior
+residuals and their Jacobian -- and this module minimises
+
+.. math::
+
+    \\mathrm{cost}(\\theta) = \\sum_i v_i \\, \\tfrac12 f^2 \\rho\\big((r_i / f)^2\\big)
+                        + \\tfrac12 \\sum_j q_j(\\theta)^2
+
+where ``r`` are the data residuals with weights ``v``, ``rho`` a loss of the registry in
+:mod:`sklearn_scaling._losses`, ``f`` the loss scale and ``q`` the prior residuals.
+"""
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from joblib import Parallel, delayed
+from scipy.optimize import least_squares
+
+from ._losses import LOSSES, loss_value
+
+__all__ = [
+    "MultiStartResult",
+    "RobustProblem",
+    "minimize_multistart",
+    "penalty_residual",
+    "rank_starts",
+    "weighted_quantile",
+]
+
+
+def weighted_quantile(values, quantiles, weights=None):
+    """Quantiles with NumPy's default (linear) rule, generalised to sample weights.
+
+    A row of integer weight ``k`` counts exactly as ``k`` repeated rows, so results with
+    weights equal those on the expanded data; with unit weights it equals
+    :func:`numpy.quantile`.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n,)
+    quantiles : float or ndarray
+        Levels in ``[0, 1]``.
+    weights : ndarray of shape (n,) or None
+        Non-negative weights.
+
+    Returns
+    -------
+    q : float or ndarray
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> weighted_quantile(np.array([1.0, 2.0, 4.0]), 0.5, np.array([1.0, 1.0, 2.0]))
+    3.0
+    >>> float(np.quantile([1.0, 2.0, 4.0, 4.0], 0.5))
+    3.0
+    """
+    values = np.asarray(values, dtype=float)
+    if weights is None:
+        return np.quantile(values, quantiles)
+    order = np.argsort(values, kind="stable")
+    sorted_values = values[order]
+    upper_edges = np.cumsum(np.asarray(weights, dtype=float)[order])
+    total = upper_edges[-1]
+    # Position on the expanded data, as numpy's linear rule: h = (n - 1) q.
+    position = (total - 1.0) * np.asarray(quantiles, dtype=float)
+    low = np.floor(position)
+    frac = position - low
+
+    def value_at(index):
+        # Expanded index k holds the value whose weight block covers [k, k + 1).
+        where = np.searchsorted(upper_edges, index, side="right")
+        return sorted_values[np.clip(where, 0, len(sorted_values) - 1)]
+
+    result = value_at(low) + frac * (value_at(low + 1.0) - value_at(low))
+    return float(result) if np.ndim(result) == 0 else result
+
+
+def penalty_residual(value, gradient, strength):
+    """Residual ``q`` with ``q**2 / 2 == strength * value`` and its gradient.
+
+    Priors such as ``strength * softplus(z)`` are not squares; writing them as
+    ``sqrt(2 * strength * value)`` lets a least-squares solver minimise them exactly.
+
+    Parameters
+    ----------
+    value : float
+        The non-negative penalty ``g(theta)``.
+    gradient : ndarray of shape (n_params,)
+        Gradient of ``g``.
+    strength : float
+        Non-negative multiplier.
+
+    Returns
+    -------
+    residual : float
+    row : ndarray of shape (n_params,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> q, row = penalty_residual(2.0, np.array([1.0, 0.0]), 0.25)
+    >>> q, row.tolist()
+    (1.0, [0.25, 0.0])
+    """
+    residual = np.sqrt(2.0 * strength * max(value, 0.0))
+    if residual <= 0.0:
+        return 0.0, np.zeros_like(gradient)
+    return float(residual), strength * gradient / residual
+
+
+@dataclass
+class RobustProblem:
+    """A robust, regularised least-squares problem.
+
+    Attributes
+    ----------
+    residuals : callable
+        ``residuals(theta) -> ndarray (n_data + n_prior,)``: data residuals first.
+    jacobian : callable
+        ``jacobian(theta) -> ndarray (n_data + n_prior, n_params)``.
+    data_weight : ndarray of shape (n_data,)
+        Weights ``v`` of the data residuals in the cost.
+    lower, upper : ndarray of shape (n_params,)
+        Box bounds (``-inf``/``inf`` where unbounded).
+    loss : str
+        A key of :data:`sklearn_scaling._losses.LOSSES`.
+    f_scale : float
+        Loss scale, in the units of the data residuals.
+    batch_cost : callable or None
+        ``batch_cost(thetas) -> ndarray (n_thetas,)``: the cost of many parameter
+        vectors in one vectorised pass, used to rank starts.
+    """
+
+    residuals: object
+    jacobian: object
+    data_weight: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    loss: str = "squared"
+    f_scale: float = 1.0
+    batch_cost: object = None
+
+    @property
+    def n_data(self):
+        return self.data_weight.shape[0]
+
+    def cost_from_residuals(self, residuals):
+        n = self.n_data
+        data = loss_value(residuals[:n], self.loss, self.f_scale)
+        return float(self.data_weight @ data + 0.5 * residuals[n:] @ residuals[n:])
+
+    def cost(self, theta):
+        with np.errstate(all="ignore"):
+            residuals = self.residuals(theta)
+        if not np.all(np.isfinite(residuals)):
+            return np.inf
+        return self.cost_from_residuals(residuals)
+
+
+@dataclass
+class MultiStartResult:
+    """Outcome of :func:`minimize_multistart`.
+
+    Attributes
+    ----------
+    x : ndarray of shape (n_params,)
+        The best parameters found.
+    cost : float
+        Their cost.
+    nfev : int
+        Residual evaluations over all local refinements.
+    converged : bool
+        Whether the refinement that produced ``x`` met a tolerance (rather than
+        running out of ``max_nfev``).
+    start_costs : ndarray of shape (n_refined,)
+        Cost reached from each refined start, best first.
+    """
+
+    x: np.ndarray
+    cost: float
+    nfev: int
+    converged: bool
+    start_costs: np.ndarray
+
+
+def _least_squares_loss(problem):
+    """The loss callable for least_squares: robust on data, plain square on priors."""
+    n, weight, f2 = problem.n_data, problem.data_weight, problem.f_scale**2
+    rho = LOSSES[problem.loss]
+
+    def loss(z):
+        out = np.empty((3, z.shape[0]))
+        data = rho(z[:n] / f2)
+        out[0, :n] = weight * f2 * data[0]
+        out[1, :n] = weight * data[1]
+        out[2, :n] = weight * data[2] / f2
+        out[0, n:] = z[n:]
+        out[1, n:] = 1.0
+        out[2, n:] = 0.0
+        return out
+
+    return loss
+
+
+def _refine(problem, x0, max_nfev, tolerance):
+    x0 = np.clip(x0, problem.lower, problem.upper)
+    if problem.loss == "squared":
+        # Plain squares need no loss callable: fold sqrt(v) into the data rows instead.
+        with np.errstate(all="ignore"):
+            scale = np.ones(len(problem.residuals(x0)))
+        scale[: problem.n_data] = np.sqrt(problem.data_weight)
+
+        def fun(theta):
+            return scale * problem.residuals(theta)
+
+        def jac(theta):
+            return scale[:, None] * problem.jacobian(theta)
+
+        loss = "linear"
+    else:
+        fun, jac, loss = problem.residuals, problem.jacobian, _least_squares_loss(problem)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        # Trial steps may overflow; least_squares rejects non-finite steps itself.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        result = least_squares(
+            fun,
+            x0,
+            jac=jac,
+            bounds=(problem.lower, problem.upper),
+            method="trf",
+            loss=loss,
+            x_scale="jac",
+            max_nfev=max_nfev,
+            ftol=tolerance,
+            xtol=tolerance,
+            gtol=tolerance,
+        )
+    return result.x, problem.cost(result.x), result.nfev, result.status > 0
+
+
+def rank_starts(problem, starts, chunk_elements=2_000_000):
+    """Costs of many starts, in vectorised chunks so memory stays linear in rows."""
+    starts = np.clip(np.atleast_2d(starts), problem.lower, problem.upper)
+    if problem.batch_cost is None:
+        return np.array([problem.cost(s) for s in starts])
+    chunk = max(1, chunk_elements // max(problem.n_data, 1))
+    costs = np.empty(len(starts))
+    with np.errstate(all="ignore"):
+        for begin in range(0, len(starts), chunk):
+            costs[begin : begin + chunk] = problem.batch_cost(starts[begin : begin + chunk])
+    costs[~np.isfinite(costs)] = np.inf
+    return costs
+
+
+def minimize_multistart(problem, starts, *, n_refine=4, max_nfev=None, tolerance=1e-8, n_jobs=None):
+    """Rank candidate starts in one pass, refine the best few, keep the best.
+
+    Parameters
+    ----------
+    problem : RobustProblem
+    starts : ndarray of shape (n_starts, n_params)
+        Candidate starting points; they are clipped into the bounds.
+    n_refine : int, default=4
+        How many of the best-ranked distinct starts get a local least-squares
+        refinement.
+    max_nfev : int or None
+        Residual evaluations allowed to each refinement (None: scipy's default).
+    tolerance : float, default=1e-10
+        ``ftol``, ``xtol`` and ``gtol`` of each refinement.
+    n_jobs : int or None
+        Refinements run in parallel through joblib when more than one job is allowed.
+
+    Returns
+    -------
+    MultiStartResult
+    """
+    starts = np.clip(np.atleast_2d(np.asarray(starts, dtype=float)), problem.lower, problem.upper)
+    costs = rank_starts(problem, starts)
+    order = np.argsort(costs, kind="stable")
+    order = order[np.isfinite(costs[order])]
+    if order.size == 0:
+        raise ValueError("no starting point gives a finite cost; check the data and bounds")
+    _, first = np.unique(starts[order].round(12), axis=0, return_index=True)
+    chosen = order[np.sort(first)][:n_refine]
+    refined = Parallel(n_jobs=n_jobs)(
+        delayed(_refine)(problem, starts[i], max_nfev, tolerance) for i in chosen
+    )
+    # A refinement can only help: fall back to its start if it made things worse.
+    candidates = [
+        (cost, x, nfev, ok) if cost <= costs[i] else (costs[i], starts[i], nfev, ok)
+        for i, (x, cost, nfev, ok) in zip(chosen, refined, strict=True)
+    ]
+    candidates.sort(key=lambda item: item[0])
+    best_cost, best_x, _, best_ok = candidates[0]
+    return MultiStartResult(
+        x=np.asarray(best_x, dtype=float),
+        cost=float(best_cost),
+        nfev=int(sum(item[2] for item in candidates)),
+        converged=bool(best_ok),
+        start_costs=np.array([item[0] for item in candidates]),
+    )

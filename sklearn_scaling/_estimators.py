@@ -1,0 +1,620 @@
+"""scikit-learn estimators for the scaling laws: validation in, fitted ``*_`` attributes out."""
+
+import numbers
+import warnings
+
+import numpy as np
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from ._fit_double_descent import DEFAULT_PENALTIES, fit_double_descent, mad_scale
+from ._fit_log_power import FORMS, fit_log_power
+from ._losses import LOSSES
+from .laws import double_descent, double_descent_shape
+
+__all__ = ["DoubleDescentRegressor", "LogPowerHyperparamRegressor"]
+
+
+def _check_choice(name, value, choices):
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{name} must be one of {sorted(choices)}; got {value!r}.")
+
+
+def _check_number(name, value, *, low=None, integer=False, strict=False, allow_none=False):
+    if value is None and allow_none:
+        return
+    kind = numbers.Integral if integer else numbers.Real
+    if isinstance(value, bool) or not isinstance(value, kind) or not np.isfinite(value):
+        what = "an integer" if integer else "a finite number"
+        raise ValueError(f"{name} must be {what}; got {value!r}.")
+    if low is not None and (value <= low if strict else value < low):
+        relation = ">" if strict else ">="
+        raise ValueError(f"{name} must be {relation} {low}; got {value!r}.")
+
+
+def _check_interval(name, value, *, allow_infinite=True):
+    try:
+        low, high = (float(v) for v in value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a (low, high) pair of numbers; got {value!r}.") from None
+    if np.isnan(low) or np.isnan(high) or not low < high:
+        raise ValueError(f"{name} must satisfy low < high; got {value!r}.")
+    if not allow_infinite and not (np.isfinite(low) and np.isfinite(high)):
+        raise ValueError(f"{name} must be finite; got {value!r}.")
+    return low, high
+
+
+class _ScalingLawRegressor(RegressorMixin, BaseEstimator):
+    """Validation and bookkeeping shared by the scaling-law regressors."""
+
+    _n_columns = None
+    _column_names = ()
+
+    def _check_fitting_options(self):
+        _check_choice("loss", self.loss, LOSSES)
+        if not (isinstance(self.f_scale, str) and self.f_scale == "mad"):
+            _check_number("f_scale", self.f_scale, low=0.0, strict=True)
+        _check_number("n_starts", self.n_starts, low=1, integer=True)
+        _check_number("max_nfev", self.max_nfev, low=1, integer=True)
+
+    def _check_columns(self, X):
+        if X.shape[1] != self._n_columns:
+            names = ", ".join(self._column_names)
+            raise ValueError(
+                f"{type(self).__name__} needs exactly {self._n_columns} column(s) of X "
+                f"({names}); got {X.shape[1]}."
+            )
+
+    def _validate_fit_data(self, X, y, sample_weight, *, n_params, multi_output):
+        X, y = validate_data(
+            self, X, y, dtype=np.float64, multi_output=multi_output, y_numeric=True
+        )
+        self._check_columns(X)
+        self._check_domain(X)
+        sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        if np.any(sample_weight < 0):
+            raise ValueError("sample_weight must be non-negative.")
+        # Rows of zero weight do not exist for the fit (nor for its bins and ranges).
+        keep = sample_weight > 0
+        X, y, sample_weight = X[keep], y[keep], sample_weight[keep]
+        if X.shape[0] < n_params:
+            raise ValueError(
+                f"{type(self).__name__} has {n_params} parameters and needs at least "
+                f"{n_params} samples with positive weight; got {X.shape[0]}."
+            )
+        y2d = y.reshape(len(y), -1)
+        constant = np.flatnonzero(np.ptp(y2d, axis=0) == 0)
+        if constant.size:
+            raise ValueError(
+                f"y is constant (target column {constant[0]}): a scaling law cannot be "
+                "identified from a target that does not vary."
+            )
+        return X, y, sample_weight
+
+    def _check_domain(self, X):
+        """Reject values the law cannot take; by default every finite value is fine."""
+
+    def _warn_unconverged(self, converged):
+        if not np.all(converged):
+            warnings.warn(
+                f"{type(self).__name__} did not converge within max_nfev={self.max_nfev} "
+                "evaluations; the best parameters found are kept. Increase max_nfev or "
+                "n_starts.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+
+    def _rng(self):
+        # One seed drawn from random_state makes the whole fit reproducible.
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        return np.random.default_rng(seed)
+
+
+class DoubleDescentRegressor(_ScalingLawRegressor):
+    """U-shaped (double-descent) scaling law of log10 compute, fitted robustly.
+
+    The law (see :func:`sklearn_scaling.laws.double_descent`) is a level ``b0`` plus a
+    rising and a falling sigmoid: scores first get worse with scale, then better. The
+    fit minimises seed 000's objective: an inverse-density weighted robust loss plus
+    five gentle priors, by multi-start least squares whose starts have their linear
+    part (``b0`` and the amplitudes) solved exactly.
+
+    Parameters
+    ----------
+    loss : {'huber', 'soft_l1', 'cauchy', 'squared'}, default='huber'
+        Robust loss on the residuals.
+    f_scale : 'mad' or float, default='mad'
+        Residual scale where the robust loss starts to down-weight: 'mad' is
+        ``1.4826 * MAD(y)`` as in the seed (0.1 when the MAD is zero).
+    density_weighting : bool, default=True
+        Weight rows inversely to how many rows share their compute range (8 to 20
+        quantile bins), so crowded small-scale runs do not dominate.
+    amplitude_penalty : float, default=3e-4
+        Strength of ``A_up**2 + A_dn**2 + s**2``: keeps amplitudes and width moderate.
+    order_penalty : float, default=1.5e-4
+        Strength of ``softplus(A_up - A_dn)``: prefers curves that end below their start.
+    separation_penalty : float, default=2e-4
+        Strength of ``softplus(0.3 s - d)``: keeps the two sigmoids apart.
+    range_penalty : float, default=1e-4
+        Strength of ``softplus(x_min - c1) + softplus(c2 - x_max)``: keeps both
+        centres inside the observed compute range.
+    tail_penalty : float, default=1e-5
+        Strength of ``mean(max(pred, 0)) + softplus(b0 + A_up - A_dn)``: for scores
+        that are at most zero (negated Brier scores), keeps the curve and its
+        large-compute limit below zero.
+    alpha : float, default=1.0
+        One multiplier over all five prior strengths: 0 fits the data alone.
+    b0_bounds : tuple of float or None, default=None
+        Bounds on ``b0``. None leaves it free; seed 000 used ``(-6.0, 0.5)``, which
+        only suits negative scores.
+    n_starts : int, default=4
+        Local least-squares refinements, from the best of ~200 candidate starts
+        ranked in one vectorised pass.
+    max_nfev : int, default=1000
+        Residual evaluations allowed to each refinement.
+    n_jobs : int or None, default=None
+        Refinements run in parallel through joblib.
+    random_state : int, RandomState instance or None, default=None
+        Draws the random part of the candidate starts.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (6,) or (n_targets, 6)
+        Raw parameters ``[b0, A_up_raw, A_dn_raw, c0, s_raw, k_raw]`` in seed 000's
+        order; ``laws.double_descent(X, coef_)`` equals ``predict(X)``.
+    params_ : dict
+        Readable parameters ``b0, A_up, A_dn, c1, c2, s_left, s_right``: floats, or
+        arrays of length n_targets for 2-D ``y``.
+    peak_ : dict
+        ``log_compute`` and ``value`` of the curve's maximum over the bump.
+    asymptote_ : float or ndarray
+        Value at infinite compute, ``b0 + A_up - A_dn``.
+    cost_ : float or ndarray
+        Objective value at ``coef_``.
+    nfev_ : int or ndarray
+        Residual evaluations used.
+    converged_ : bool or ndarray
+        Whether the winning refinement met its tolerance.
+    f_scale_ : float or ndarray
+        Loss scale used.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Only when ``X`` has string column names.
+
+    Examples
+    --------
+    >>> from sklearn_scaling import DoubleDescentRegressor
+    >>> from sklearn_scaling.datasets import make_double_descent
+    >>> X, y = make_double_descent(n_samples=80, noise=0.01, random_state=0)
+    >>> reg = DoubleDescentRegressor(random_state=0).fit(X, y)
+    >>> reg.coef_.shape, bool(reg.converged_)
+    ((6,), True)
+    >>> round(reg.score(X, y), 2)
+    0.98
+    """
+
+    _n_columns = 1
+    _column_names = ("log10 compute",)
+
+    def __init__(
+        self,
+        *,
+        loss="huber",
+        f_scale="mad",
+        density_weighting=True,
+        amplitude_penalty=3e-4,
+        order_penalty=1.5e-4,
+        separation_penalty=2e-4,
+        range_penalty=1e-4,
+        tail_penalty=1e-5,
+        alpha=1.0,
+        b0_bounds=None,
+        n_starts=4,
+        max_nfev=1000,
+        n_jobs=None,
+        random_state=None,
+    ):
+        self.loss = loss
+        self.f_scale = f_scale
+        self.density_weighting = density_weighting
+        self.amplitude_penalty = amplitude_penalty
+        self.order_penalty = order_penalty
+        self.separation_penalty = separation_penalty
+        self.range_penalty = range_penalty
+        self.tail_penalty = tail_penalty
+        self.alpha = alpha
+        self.b0_bounds = b0_bounds
+        self.n_starts = n_starts
+        self.max_nfev = max_nfev
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
+    def _strengths(self):
+        strengths = {}
+        for key in DEFAULT_PENALTIES:
+            name = f"{key}_penalty"
+            value = getattr(self, name)
+            _check_number(name, value, low=0.0)
+            strengths[key] = self.alpha * value
+        return strengths
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the law, one independent law per column of a 2-D ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, 1)
+            log10 of training compute.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        sample_weight : array-like of shape (n_samples,), default=None
+            Multiplies the density weights; a row of weight ``k`` counts as ``k``
+            repeated rows.
+
+        Returns
+        -------
+        self : DoubleDescentRegressor
+        """
+        self._check_fitting_options()
+        _check_number("alpha", self.alpha, low=0.0)
+        if not isinstance(self.density_weighting, bool | np.bool_):
+            raise ValueError(
+                f"density_weighting must be True or False; got {self.density_weighting!r}."
+            )
+        strengths = self._strengths()
+        b0_bounds = (
+            (-np.inf, np.inf)
+            if self.b0_bounds is None
+            else _check_interval("b0_bounds", self.b0_bounds)
+        )
+        X, y, sample_weight = self._validate_fit_data(
+            X, y, sample_weight, n_params=6, multi_output=True
+        )
+        rng = self._rng()
+        x = X[:, 0]
+        results = [
+            fit_double_descent(
+                x,
+                target,
+                sample_weight,
+                loss=self.loss,
+                f_scale=self.f_scale,
+                density_weighting=self.density_weighting,
+                strengths=strengths,
+                b0_bounds=b0_bounds,
+                n_starts=self.n_starts,
+                max_nfev=self.max_nfev,
+                n_jobs=self.n_jobs,
+                rng=rng,
+            )
+            for target in y.reshape(len(y), -1).T
+        ]
+        single = y.ndim == 1
+
+        def collect(values):
+            values = np.asarray(values)
+            return values[0] if single else values
+
+        self.coef_ = collect([result.x for result in results])
+        self.cost_ = collect([result.cost for result in results])
+        self.nfev_ = collect([result.nfev for result in results])
+        self.converged_ = collect([result.converged for result in results])
+        self.f_scale_ = collect([result.f_scale for result in results])
+        self._set_shape_attributes(x)
+        self._warn_unconverged(self.converged_)
+        return self
+
+    def _set_shape_attributes(self, x):
+        shape = double_descent_shape(self.coef_)
+        readable = ("b0", "A_up", "A_dn", "c1", "c2", "s_left", "s_right")
+        self.params_ = {name: shape[name] for name in readable}
+        self.asymptote_ = shape["b0"] + shape["A_up"] - shape["A_dn"]
+        # The bump's maximum lies between the two centres; search a fine grid there,
+        # widened to the data so a bump that is all rise or all fall is still found.
+        coef = np.atleast_2d(self.coef_)
+        c1, c2 = np.atleast_1d(shape["c1"]), np.atleast_1d(shape["c2"])
+        low = np.minimum(c1, x.min())
+        high = np.maximum(c2, x.max())
+        steps = np.linspace(0.0, 1.0, 2001)[:, None]
+        grid = low + steps * (high - low)
+        values = np.column_stack(
+            [double_descent(grid[:, t], coef[t]) for t in range(coef.shape[0])]
+        )
+        best = np.argmax(values, axis=0)
+        columns = np.arange(coef.shape[0])
+        location, value = grid[best, columns], values[best, columns]
+        if np.ndim(self.coef_) == 1:
+            location, value = float(location[0]), float(value[0])
+        self.peak_ = {"log_compute": location, "value": value}
+
+    def predict(self, X):
+        """Predict with the fitted law.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, 1)
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_targets)
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        return double_descent(X, self.coef_)
+
+
+class LogPowerHyperparamRegressor(_ScalingLawRegressor):
+    """Loss as a law of learning rate, batch size, data size and model size (seed 001).
+
+    With ``optimum='fixed'`` the law is seed 001's (see
+    :func:`sklearn_scaling.laws.log_power`): log-power terms in data and model size,
+    a quadratic bowl in log learning rate around one ``lr_opt``, a log-power batch-size
+    term and an interaction. With ``optimum='scaling'`` (see
+    :func:`sklearn_scaling.laws.log_power_scaling`) the optimal learning rate and batch
+    size are power laws of model and data size, and the bowl is quadratic in both.
+
+    The fit minimises seed 001's objective (normalised squared error plus a ridge) by
+    variable projection: the six parameters the law is linear in are solved exactly at
+    every step, so the optimiser only searches the remaining few.
+
+    Parameters
+    ----------
+    optimum : {'fixed', 'scaling'}, default='fixed'
+        Whether the optimal learning rate is one constant (the seed law) or moves with
+        model and data size.
+    alpha : float, default=0.003
+        Ridge strength on the shrunk parameters (for 'fixed' the seed's
+        ``b, alpha, c, beta, d, lr_opt``; for 'scaling' ``b, alpha, c, beta, d`` and the
+        four slopes of the optimum, so a large ``alpha`` pulls towards a fixed optimum).
+    loss : {'squared', 'huber', 'soft_l1', 'cauchy'}, default='squared'
+        Loss on the residuals; the seed used squared error.
+    f_scale : 'mad' or float, default='mad'
+        Scale of a robust loss in units of ``y``: 'mad' is ``1.4826 * MAD(y)``.
+    global_search : {'auto', 'always', 'never'}, default='auto'
+        Differential evolution over the nonlinear parameters: 'auto' only when the best
+        local start leaves the objective above 0.25, as in the seed.
+    n_starts : int, default=4
+        Local refinements from the best of a grid of nonlinear starting values.
+    bounds : dict or None, default=None
+        ``{parameter name: (low, high)}`` overriding the default bounds (for 'fixed',
+        seed 001's).
+    prediction_bounds : tuple of float or None, default=None
+        Clip predictions to ``(low, high)``; the seed used ``(1.5, 4.5)``. Never applied
+        during the fit.
+    max_nfev : int, default=1000
+        Residual evaluations allowed to each refinement.
+    n_jobs : int or None, default=None
+        Refinements run in parallel through joblib.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the differential evolution.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (10,) or (14,)
+        Parameters in the order of :data:`sklearn_scaling.laws.LOG_POWER_PARAMS` (or
+        ``LOG_POWER_SCALING_PARAMS``).
+    params_ : dict
+        The same values by name.
+    cost_ : float
+    nfev_ : int
+    converged_ : bool
+    f_scale_ : float
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Only when ``X`` has string column names.
+
+    Examples
+    --------
+    >>> from sklearn_scaling import LogPowerHyperparamRegressor
+    >>> from sklearn_scaling.datasets import make_lr_bsz_sweep
+    >>> X, y = make_lr_bsz_sweep(n_samples=300, random_state=0)
+    >>> reg = LogPowerHyperparamRegressor(random_state=0).fit(X, y)
+    >>> sorted(reg.params_)[:3]
+    ['a', 'alpha', 'b']
+    >>> bool(reg.score(X, y) > 0.9)
+    True
+    """
+
+    _n_columns = 4
+    _column_names = ("learning rate", "batch size", "data size", "non-embedding parameters")
+
+    def __init__(
+        self,
+        *,
+        optimum="fixed",
+        alpha=0.003,
+        loss="squared",
+        f_scale="mad",
+        global_search="auto",
+        n_starts=4,
+        bounds=None,
+        prediction_bounds=None,
+        max_nfev=1000,
+        n_jobs=None,
+        random_state=None,
+    ):
+        self.optimum = optimum
+        self.alpha = alpha
+        self.loss = loss
+        self.f_scale = f_scale
+        self.global_search = global_search
+        self.n_starts = n_starts
+        self.bounds = bounds
+        self.prediction_bounds = prediction_bounds
+        self.max_nfev = max_nfev
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.positive_only = True
+        return tags
+
+    def _check_domain(self, X):
+        # The law takes log(lr), log(batch) ** gamma, log(D) ** alpha and log(N) ** beta.
+        rules = (
+            (0, "learning rate", 0.0, "> 0"),
+            (1, "batch size", 1.0, ">= 1"),
+            (2, "data size", 1.0, "> 1"),
+            (3, "non-embedding parameters", 1.0, "> 1"),
+        )
+        for column, name, limit, relation in rules:
+            values = X[:, column]
+            bad = values < limit if relation == ">= 1" else values <= limit
+            if np.any(bad):
+                row = int(np.flatnonzero(bad)[0])
+                raise ValueError(
+                    f"column {column} ({name}) must be {relation}; got {values[row]!r} "
+                    f"at row {row}."
+                )
+
+    def _check_bounds(self, names):
+        if self.bounds is None:
+            return None
+        if not isinstance(self.bounds, dict):
+            raise ValueError(f"bounds must be a dict or None; got {self.bounds!r}.")
+        unknown = sorted(set(self.bounds) - set(names))
+        if unknown:
+            raise ValueError(f"bounds names unknown parameters {unknown}; known: {list(names)}.")
+        return {
+            name: _check_interval(f"bounds[{name!r}]", value) for name, value in self.bounds.items()
+        }
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the law.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, 4)
+            Learning rate, batch size, data size (tokens), non-embedding parameters.
+        y : array-like of shape (n_samples,)
+            Final training loss.
+        sample_weight : array-like of shape (n_samples,), default=None
+            A row of weight ``k`` counts as ``k`` repeated rows.
+
+        Returns
+        -------
+        self : LogPowerHyperparamRegressor
+        """
+        self._check_fitting_options()
+        _check_choice("optimum", self.optimum, FORMS)
+        _check_choice("global_search", self.global_search, {"auto", "always", "never"})
+        _check_number("alpha", self.alpha, low=0.0)
+        names = FORMS[self.optimum].names
+        bounds = self._check_bounds(names)
+        if self.prediction_bounds is not None:
+            _check_interval("prediction_bounds", self.prediction_bounds)
+        X, y, sample_weight = self._validate_fit_data(
+            X, y, sample_weight, n_params=len(names), multi_output=False
+        )
+        f_scale = mad_scale(y, sample_weight) if self.f_scale == "mad" else float(self.f_scale)
+        result = fit_log_power(
+            X,
+            y,
+            sample_weight,
+            form=self.optimum,
+            alpha=self.alpha,
+            loss=self.loss,
+            f_scale=f_scale,
+            global_search=self.global_search,
+            n_starts=self.n_starts,
+            bounds=bounds,
+            max_nfev=self.max_nfev,
+            n_jobs=self.n_jobs,
+            rng=self._rng(),
+        )
+        self.coef_ = result.x
+        self.params_ = dict(zip(names, map(float, result.x), strict=True))
+        self.cost_ = result.cost
+        self.nfev_ = result.nfev
+        self.converged_ = result.converged
+        self.f_scale_ = f_scale
+        self.batch_size_range_ = (float(X[:, 1].min()), float(X[:, 1].max()))
+        self._warn_unconverged(self.converged_)
+        return self
+
+    def predict(self, X):
+        """Predict the loss.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, 4)
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        self._check_domain(X)
+        return FORMS[self.optimum].law(X, self.coef_, self.prediction_bounds)
+
+    def optimal_learning_rate(self, data_size, param_size):
+        """Learning rate that minimises the fitted loss at a data and model size.
+
+        Parameters
+        ----------
+        data_size, param_size : array-like
+            Training tokens and non-embedding parameters; broadcast together.
+
+        Returns
+        -------
+        lr : ndarray
+            For ``optimum='fixed'`` the constant ``lr_opt`` (the seed law's bowl is
+            centred there for every batch size where ``d + interaction * log(batch)``
+            is positive).
+        """
+        check_is_fitted(self)
+        log_data, log_param = self._log_sizes(data_size, param_size)
+        p = self.params_
+        if self.optimum == "fixed":
+            return np.full(np.broadcast(log_data, log_param).shape, p["lr_opt"])
+        return np.exp(
+            p["lr_0"]
+            + p["lr_N"] * (log_param - np.log(1e9))
+            + p["lr_D"] * (log_data - np.log(1e11))
+        )
+
+    def optimal_batch_size(self, data_size, param_size):
+        """Batch size that minimises the fitted loss at a data and model size.
+
+        Parameters
+        ----------
+        data_size, param_size : array-like
+            Training tokens and non-embedding parameters; broadcast together.
+
+        Returns
+        -------
+        batch_size : ndarray
+            For ``optimum='scaling'`` the fitted power law. For ``optimum='fixed'`` the
+            seed law is monotone in batch size at the optimal learning rate, so the
+            optimum is the end of the batch-size range seen in training where the law is
+            lower.
+        """
+        check_is_fitted(self)
+        log_data, log_param = self._log_sizes(data_size, param_size)
+        shape = np.broadcast(log_data, log_param).shape
+        p = self.params_
+        if self.optimum == "scaling":
+            return np.exp(
+                p["bsz_0"]
+                + p["bsz_N"] * (log_param - np.log(1e9))
+                + p["bsz_D"] * (log_data - np.log(1e11))
+            )
+        ends = np.log(np.array(self.batch_size_range_))
+        batch_term = p["e"] * np.power(ends, p["gamma"])
+        return np.full(shape, self.batch_size_range_[int(np.argmin(batch_term))])
+
+    @staticmethod
+    def _log_sizes(data_size, param_size):
+        data_size = np.asarray(data_size, dtype=float)
+        param_size = np.asarray(param_size, dtype=float)
+        if np.any(~(data_size > 1)) or np.any(~(param_size > 1)):
+            raise ValueError("data_size and param_size must be finite numbers > 1.")
+        return np.log(data_size), np.log(param_size)

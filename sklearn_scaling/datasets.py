@@ -1,0 +1,524 @@
+"""Synthetic scaling-law data and loaders for the two real data sets.
+
+The generators draw data from the package's own laws at known parameters, so examples
+and tests can check that an estimator recovers them; they are the package's default
+data. The loaders read the two real CSV files described in ``../shared/README.md``
+(``easy_question.csv`` and ``lr_bsz.csv``) from a path the caller gives: the package
+never ships those files.
+
+The loaders parse with the standard-library :mod:`csv` module, so pandas stays an
+optional extra; when it is importable they also return the rows as a DataFrame.
+"""
+
+import csv
+import errno
+import numbers
+import os
+
+import numpy as np
+from sklearn.utils import Bunch, check_random_state
+
+from . import laws
+
+__all__ = [
+    "DEFAULT_DOUBLE_DESCENT_PARAMS",
+    "DEFAULT_LOG_POWER_PARAMS",
+    "make_double_descent",
+    "make_lr_bsz_sweep",
+    "load_easy_question",
+    "load_lr_bsz",
+]
+
+#: Default raw parameters of :func:`make_double_descent`, in
+#: :data:`~sklearn_scaling.laws.DOUBLE_DESCENT_PARAMS` order: a score that starts at
+#: -0.6, rises by 0.35 and then falls by 0.5 around log10 compute 1, peaking near -0.47
+#: at x = 0.8 and settling at -0.75. Every value lies in [-1, 0], like a negated
+#: Brier score.
+DEFAULT_DOUBLE_DESCENT_PARAMS = np.array(
+    [
+        -0.6,
+        float(laws.inverse_softplus(0.35)),
+        float(laws.inverse_softplus(0.5)),
+        1.0,
+        float(laws.inverse_softplus(0.35)),
+        float(laws.inverse_softplus(0.8)),
+    ]
+)
+DEFAULT_DOUBLE_DESCENT_PARAMS.flags.writeable = False
+
+#: Default parameters of :func:`make_lr_bsz_sweep`, in
+#: :data:`~sklearn_scaling.laws.LOG_POWER_PARAMS` order. All lie inside seed 001's
+#: bounds. Over the generator's sampling box the law spans about 2.1 to 3.3 (median
+#: about 2.55, close to the real sweep's 2.1 to 3.2); data size moves the loss by about
+#: 0.28, model size by 0.24, batch size by 0.15 and the learning-rate bowl by up to 0.55.
+DEFAULT_LOG_POWER_PARAMS = np.array([4.4, -0.01, 1.5, -0.012, 1.5, 0.05, 3e-3, 0.03, 1.0, 0.003])
+DEFAULT_LOG_POWER_PARAMS.flags.writeable = False
+
+# Sampling box of make_lr_bsz_sweep, chosen to cover the real sweep in lr_bsz.csv.
+_LR_RANGE = (2e-4, 2e-2)
+_BSZ_RANGE = (32, 4096)
+_DATA_RANGE = (2e9, 1e11)
+_PARAM_RANGE = (5e7, 1e9)
+
+# Per-column offsets of b0 and c0 for multi-target double-descent data: large enough
+# that the columns are different laws, small enough that every bump stays inside the
+# default x_range.
+_B0_SPREAD = 0.1
+_C0_SPREAD = 0.3
+
+
+# --------------------------------------------------------------------------- generators
+
+
+def _check_int(value, name, minimum):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}.")
+    return int(value)
+
+
+def _check_real(value, name, low=None, high=None):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
+        raise ValueError(f"{name} must be a finite real number; got {value!r}.")
+    if (low is not None and value < low) or (high is not None and value > high):
+        bounds = f"in [{low}, {high}]" if high is not None else f">= {low}"
+        raise ValueError(f"{name} must be {bounds}; got {value!r}.")
+    return float(value)
+
+
+def _check_noise_args(n_samples, noise, outlier_fraction, outlier_scale):
+    n_samples = _check_int(n_samples, "n_samples", 1)
+    noise = _check_real(noise, "noise", low=0.0)
+    outlier_fraction = _check_real(outlier_fraction, "outlier_fraction", low=0.0, high=1.0)
+    outlier_scale = _check_real(outlier_scale, "outlier_scale", low=0.0)
+    return n_samples, noise, outlier_fraction, outlier_scale
+
+
+def _corrupt(y_clean, noise, outlier_fraction, outlier_scale, rng):
+    # Noise is drawn before the outlier rows so that changing outlier_fraction leaves
+    # the noise of every other row unchanged for a given random_state.
+    y = y_clean + noise * rng.standard_normal(y_clean.shape)
+    n_samples = y_clean.shape[0]
+    n_outliers = int(round(outlier_fraction * n_samples))
+    if n_outliers:
+        rows = rng.choice(n_samples, size=n_outliers, replace=False)
+        signs = rng.choice(np.array([-1.0, 1.0]), size=n_outliers)
+        shift = signs * outlier_scale
+        # A whole row is an outlier (a bad run), so every target in it moves together.
+        y[rows] += shift if y.ndim == 1 else shift[:, None]
+    return y
+
+
+def _log_uniform(rng, bounds, size):
+    low, high = bounds
+    return np.exp(rng.uniform(np.log(low), np.log(high), size=size))
+
+
+def make_double_descent(
+    n_samples=120,
+    *,
+    params=None,
+    noise=0.02,
+    outlier_fraction=0.0,
+    outlier_scale=0.3,
+    x_range=(-1.0, 3.0),
+    n_targets=1,
+    random_state=None,
+    return_params=False,
+):
+    """Generate U-shaped (double-descent) data from :func:`~sklearn_scaling.laws.double_descent`.
+
+    ``X`` is log10 compute drawn uniformly from ``x_range`` (not sorted); ``y`` is the
+    law at the true parameters plus Gaussian noise, and a fraction of the rows get an
+    extra shift of ``+outlier_scale`` or ``-outlier_scale``.
+
+    Parameters
+    ----------
+    n_samples : int, default=120
+        Number of rows.
+    params : array-like of shape (6,) or (n_targets, 6), default=None
+        Raw true parameters ``[b0, A_up_raw, A_dn_raw, c0, s_raw, k_raw]``. ``None``
+        uses :data:`DEFAULT_DOUBLE_DESCENT_PARAMS`; with ``n_targets > 1`` its ``b0`` and
+        ``c0`` are then shifted per column (by up to 0.1 and 0.3) so that each column
+        follows a different law. A 1-D ``params`` with ``n_targets > 1`` is used for
+        every column unchanged.
+    noise : float, default=0.02
+        Standard deviation of the Gaussian noise added to ``y``.
+    outlier_fraction : float, default=0.0
+        Fraction of the rows, in [0, 1], that are shifted; ``round(outlier_fraction *
+        n_samples)`` rows, chosen without replacement.
+    outlier_scale : float, default=0.3
+        Size of the outlier shift; each outlier row's sign is random.
+    x_range : tuple of float, default=(-1.0, 3.0)
+        ``(low, high)`` of the uniform distribution of log10 compute.
+    n_targets : int, default=1
+        Number of target columns, each with its own law.
+    random_state : int, RandomState instance or None, default=None
+        Seed for reproducible output; see :term:`Glossary <random_state>`.
+    return_params : bool, default=False
+        Also return the true parameters.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, 1)
+        log10 compute.
+    y : ndarray of shape (n_samples,) or (n_samples, n_targets)
+        Targets; 1-D when ``n_targets == 1``.
+    params : ndarray of shape (6,) or (n_targets, 6)
+        The true raw parameters, only when ``return_params=True``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_scaling.datasets import make_double_descent
+    >>> from sklearn_scaling.laws import double_descent
+    >>> X, y, params = make_double_descent(50, noise=0.0, random_state=0, return_params=True)
+    >>> X.shape, y.shape, params.shape
+    ((50, 1), (50,), (6,))
+    >>> bool(np.all(y == double_descent(X, params)))
+    True
+    >>> X, Y = make_double_descent(50, n_targets=3, random_state=0)
+    >>> Y.shape
+    (50, 3)
+    """
+    n_samples, noise, outlier_fraction, outlier_scale = _check_noise_args(
+        n_samples, noise, outlier_fraction, outlier_scale
+    )
+    n_targets = _check_int(n_targets, "n_targets", 1)
+    try:
+        low, high = (float(v) for v in x_range)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"x_range must be a pair of numbers (low, high); got {x_range!r}."
+        ) from None
+    if not (np.isfinite(low) and np.isfinite(high) and low < high):
+        raise ValueError(f"x_range must be finite with low < high; got {x_range!r}.")
+
+    if params is None:
+        true_params = np.tile(DEFAULT_DOUBLE_DESCENT_PARAMS, (n_targets, 1))
+        if n_targets > 1:
+            offsets = np.linspace(-1.0, 1.0, n_targets)
+            true_params[:, 0] += _B0_SPREAD * offsets
+            true_params[:, 3] += _C0_SPREAD * offsets
+    else:
+        true_params = np.asarray(params, dtype=float)
+        if true_params.shape == (6,):
+            true_params = np.tile(true_params, (n_targets, 1))
+        elif true_params.shape != (n_targets, 6):
+            raise ValueError(
+                f"params must have shape (6,) or (n_targets, 6) = ({n_targets}, 6); "
+                f"got {true_params.shape}."
+            )
+    if n_targets == 1:
+        true_params = true_params[0]
+
+    rng = check_random_state(random_state)
+    X = rng.uniform(low, high, size=(n_samples, 1))
+    y = _corrupt(laws.double_descent(X, true_params), noise, outlier_fraction, outlier_scale, rng)
+    if return_params:
+        return X, y, true_params
+    return X, y
+
+
+def make_lr_bsz_sweep(
+    n_samples=400,
+    *,
+    params=None,
+    noise=0.01,
+    outlier_fraction=0.0,
+    outlier_scale=0.5,
+    random_state=None,
+    return_params=False,
+):
+    """Generate a learning-rate / batch-size sweep from :func:`~sklearn_scaling.laws.log_power`.
+
+    The four columns of ``X`` are drawn independently and log-uniformly: learning rate
+    in [2e-4, 2e-2], batch size in [32, 4096] (rounded to integers), data size in [2e9,
+    1e11] tokens and non-embedding parameters in [5e7, 1e9], a box that covers the
+    real sweep in ``lr_bsz.csv``. ``y`` is the law (a final language-model loss) plus
+    Gaussian noise, and a fraction of the rows get an extra shift of
+    ``+outlier_scale`` or ``-outlier_scale``.
+
+    Parameters
+    ----------
+    n_samples : int, default=400
+        Number of runs.
+    params : array-like of shape (10,), default=None
+        True ``[a, b, alpha, c, beta, d, lr_opt, e, gamma, interaction]``; ``None`` uses
+        :data:`DEFAULT_LOG_POWER_PARAMS`, which keep the clean loss between about 2.1
+        and 3.3 over the sampling box.
+    noise : float, default=0.01
+        Standard deviation of the Gaussian noise added to ``y``.
+    outlier_fraction : float, default=0.0
+        Fraction of the rows, in [0, 1], that are shifted; ``round(outlier_fraction *
+        n_samples)`` rows, chosen without replacement.
+    outlier_scale : float, default=0.5
+        Size of the outlier shift; each outlier row's sign is random.
+    random_state : int, RandomState instance or None, default=None
+        Seed for reproducible output; see :term:`Glossary <random_state>`.
+    return_params : bool, default=False
+        Also return the true parameters.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, 4)
+        Learning rate, batch size, data size, non-embedding parameters.
+    y : ndarray of shape (n_samples,)
+        Loss.
+    params : ndarray of shape (10,)
+        The true parameters, only when ``return_params=True``.
+
+    Examples
+    --------
+    >>> from sklearn_scaling.datasets import make_lr_bsz_sweep
+    >>> X, y = make_lr_bsz_sweep(200, random_state=0)
+    >>> X.shape, y.shape
+    ((200, 4), (200,))
+    >>> bool(1.5 < y.min() and y.max() < 4.5)
+    True
+    """
+    n_samples, noise, outlier_fraction, outlier_scale = _check_noise_args(
+        n_samples, noise, outlier_fraction, outlier_scale
+    )
+    if params is None:
+        true_params = DEFAULT_LOG_POWER_PARAMS.copy()
+    else:
+        true_params = np.asarray(params, dtype=float)
+        if true_params.shape != (10,):
+            raise ValueError(f"params must have shape (10,); got {true_params.shape}.")
+        if not true_params[6] > 0:
+            raise ValueError(f"lr_opt (params[6]) must be > 0; got {true_params[6]!r}.")
+
+    rng = check_random_state(random_state)
+    X = np.column_stack(
+        [
+            _log_uniform(rng, _LR_RANGE, n_samples),
+            np.round(_log_uniform(rng, _BSZ_RANGE, n_samples)),
+            _log_uniform(rng, _DATA_RANGE, n_samples),
+            _log_uniform(rng, _PARAM_RANGE, n_samples),
+        ]
+    )
+    y = _corrupt(laws.log_power(X, true_params), noise, outlier_fraction, outlier_scale, rng)
+    if return_params:
+        return X, y, true_params
+    return X, y
+
+
+# ------------------------------------------------------------------------------ loaders
+
+
+def _read_csv(path, required):
+    """Read the ``required`` columns of a CSV file as lists of strings.
+
+    Returns the path as a string, a dict from column name to values, and the file line
+    number of every data row (the header is line 1), for error messages.
+    """
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(errno.ENOENT, "No such data file", path)
+    # utf-8-sig drops the byte-order mark spreadsheet programs put before the header.
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        reader = csv.reader(handle)
+        header = None
+        for row in reader:
+            if any(field.strip() for field in row):
+                header = [field.strip() for field in row]
+                break
+        if header is None:
+            raise ValueError(f"Data file {path!r} is empty.")
+        duplicated = sorted({name for name in header if header.count(name) > 1})
+        if duplicated:
+            raise ValueError(f"Data file {path!r} repeats the column(s) {duplicated}.")
+        missing = [name for name in required if name not in header]
+        if missing:
+            raise ValueError(
+                f"Data file {path!r} lacks the required column(s) {missing}; it has {header}."
+            )
+        index = {name: header.index(name) for name in required}
+        columns = {name: [] for name in required}
+        lines = []
+        for row in reader:
+            if not any(field.strip() for field in row):
+                continue
+            if len(row) != len(header):
+                raise ValueError(
+                    f"Data file {path!r}, line {reader.line_num}: expected {len(header)} "
+                    f"fields, got {len(row)}."
+                )
+            for name, position in index.items():
+                columns[name].append(row[position].strip())
+            lines.append(reader.line_num)
+    if not lines:
+        raise ValueError(f"Data file {path!r} has a header but no data rows.")
+    return path, columns, lines
+
+
+def _numeric(columns, name, lines, path):
+    values = np.empty(len(lines))
+    for i, (text, line) in enumerate(zip(columns[name], lines, strict=True)):
+        try:
+            values[i] = float(text)
+        except ValueError:
+            raise ValueError(
+                f"Data file {path!r}, line {line}, column {name!r}: expected a number, "
+                f"got {text!r}."
+            ) from None
+    return values
+
+
+def _frame(columns):
+    # pandas is an optional extra: without it the loaders still work, minus the frame.
+    try:
+        import pandas as pd
+    except ImportError:
+        return None
+    return pd.DataFrame(columns)
+
+
+def load_easy_question(path):
+    """Load the U-shaped ``easy_question.csv`` data set.
+
+    Each row is one model on one benchmark task: log10 of its training compute (in
+    units of 1e21 FLOPs) and the negated Brier score of the easiest third of the
+    task's questions (higher is better, values are negative). A law is meant to be fit
+    per ``group`` on the ``train`` rows and scored on the ``test`` rows.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Path to the CSV file, with columns ``group``, ``model``, ``log_flops``,
+        ``brier_score`` and ``split`` (others are ignored).
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        With ``X`` (ndarray of shape (n, 1), log_flops), ``y`` (ndarray of shape (n,),
+        brier_score), ``split``, ``group`` and ``model`` (ndarrays of str),
+        ``feature_names`` (``["log_flops"]``), ``target_name`` (``"brier_score"``) and
+        ``frame`` (a pandas DataFrame of these columns, or ``None`` when pandas is not
+        installed).
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` is not a file.
+    ValueError
+        If the file is empty, lacks a required column, or holds a non-numeric value
+        in a numeric column (the message gives the line, counting the header as 1).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from sklearn_scaling.datasets import load_easy_question
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> path = pathlib.Path(tmp.name) / "easy_question.csv"
+    >>> _ = path.write_text(
+    ...     "group,model,log_flops,brier_score,split\\n"
+    ...     "arc,small,-0.5,-0.31,train\\n"
+    ...     "arc,large,2.5,-0.01,test\\n"
+    ... )
+    >>> data = load_easy_question(path)
+    >>> data.X.shape, data.y.tolist(), data.split.tolist()
+    ((2, 1), [-0.31, -0.01], ['train', 'test'])
+    >>> tmp.cleanup()
+    """
+    required = ("group", "model", "log_flops", "brier_score", "split")
+    path, columns, lines = _read_csv(path, required)
+    log_flops = _numeric(columns, "log_flops", lines, path)
+    brier_score = _numeric(columns, "brier_score", lines, path)
+    group = np.array(columns["group"], dtype=str)
+    model = np.array(columns["model"], dtype=str)
+    split = np.array(columns["split"], dtype=str)
+    frame = _frame(
+        {
+            "group": group,
+            "model": model,
+            "log_flops": log_flops,
+            "brier_score": brier_score,
+            "split": split,
+        }
+    )
+    return Bunch(
+        X=log_flops[:, None],
+        y=brier_score,
+        split=split,
+        group=group,
+        model=model,
+        feature_names=["log_flops"],
+        target_name="brier_score",
+        frame=frame,
+    )
+
+
+def load_lr_bsz(path, *, include_diverged=False):
+    """Load the learning-rate / batch-size sweep ``lr_bsz.csv``.
+
+    Each row is one pretraining run: its learning rate, batch size (sequences per
+    step), training tokens, non-embedding parameter count and smoothed final loss. The
+    benchmark fits on the ``train`` rows that did not diverge and scores on the
+    ``test`` rows that did not diverge.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Path to the CSV file, with columns ``lr``, ``bsz``, ``data_size``,
+        ``non_embedding_param_size``, ``lm_loss``, ``diverged`` and ``split`` (others,
+        such as ``final_loss``, are ignored).
+    include_diverged : bool, default=False
+        Keep the runs with ``diverged == 1`` (smoothed loss above 4.0). By default they
+        are dropped, as the benchmark does.
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        With ``X`` (ndarray of shape (n, 4): lr, bsz, data_size,
+        non_embedding_param_size), ``y`` (lm_loss), ``split`` (ndarray of str),
+        ``diverged`` (bool ndarray), ``feature_names``, ``target_name`` (``"lm_loss"``)
+        and ``frame`` (a pandas DataFrame of these columns, or ``None`` when pandas is
+        not installed).
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` is not a file.
+    ValueError
+        If the file is empty, lacks a required column, or holds a non-numeric value
+        in a numeric column (the message gives the line, counting the header as 1).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from sklearn_scaling.datasets import load_lr_bsz
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> path = pathlib.Path(tmp.name) / "lr_bsz.csv"
+    >>> _ = path.write_text(
+    ...     "lr,bsz,data_size,non_embedding_param_size,lm_loss,final_loss,diverged,split\\n"
+    ...     "0.002,256,2e10,2e8,2.45,2.46,0,train\\n"
+    ...     "0.02,256,2e10,2e8,7.10,7.20,1,train\\n"
+    ... )
+    >>> load_lr_bsz(path).X.shape
+    (1, 4)
+    >>> load_lr_bsz(path, include_diverged=True).diverged.tolist()
+    [False, True]
+    >>> tmp.cleanup()
+    """
+    feature_names = ["lr", "bsz", "data_size", "non_embedding_param_size"]
+    required = (*feature_names, "lm_loss", "diverged", "split")
+    path, columns, lines = _read_csv(path, required)
+    features = {name: _numeric(columns, name, lines, path) for name in feature_names}
+    lm_loss = _numeric(columns, "lm_loss", lines, path)
+    diverged = _numeric(columns, "diverged", lines, path) != 0
+    split = np.array(columns["split"], dtype=str)
+
+    keep = np.ones(len(lines), dtype=bool) if include_diverged else ~diverged
+    features = {name: values[keep] for name, values in features.items()}
+    lm_loss, diverged, split = lm_loss[keep], diverged[keep], split[keep]
+    frame = _frame({**features, "lm_loss": lm_loss, "diverged": diverged, "split": split})
+    return Bunch(
+        X=np.column_stack([features[name] for name in feature_names]),
+        y=lm_loss,
+        split=split,
+        diverged=diverged,
+        feature_names=feature_names,
+        target_name="lm_loss",
+        frame=frame,
+    )

@@ -1,0 +1,491 @@
+"""Pure scaling-law functions and their analytic Jacobians.
+
+Every function here is a plain NumPy function of ``(X, params)``: no fitting, no
+state, no scikit-learn. The estimators in :mod:`sklearn_scaling` call them, and so
+can anyone who wants to evaluate a law at a parameter vector found elsewhere.
+
+Two laws come from the seed programs the package was built from:
+
+* :func:`double_descent` -- a U-shaped (double-descent) law of log10 compute with
+  six raw parameters ``[b0, A_up_raw, A_dn_raw, c0, s_raw, k_raw]``;
+* :func:`log_power` -- a ten-parameter law of learning rate, batch size, data size
+  and non-embedding parameter count ``[a, b, alpha, c, beta, d, lr_opt, e, gamma,
+  interaction]``.
+
+:func:`log_power_scaling` extends the second law so that the optimal learning rate
+and batch size move with model and data size.
+
+Deliberate differences from seed 001: :func:`log_power` does not clamp its inputs
+(the seed clamped data size to at most 1e12 tokens and parameters to at most 1e10,
+which silently freezes the law beyond those sizes) nor its parameters (the fitter
+enforces bounds instead), and it clips its output only when ``prediction_bounds`` is
+given (the seed always clipped to ``(1.5, 4.5)``).
+"""
+
+import numpy as np
+from scipy.special import expit, xlogy
+
+__all__ = [
+    "DOUBLE_DESCENT_PARAMS",
+    "LOG_POWER_PARAMS",
+    "LOG_POWER_SCALING_PARAMS",
+    "double_descent",
+    "double_descent_jacobian",
+    "double_descent_shape",
+    "double_descent_sigmoids",
+    "log_power",
+    "log_power_jacobian",
+    "log_power_scaling",
+    "log_power_scaling_jacobian",
+    "softplus",
+    "inverse_softplus",
+]
+
+#: Names of the raw parameters of :func:`double_descent`, in order.
+DOUBLE_DESCENT_PARAMS = ("b0", "A_up_raw", "A_dn_raw", "c0", "s_raw", "k_raw")
+
+#: Names of the parameters of :func:`log_power`, in order.
+LOG_POWER_PARAMS = ("a", "b", "alpha", "c", "beta", "d", "lr_opt", "e", "gamma", "interaction")
+
+#: Names of the parameters of :func:`log_power_scaling`, in order.
+LOG_POWER_SCALING_PARAMS = (
+    "a", "b", "alpha", "c", "beta", "d", "e", "interaction",
+    "lr_0", "lr_N", "lr_D", "bsz_0", "bsz_N", "bsz_D",
+)  # fmt: skip
+
+# The minimum width the seed adds to softplus(s_raw), so that no sigmoid is a step.
+_MIN_WIDTH = 1e-3
+
+
+def softplus(z):
+    """Numerically stable ``log(1 + exp(z))``.
+
+    Examples
+    --------
+    >>> softplus([-1000.0, 0.0, 1000.0]).tolist()
+    [0.0, 0.6931..., 1000.0]
+    """
+    z = np.asarray(z, dtype=float)
+    return np.log1p(np.exp(-np.abs(z))) + np.maximum(z, 0.0)
+
+
+def inverse_softplus(v):
+    """Inverse of :func:`softplus` for ``v > 0``: ``log(expm1(v))``, stable for large ``v``.
+
+    Examples
+    --------
+    >>> float(softplus(inverse_softplus(0.25)))
+    0.25
+    """
+    v = np.asarray(v, dtype=float)
+    return v + np.log(-np.expm1(-v))
+
+
+def _clipped_sigmoid(z):
+    # The seed clips at +-60 before exp; kept so predictions match it to the last bit.
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -60.0, 60.0)))
+
+
+def _compute_column(X):
+    X = np.asarray(X, dtype=float)
+    if X.ndim == 2:
+        X = X[:, 0]
+    return np.atleast_1d(X)
+
+
+def double_descent_shape(params):
+    """Decode raw double-descent parameters into readable quantities.
+
+    Parameters
+    ----------
+    params : array-like of shape (6,) or (n_laws, 6)
+        Raw parameters ``[b0, A_up_raw, A_dn_raw, c0, s_raw, k_raw]``.
+
+    Returns
+    -------
+    shape : dict of ndarray
+        ``b0`` (level before the bump), ``A_up`` and ``A_dn`` (heights of the rising and
+        falling sigmoids, both >= 0), ``c1`` and ``c2`` (their centres, ``c1 < c2``),
+        ``s_left`` and ``s_right`` (their widths), plus the intermediate ``s`` (base
+        width), ``ksp`` (softplus of ``k_raw``) and ``g`` (asymmetry factor). Each
+        value is a float for 1-D ``params`` and an array of length ``n_laws`` otherwise.
+
+    Examples
+    --------
+    >>> shape = double_descent_shape([0.0, 0.0, 0.0, 1.0, 0.0, 0.0])
+    >>> round(float(shape["A_up"]), 4), float(shape["c1"]) < float(shape["c2"])
+    (0.6931, True)
+    """
+    p = np.asarray(params, dtype=float)
+    b0, a_up_raw, a_dn_raw, c0, s_raw, k_raw = np.moveaxis(p, -1, 0)
+    s = softplus(s_raw) + _MIN_WIDTH
+    ksp = softplus(k_raw)
+    separation = s * (1.0 + ksp)
+    g = np.sqrt(1.0 + 0.5 * ksp)
+    shape = {
+        "b0": b0,
+        "A_up": softplus(a_up_raw),
+        "A_dn": softplus(a_dn_raw),
+        "c1": c0 - 0.5 * separation,
+        "c2": c0 + 0.5 * separation,
+        "s_left": s * g,
+        "s_right": s / np.maximum(g, 1e-6),
+        "s": s,
+        "ksp": ksp,
+        "g": g,
+    }
+    if p.ndim == 1:
+        return {key: float(value) for key, value in shape.items()}
+    return shape
+
+
+def double_descent(X, params):
+    r"""U-shaped (double-descent) law of log10 compute.
+
+    .. math::
+
+        f(x) = b_0 + A_\uparrow \sigma\!\left(\frac{x - c_1}{s_l}\right)
+                   - A_\downarrow \sigma\!\left(\frac{x - c_2}{s_r}\right)
+
+    with :math:`A_\uparrow = \mathrm{softplus}(A_{up,raw})`, :math:`A_\downarrow =
+    \mathrm{softplus}(A_{dn,raw})`, base width :math:`s = \mathrm{softplus}(s_{raw}) +
+    10^{-3}`, :math:`k = \mathrm{softplus}(k_{raw})`, separation :math:`d = s(1 + k)`,
+    centres :math:`c_{1,2} = c_0 \mp d/2` and widths :math:`s_l = s g`, :math:`s_r = s /
+    g` with :math:`g = \sqrt{1 + k/2}`. The first sigmoid makes the score rise (or the
+    loss worsen), the second makes it fall back: a bump between ``c1`` and ``c2``.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, 1) or (n_samples,)
+        log10 of training compute.
+    params : array-like of shape (6,) or (n_laws, 6)
+        Raw parameters ``[b0, A_up_raw, A_dn_raw, c0, s_raw, k_raw]``; several rows
+        evaluate several laws at once.
+
+    Returns
+    -------
+    y : ndarray of shape (n_samples,) or (n_samples, n_laws)
+        The law's value; 2-D exactly when ``params`` is 2-D.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.array([[-1.0], [0.0], [1.0], [2.0], [3.0]])
+    >>> double_descent(x, [-0.5, 0.0, 0.5, 1.0, -1.0, 0.0]).round(3)
+    array([-0.494, -0.427, -0.298, -0.741, -0.781])
+    """
+    p = np.asarray(params, dtype=float)
+    p2 = p[None, :] if p.ndim == 1 else p
+    shape = double_descent_shape(p2)
+    sig_up, sig_dn = double_descent_sigmoids(X, p2)
+    pred = shape["b0"] + shape["A_up"] * sig_up - shape["A_dn"] * sig_dn
+    return pred[:, 0] if p.ndim == 1 else pred
+
+
+def double_descent_sigmoids(X, params):
+    """The rising and falling sigmoids of :func:`double_descent`, without amplitudes.
+
+    Given the centres and widths, the law is linear in ``b0`` and the two amplitudes:
+    ``b0 + A_up * sig_up - A_dn * sig_dn``. Fitters use this to solve that part exactly.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, 1) or (n_samples,)
+    params : array-like of shape (n_laws, 6)
+
+    Returns
+    -------
+    sig_up, sig_dn : ndarray of shape (n_samples, n_laws)
+
+    Examples
+    --------
+    >>> up, dn = double_descent_sigmoids([0.0, 5.0], [[0.0, 0.0, 0.0, 1.0, -1.0, 0.0]])
+    >>> up.ravel().round(3), dn.ravel().round(3)
+    (array([0.118, 1.   ]), array([0.009, 1.   ]))
+    """
+    x = _compute_column(X)[:, None]
+    shape = double_descent_shape(np.atleast_2d(np.asarray(params, dtype=float)))
+    sig_up = _clipped_sigmoid((x - shape["c1"]) / shape["s_left"])
+    sig_dn = _clipped_sigmoid((x - shape["c2"]) / shape["s_right"])
+    return sig_up, sig_dn
+
+
+def double_descent_jacobian(X, params):
+    """Jacobian of :func:`double_descent` with respect to its six raw parameters.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, 1) or (n_samples,)
+        log10 of training compute.
+    params : array-like of shape (6,)
+        Raw parameters.
+
+    Returns
+    -------
+    jac : ndarray of shape (n_samples, 6)
+        ``jac[i, j]`` is the derivative of the law at sample ``i`` with respect to
+        ``params[j]``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> jac = double_descent_jacobian(np.linspace(-1, 3, 4), [-0.5, 0.0, 0.5, 1.0, -1.0, 0.0])
+    >>> jac.shape, bool(np.all(jac[:, 0] == 1.0))
+    ((4, 6), True)
+    """
+    x = _compute_column(X)
+    _, a_up_raw, a_dn_raw, _, s_raw, k_raw = np.asarray(params, dtype=float)
+    shape = double_descent_shape(params)
+    s, ksp, g = shape["s"], shape["ksp"], shape["g"]
+    dx = x - (shape["c1"] + shape["c2"]) / 2.0
+    z_up = (x - shape["c1"]) / shape["s_left"]
+    z_dn = (x - shape["c2"]) / shape["s_right"]
+    sig_up = _clipped_sigmoid(z_up)
+    sig_dn = _clipped_sigmoid(z_dn)
+    # Beyond the seed's +-60 clip the sigmoid is flat, so its slope there is zero.
+    slope_up = np.where(np.abs(z_up) < 60.0, sig_up * (1.0 - sig_up), 0.0)
+    slope_dn = np.where(np.abs(z_dn) < 60.0, sig_dn * (1.0 - sig_dn), 0.0)
+    a_up, a_dn = shape["A_up"], shape["A_dn"]
+
+    # z_up = dx / (s g) + (1 + k) / (2 g);  z_dn = dx g / s - (1 + k) g / 2
+    dg_dk = 1.0 / (4.0 * g)
+    dzup_ds = -dx / (s * s * g)
+    dzdn_ds = -dx * g / (s * s)
+    dzup_dk = -dx / (s * g * g) * dg_dk + 1.0 / (2.0 * g) - (1.0 + ksp) / (2.0 * g * g) * dg_dk
+    dzdn_dk = dx / s * dg_dk - g / 2.0 - (1.0 + ksp) / 2.0 * dg_dk
+
+    jac = np.empty((x.shape[0], 6))
+    jac[:, 0] = 1.0
+    jac[:, 1] = expit(a_up_raw) * sig_up
+    jac[:, 2] = -expit(a_dn_raw) * sig_dn
+    jac[:, 3] = -a_up * slope_up / shape["s_left"] + a_dn * slope_dn / shape["s_right"]
+    jac[:, 4] = (a_up * slope_up * dzup_ds - a_dn * slope_dn * dzdn_ds) * expit(s_raw)
+    jac[:, 5] = (a_up * slope_up * dzup_dk - a_dn * slope_dn * dzdn_dk) * expit(k_raw)
+    return jac
+
+
+def _hyperparameter_logs(X):
+    X = np.asarray(X, dtype=float)
+    if X.ndim != 2 or X.shape[1] != 4:
+        raise ValueError(
+            "X must have 4 columns (learning rate, batch size, data size, non-embedding "
+            f"parameters); got shape {X.shape}."
+        )
+    return np.log(X[:, 0]), np.log(X[:, 1]), np.log(X[:, 2]), np.log(X[:, 3])
+
+
+def _log_power_terms(log_data, log_param, log_bsz, params):
+    b, alpha, c, beta, gamma = (params[i] for i in (1, 2, 3, 4, 8))
+    data_power = np.power(log_data, alpha)
+    param_power = np.power(log_param, beta)
+    bsz_power = np.power(log_bsz, gamma)
+    return data_power, param_power, bsz_power
+
+
+def log_power(X, params, prediction_bounds=None):
+    r"""Log-power law of learning rate, batch size, data size and model size (seed 001).
+
+    .. math::
+
+        L = a + b (\ln D)^\alpha + c (\ln N)^\beta + d\,u^2 + e (\ln B)^\gamma
+            + \iota\, u^2 \ln B, \qquad u = \ln \eta - \ln \eta^*
+
+    where :math:`\eta` is the learning rate, :math:`B` the batch size, :math:`D` the
+    number of training tokens, :math:`N` the non-embedding parameter count and
+    :math:`\eta^*` (``lr_opt``) the optimal learning rate.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, 4)
+        Columns: learning rate, batch size, data size, non-embedding parameters. The
+        law needs ``lr > 0``, ``batch size >= 1`` and data and parameter sizes above 1.
+    params : array-like of shape (10,)
+        ``[a, b, alpha, c, beta, d, lr_opt, e, gamma, interaction]``.
+    prediction_bounds : tuple of float or None, default=None
+        When given, clip the output to ``(low, high)``. Seed 001 always clipped to
+        ``(1.5, 4.5)``; here nothing is clipped unless asked. Inputs and parameters are
+        never clamped.
+
+    Returns
+    -------
+    y : ndarray of shape (n_samples,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[3e-3, 256, 2e10, 2e8], [3e-3, 256, 1e11, 1e9]])
+    >>> params = [3.5, -0.01, 1.2, -0.02, 1.0, 0.05, 3e-3, 0.02, 0.8, 0.0]
+    >>> log_power(X, params).round(4)
+    array([2.7497, 2.6808])
+    """
+    params = np.asarray(params, dtype=float)
+    log_lr, log_bsz, log_data, log_param = _hyperparameter_logs(X)
+    a, b, _, c, _, d, lr_opt, e, _, interaction = params
+    data_power, param_power, bsz_power = _log_power_terms(log_data, log_param, log_bsz, params)
+    lr_gap_sq = (log_lr - np.log(lr_opt)) ** 2
+    pred = (
+        a
+        + b * data_power
+        + c * param_power
+        + d * lr_gap_sq
+        + e * bsz_power
+        + interaction * lr_gap_sq * log_bsz
+    )
+    if prediction_bounds is not None:
+        pred = np.clip(pred, *prediction_bounds)
+    return pred
+
+
+def log_power_jacobian(X, params):
+    """Jacobian of :func:`log_power` (unclipped) with respect to its ten parameters.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, 4)
+    params : array-like of shape (10,)
+
+    Returns
+    -------
+    jac : ndarray of shape (n_samples, 10)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[3e-3, 256, 2e10, 2e8], [1e-3, 1, 1e11, 1e9]])
+    >>> params = [6.0, -0.05, 1.2, -0.1, 1.0, 0.05, 3e-3, 0.02, 0.8, 0.0]
+    >>> log_power_jacobian(X, params).shape
+    (2, 10)
+    """
+    params = np.asarray(params, dtype=float)
+    log_lr, log_bsz, log_data, log_param = _hyperparameter_logs(X)
+    _, b, _, c, _, d, lr_opt, e, _, interaction = params
+    data_power, param_power, bsz_power = _log_power_terms(log_data, log_param, log_bsz, params)
+    lr_gap = log_lr - np.log(lr_opt)
+    jac = np.empty((log_lr.shape[0], 10))
+    jac[:, 0] = 1.0
+    jac[:, 1] = data_power
+    jac[:, 2] = b * data_power * np.log(log_data)
+    jac[:, 3] = param_power
+    jac[:, 4] = c * param_power * np.log(log_param)
+    jac[:, 5] = lr_gap**2
+    jac[:, 6] = -2.0 * lr_gap * (d + interaction * log_bsz) / lr_opt
+    jac[:, 7] = bsz_power
+    # xlogy gives the limit 0 at batch size 1, where log(batch) ** gamma is 0.
+    jac[:, 8] = e * xlogy(bsz_power, log_bsz)
+    jac[:, 9] = lr_gap**2 * log_bsz
+    return jac
+
+
+def _scaling_optimum(log_data, log_param, params):
+    lr_0, lr_n, lr_d, bsz_0, bsz_n, bsz_d = params[8:14]
+    # Centred at 1e9 parameters and 1e11 tokens so the intercepts are readable.
+    dn = log_param - np.log(1e9)
+    dd = log_data - np.log(1e11)
+    log_lr_opt = lr_0 + lr_n * dn + lr_d * dd
+    log_bsz_opt = bsz_0 + bsz_n * dn + bsz_d * dd
+    return log_lr_opt, log_bsz_opt, dn, dd
+
+
+def log_power_scaling(X, params, prediction_bounds=None):
+    r"""Log-power law whose optimal learning rate and batch size move with scale.
+
+    .. math::
+
+        L = a + b (\ln D)^\alpha + c (\ln N)^\beta + d\,u^2 + e\,v^2 + \iota\,u v,
+
+    with :math:`u = \ln \eta - \ln \eta^*(N, D)` and :math:`v = \ln B - \ln B^*(N, D)`
+    where :math:`\ln \eta^* = \ell_0 + \ell_N \ln(N/10^9) + \ell_D \ln(D/10^{11})` and
+    :math:`\ln B^* = m_0 + m_N \ln(N/10^9) + m_D \ln(D/10^{11})`: power laws
+    :math:`\eta^* \propto N^{\ell_N} D^{\ell_D}` and :math:`B^* \propto N^{m_N} D^{m_D}`.
+    With ``d, e > 0`` and ``4 d e > iota**2`` the bowl in :math:`(u, v)` has its
+    minimum at :math:`(\eta^*, B^*)`.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, 4)
+        Columns: learning rate, batch size, data size, non-embedding parameters.
+    params : array-like of shape (14,)
+        ``[a, b, alpha, c, beta, d, e, interaction, lr_0, lr_N, lr_D, bsz_0, bsz_N,
+        bsz_D]`` (see :data:`LOG_POWER_SCALING_PARAMS`).
+    prediction_bounds : tuple of float or None, default=None
+        When given, clip the output to ``(low, high)``.
+
+    Returns
+    -------
+    y : ndarray of shape (n_samples,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[3e-3, 256, 1e11, 1e9], [1e-2, 256, 1e11, 1e9]])
+    >>> params = [6.0, -0.05, 1.2, -0.1, 1.0, 0.05, 0.02, 0.0,
+    ...           np.log(3e-3), -0.7, 0.3, np.log(256), 0.0, 0.5]
+    >>> pred = log_power_scaling(X, params)
+    >>> bool(pred[0] < pred[1])  # the first row sits at the optimum
+    True
+    """
+    params = np.asarray(params, dtype=float)
+    log_lr, log_bsz, log_data, log_param = _hyperparameter_logs(X)
+    a, b, alpha, c, beta, d, e, interaction = params[:8]
+    log_lr_opt, log_bsz_opt, _, _ = _scaling_optimum(log_data, log_param, params)
+    u = log_lr - log_lr_opt
+    v = log_bsz - log_bsz_opt
+    pred = (
+        a
+        + b * np.power(log_data, alpha)
+        + c * np.power(log_param, beta)
+        + d * u * u
+        + e * v * v
+        + interaction * u * v
+    )
+    if prediction_bounds is not None:
+        pred = np.clip(pred, *prediction_bounds)
+    return pred
+
+
+def log_power_scaling_jacobian(X, params):
+    """Jacobian of :func:`log_power_scaling` with respect to its 14 parameters.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, 4)
+    params : array-like of shape (14,)
+
+    Returns
+    -------
+    jac : ndarray of shape (n_samples, 14)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[3e-3, 256, 1e11, 1e9]])
+    >>> params = [6.0, -0.05, 1.2, -0.1, 1.0, 0.05, 0.02, 0.0, -5.8, -0.7, 0.3, 5.5, 0.0, 0.5]
+    >>> log_power_scaling_jacobian(X, params).shape
+    (1, 14)
+    """
+    params = np.asarray(params, dtype=float)
+    log_lr, log_bsz, log_data, log_param = _hyperparameter_logs(X)
+    _, b, alpha, c, beta, d, e, interaction = params[:8]
+    log_lr_opt, log_bsz_opt, dn, dd = _scaling_optimum(log_data, log_param, params)
+    u = log_lr - log_lr_opt
+    v = log_bsz - log_bsz_opt
+    data_power = np.power(log_data, alpha)
+    param_power = np.power(log_param, beta)
+    dpred_du = 2.0 * d * u + interaction * v
+    dpred_dv = 2.0 * e * v + interaction * u
+    jac = np.empty((log_lr.shape[0], 14))
+    jac[:, 0] = 1.0
+    jac[:, 1] = data_power
+    jac[:, 2] = b * data_power * np.log(log_data)
+    jac[:, 3] = param_power
+    jac[:, 4] = c * param_power * np.log(log_param)
+    jac[:, 5] = u * u
+    jac[:, 6] = v * v
+    jac[:, 7] = u * v
+    jac[:, 8] = -dpred_du
+    jac[:, 9] = -dpred_du * dn
+    jac[:, 10] = -dpred_du * dd
+    jac[:, 11] = -dpred_dv
+    jac[:, 12] = -dpred_dv * dn
+    jac[:, 13] = -dpred_dv * dd
+    return jac
