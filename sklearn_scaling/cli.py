@@ -12,12 +12,12 @@ from .datasets import make_double_descent, make_lr_bsz_sweep
 def _demo(args):
     X, y = make_double_descent(n_samples=150, noise=0.02, random_state=args.random_state)
     reg = DoubleDescentRegressor(random_state=args.random_state).fit(X, y)
-    print(f"DoubleDescentRegressor on {len(y)} synthetic runs: train R^2 {reg.score(X, y):.3f}")
+    print(f"DoubleDescentRegressor on {len(y)} runs: train R^2 {reg.score(X, y):.3f}")
     for name, value in reg.params_.items():
         print(f"  {name:>12s} = {value: .4f}")
     X, y = make_lr_bsz_sweep(n_samples=400, random_state=args.random_state)
     reg = LogPowerHyperparamRegressor(random_state=args.random_state).fit(X, y)
-    print(f"LogPowerHyperparamRegressor on {len(y)} synthetic runs: train R^2 {reg.score(X, y):.3f}")
+    print(f"LogPowerHyperparamRegressor on {len(y)} runs: train R^2 {reg.score(X, y):.3f}")
     for name, value in reg.params_.items():
         print(f"  {name:>12s} = {value: .5g}")
     return 0
