@@ -368,6 +368,11 @@ class LogPowerHyperparamRegressor(_ScalingLawRegressor):
     optimum : {'fixed', 'scaling'}, default='fixed'
         Whether the optimal learning rate is one constant (the seed law) or moves with
         model and data size.
+    size_terms : {'log_power', 'power'}, default='log_power'
+        How loss falls with data size D and model size N: the seed's
+        ``b (ln D)**alpha + c (ln N)**beta``, or the Chinchilla-style power law
+        ``b (D / 1e11)**-alpha + c (N / 1e9)**-beta`` (with ``b, c >= 0``), which keeps
+        falling at a decreasing rate and usually extrapolates better.
     alpha : float, default=0.003
         Ridge strength on the shrunk parameters (for 'fixed' the seed's
         ``b, alpha, c, beta, d, lr_opt``; for 'scaling' ``b, alpha, c, beta, d`` and the
@@ -428,6 +433,7 @@ class LogPowerHyperparamRegressor(_ScalingLawRegressor):
         self,
         *,
         optimum="fixed",
+        size_terms="log_power",
         alpha=0.003,
         loss="squared",
         f_scale="mad",
@@ -440,6 +446,7 @@ class LogPowerHyperparamRegressor(_ScalingLawRegressor):
         random_state=None,
     ):
         self.optimum = optimum
+        self.size_terms = size_terms
         self.alpha = alpha
         self.loss = loss
         self.f_scale = f_scale
@@ -456,8 +463,20 @@ class LogPowerHyperparamRegressor(_ScalingLawRegressor):
         tags.input_tags.positive_only = True
         return tags
 
+    @property
+    def _form_key(self):
+        return (self.optimum, self.size_terms)
+
     def _check_domain(self, X):
         # The law takes log(lr), log(batch) ** gamma, log(D) ** alpha and log(N) ** beta.
+        negative = np.argwhere(X < 0)
+        if negative.size:
+            # scikit-learn's wording for estimators tagged positive_only.
+            row, column = (int(i) for i in negative[0])
+            raise ValueError(
+                f"Negative values in data passed to {type(self).__name__}: column {column} "
+                f"({self._column_names[column]}) is {float(X[row, column])!r} at row {row}."
+            )
         rules = (
             (0, "learning rate", 0.0, "> 0"),
             (1, "batch size", 1.0, ">= 1"),
@@ -470,7 +489,7 @@ class LogPowerHyperparamRegressor(_ScalingLawRegressor):
             if np.any(bad):
                 row = int(np.flatnonzero(bad)[0])
                 raise ValueError(
-                    f"column {column} ({name}) must be {relation}; got {values[row]!r} "
+                    f"column {column} ({name}) must be {relation}; got {float(values[row])!r} "
                     f"at row {row}."
                 )
 
@@ -503,10 +522,11 @@ class LogPowerHyperparamRegressor(_ScalingLawRegressor):
         self : LogPowerHyperparamRegressor
         """
         self._check_fitting_options()
-        _check_choice("optimum", self.optimum, FORMS)
+        _check_choice("optimum", self.optimum, {"fixed", "scaling"})
+        _check_choice("size_terms", self.size_terms, {"log_power", "power"})
         _check_choice("global_search", self.global_search, {"auto", "always", "never"})
         _check_number("alpha", self.alpha, low=0.0)
-        names = FORMS[self.optimum].names
+        names = FORMS[self._form_key].names
         bounds = self._check_bounds(names)
         if self.prediction_bounds is not None:
             _check_interval("prediction_bounds", self.prediction_bounds)
@@ -518,7 +538,7 @@ class LogPowerHyperparamRegressor(_ScalingLawRegressor):
             X,
             y,
             sample_weight,
-            form=self.optimum,
+            form=self._form_key,
             alpha=self.alpha,
             loss=self.loss,
             f_scale=f_scale,
@@ -553,7 +573,7 @@ class LogPowerHyperparamRegressor(_ScalingLawRegressor):
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, reset=False)
         self._check_domain(X)
-        return FORMS[self.optimum].law(X, self.coef_, self.prediction_bounds)
+        return FORMS[self._form_key].law(X, self.coef_, self.prediction_bounds)
 
     def optimal_learning_rate(self, data_size, param_size):
         """Learning rate that minimises the fitted loss at a data and model size.

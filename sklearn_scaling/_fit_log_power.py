@@ -13,7 +13,8 @@ Jacobian. The result starts a bounded polish of all parameters on the true objec
 so bounds and the robust loss are honoured exactly.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 
 import numpy as np
 from scipy.optimize import differential_evolution, least_squares, lsq_linear
@@ -132,8 +133,34 @@ _SCALING = LogPowerForm(
     },
 )
 
-#: ``optimum`` option -> law form.
-FORMS = {"fixed": _FIXED, "scaling": _SCALING}
+
+def _with_power_size_terms(form):
+    """The same form with Chinchilla-style size terms ``b (D / 1e11)**-alpha``."""
+    bounds = {
+        **form.bounds,
+        "a": (0.0, 20.0),
+        "b": (0.0, 20.0),
+        "alpha": (0.0, 3.0),
+        "c": (0.0, 20.0),
+        "beta": (0.0, 3.0),
+    }
+    grid = {**form.grid, "alpha": (0.2, 0.5), "beta": (0.2, 0.5)}
+    return replace(
+        form,
+        law=partial(form.law, size_terms="power"),
+        jacobian=partial(form.jacobian, size_terms="power"),
+        bounds=bounds,
+        grid=grid,
+    )
+
+
+#: ``(optimum, size_terms)`` options -> law form.
+FORMS = {
+    ("fixed", "log_power"): _FIXED,
+    ("scaling", "log_power"): _SCALING,
+    ("fixed", "power"): _with_power_size_terms(_FIXED),
+    ("scaling", "power"): _with_power_size_terms(_SCALING),
+}
 
 
 class _Projection:
@@ -268,7 +295,7 @@ def fit_log_power(
     y,
     sample_weight=None,
     *,
-    form="fixed",
+    form=("fixed", "log_power"),
     alpha=0.003,
     loss="squared",
     f_scale=1.0,
@@ -286,7 +313,8 @@ def fit_log_power(
     X : ndarray of shape (n, 4)
     y : ndarray of shape (n,)
     sample_weight : ndarray of shape (n,) or None
-    form : {'fixed', 'scaling'}
+    form : tuple
+        A key of :data:`FORMS`: ``(optimum, size_terms)``.
     alpha : float
         Ridge strength.
     loss : str

@@ -29,6 +29,7 @@ __all__ = [
     "DOUBLE_DESCENT_PARAMS",
     "LOG_POWER_PARAMS",
     "LOG_POWER_SCALING_PARAMS",
+    "SIZE_TERMS",
     "double_descent",
     "double_descent_jacobian",
     "double_descent_shape",
@@ -274,15 +275,30 @@ def _hyperparameter_logs(X):
     return np.log(X[:, 0]), np.log(X[:, 1]), np.log(X[:, 2]), np.log(X[:, 3])
 
 
-def _log_power_terms(log_data, log_param, log_bsz, params):
-    b, alpha, c, beta, gamma = (params[i] for i in (1, 2, 3, 4, 8))
-    data_power = np.power(log_data, alpha)
-    param_power = np.power(log_param, beta)
-    bsz_power = np.power(log_bsz, gamma)
-    return data_power, param_power, bsz_power
+#: Size-term forms: the seed's log-power ``b (ln D)**alpha`` or a Chinchilla-style power
+#: law ``b (D / 1e11)**-alpha`` (and the same in N around 1e9).
+SIZE_TERMS = ("log_power", "power")
 
 
-def log_power(X, params, prediction_bounds=None):
+def _size_basis(log_size, exponent, size_terms, log_reference):
+    """A size term without its coefficient, and its derivative in the exponent."""
+    if size_terms == "log_power":
+        basis = np.power(log_size, exponent)
+        return basis, basis * np.log(log_size)
+    if size_terms == "power":
+        centred = log_size - log_reference
+        basis = np.exp(-exponent * centred)
+        return basis, -centred * basis
+    raise ValueError(f"size_terms must be one of {SIZE_TERMS}; got {size_terms!r}.")
+
+
+def _size_part(log_data, log_param, b, alpha, c, beta, size_terms):
+    data_basis, data_slope = _size_basis(log_data, alpha, size_terms, np.log(1e11))
+    param_basis, param_slope = _size_basis(log_param, beta, size_terms, np.log(1e9))
+    return data_basis, data_slope, param_basis, param_slope
+
+
+def log_power(X, params, prediction_bounds=None, size_terms="log_power"):
     r"""Log-power law of learning rate, batch size, data size and model size (seed 001).
 
     .. math::
@@ -305,6 +321,9 @@ def log_power(X, params, prediction_bounds=None):
         When given, clip the output to ``(low, high)``. Seed 001 always clipped to
         ``(1.5, 4.5)``; here nothing is clipped unless asked. Inputs and parameters are
         never clamped.
+    size_terms : {'log_power', 'power'}, default='log_power'
+        'log_power' is the seed's ``b (ln D)**alpha + c (ln N)**beta``; 'power' is the
+        Chinchilla-style ``b (D / 1e11)**-alpha + c (N / 1e9)**-beta``.
 
     Returns
     -------
@@ -320,15 +339,15 @@ def log_power(X, params, prediction_bounds=None):
     """
     params = np.asarray(params, dtype=float)
     log_lr, log_bsz, log_data, log_param = _hyperparameter_logs(X)
-    a, b, _, c, _, d, lr_opt, e, _, interaction = params
-    data_power, param_power, bsz_power = _log_power_terms(log_data, log_param, log_bsz, params)
+    a, b, alpha, c, beta, d, lr_opt, e, gamma, interaction = params
+    data_basis, _, param_basis, _ = _size_part(log_data, log_param, b, alpha, c, beta, size_terms)
     lr_gap_sq = (log_lr - np.log(lr_opt)) ** 2
     pred = (
         a
-        + b * data_power
-        + c * param_power
+        + b * data_basis
+        + c * param_basis
         + d * lr_gap_sq
-        + e * bsz_power
+        + e * np.power(log_bsz, gamma)
         + interaction * lr_gap_sq * log_bsz
     )
     if prediction_bounds is not None:
@@ -336,13 +355,14 @@ def log_power(X, params, prediction_bounds=None):
     return pred
 
 
-def log_power_jacobian(X, params):
+def log_power_jacobian(X, params, size_terms="log_power"):
     """Jacobian of :func:`log_power` (unclipped) with respect to its ten parameters.
 
     Parameters
     ----------
     X : array-like of shape (n_samples, 4)
     params : array-like of shape (10,)
+    size_terms : {'log_power', 'power'}, default='log_power'
 
     Returns
     -------
@@ -358,15 +378,18 @@ def log_power_jacobian(X, params):
     """
     params = np.asarray(params, dtype=float)
     log_lr, log_bsz, log_data, log_param = _hyperparameter_logs(X)
-    _, b, _, c, _, d, lr_opt, e, _, interaction = params
-    data_power, param_power, bsz_power = _log_power_terms(log_data, log_param, log_bsz, params)
+    _, b, alpha, c, beta, d, lr_opt, e, gamma, interaction = params
+    data_basis, data_slope, param_basis, param_slope = _size_part(
+        log_data, log_param, b, alpha, c, beta, size_terms
+    )
+    bsz_power = np.power(log_bsz, gamma)
     lr_gap = log_lr - np.log(lr_opt)
     jac = np.empty((log_lr.shape[0], 10))
     jac[:, 0] = 1.0
-    jac[:, 1] = data_power
-    jac[:, 2] = b * data_power * np.log(log_data)
-    jac[:, 3] = param_power
-    jac[:, 4] = c * param_power * np.log(log_param)
+    jac[:, 1] = data_basis
+    jac[:, 2] = b * data_slope
+    jac[:, 3] = param_basis
+    jac[:, 4] = c * param_slope
     jac[:, 5] = lr_gap**2
     jac[:, 6] = -2.0 * lr_gap * (d + interaction * log_bsz) / lr_opt
     jac[:, 7] = bsz_power
@@ -386,7 +409,7 @@ def _scaling_optimum(log_data, log_param, params):
     return log_lr_opt, log_bsz_opt, dn, dd
 
 
-def log_power_scaling(X, params, prediction_bounds=None):
+def log_power_scaling(X, params, prediction_bounds=None, size_terms="log_power"):
     r"""Log-power law whose optimal learning rate and batch size move with scale.
 
     .. math::
@@ -409,6 +432,8 @@ def log_power_scaling(X, params, prediction_bounds=None):
         bsz_D]`` (see :data:`LOG_POWER_SCALING_PARAMS`).
     prediction_bounds : tuple of float or None, default=None
         When given, clip the output to ``(low, high)``.
+    size_terms : {'log_power', 'power'}, default='log_power'
+        As in :func:`log_power`.
 
     Returns
     -------
@@ -430,26 +455,21 @@ def log_power_scaling(X, params, prediction_bounds=None):
     log_lr_opt, log_bsz_opt, _, _ = _scaling_optimum(log_data, log_param, params)
     u = log_lr - log_lr_opt
     v = log_bsz - log_bsz_opt
-    pred = (
-        a
-        + b * np.power(log_data, alpha)
-        + c * np.power(log_param, beta)
-        + d * u * u
-        + e * v * v
-        + interaction * u * v
-    )
+    data_basis, _, param_basis, _ = _size_part(log_data, log_param, b, alpha, c, beta, size_terms)
+    pred = a + b * data_basis + c * param_basis + d * u * u + e * v * v + interaction * u * v
     if prediction_bounds is not None:
         pred = np.clip(pred, *prediction_bounds)
     return pred
 
 
-def log_power_scaling_jacobian(X, params):
+def log_power_scaling_jacobian(X, params, size_terms="log_power"):
     """Jacobian of :func:`log_power_scaling` with respect to its 14 parameters.
 
     Parameters
     ----------
     X : array-like of shape (n_samples, 4)
     params : array-like of shape (14,)
+    size_terms : {'log_power', 'power'}, default='log_power'
 
     Returns
     -------
@@ -469,16 +489,17 @@ def log_power_scaling_jacobian(X, params):
     log_lr_opt, log_bsz_opt, dn, dd = _scaling_optimum(log_data, log_param, params)
     u = log_lr - log_lr_opt
     v = log_bsz - log_bsz_opt
-    data_power = np.power(log_data, alpha)
-    param_power = np.power(log_param, beta)
+    data_basis, data_slope, param_basis, param_slope = _size_part(
+        log_data, log_param, b, alpha, c, beta, size_terms
+    )
     dpred_du = 2.0 * d * u + interaction * v
     dpred_dv = 2.0 * e * v + interaction * u
     jac = np.empty((log_lr.shape[0], 14))
     jac[:, 0] = 1.0
-    jac[:, 1] = data_power
-    jac[:, 2] = b * data_power * np.log(log_data)
-    jac[:, 3] = param_power
-    jac[:, 4] = c * param_power * np.log(log_param)
+    jac[:, 1] = data_basis
+    jac[:, 2] = b * data_slope
+    jac[:, 3] = param_basis
+    jac[:, 4] = c * param_slope
     jac[:, 5] = u * u
     jac[:, 6] = v * v
     jac[:, 7] = u * v
