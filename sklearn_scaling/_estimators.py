@@ -106,10 +106,12 @@ class _ScalingLawRegressor(RegressorMixin, BaseEstimator):
                 stacklevel=3,
             )
 
-    def _rng(self):
+    def _seed(self):
         # One seed drawn from random_state makes the whole fit reproducible.
-        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-        return np.random.default_rng(seed)
+        return check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+
+    def _rng(self):
+        return np.random.default_rng(self._seed())
 
 
 class DoubleDescentRegressor(_ScalingLawRegressor):
@@ -123,6 +125,10 @@ class DoubleDescentRegressor(_ScalingLawRegressor):
 
     Parameters
     ----------
+    shape : {'bump', 'dip'}, default='bump'
+        'bump' is seed 000's law: the curve rises by ``A_up``, then falls by ``A_dn``.
+        'dip' is its mirror image: it falls by ``A_up``, then rises by ``A_dn`` -- the
+        U shape of a score that gets worse with scale before it emerges.
     loss : {'huber', 'soft_l1', 'cauchy', 'squared'}, default='huber'
         Robust loss on the residuals.
     f_scale : 'mad' or float, default='mad'
@@ -163,14 +169,16 @@ class DoubleDescentRegressor(_ScalingLawRegressor):
     ----------
     coef_ : ndarray of shape (6,) or (n_targets, 6)
         Raw parameters ``[b0, A_up_raw, A_dn_raw, c0, s_raw, k_raw]`` in seed 000's
-        order; ``laws.double_descent(X, coef_)`` equals ``predict(X)``.
+        order; ``laws.double_descent(X, coef_, shape)`` equals ``predict(X)``.
     params_ : dict
         Readable parameters ``b0, A_up, A_dn, c1, c2, s_left, s_right``: floats, or
         arrays of length n_targets for 2-D ``y``.
     peak_ : dict
-        ``log_compute`` and ``value`` of the curve's maximum over the bump.
+        ``log_compute`` and ``value`` of the curve's extremum: the top of a bump, the
+        bottom of a dip.
     asymptote_ : float or ndarray
-        Value at infinite compute, ``b0 + A_up - A_dn``.
+        Value at infinite compute: ``b0 + A_up - A_dn`` for a bump, ``b0 - A_up +
+        A_dn`` for a dip.
     cost_ : float or ndarray
         Objective value at ``coef_``.
     nfev_ : int or ndarray
@@ -201,6 +209,7 @@ class DoubleDescentRegressor(_ScalingLawRegressor):
     def __init__(
         self,
         *,
+        shape="bump",
         loss="huber",
         f_scale="mad",
         density_weighting=True,
@@ -216,6 +225,7 @@ class DoubleDescentRegressor(_ScalingLawRegressor):
         n_jobs=None,
         random_state=None,
     ):
+        self.shape = shape
         self.loss = loss
         self.f_scale = f_scale
         self.density_weighting = density_weighting
@@ -262,6 +272,7 @@ class DoubleDescentRegressor(_ScalingLawRegressor):
         self : DoubleDescentRegressor
         """
         self._check_fitting_options()
+        _check_choice("shape", self.shape, {"bump", "dip"})
         _check_number("alpha", self.alpha, low=0.0)
         if not isinstance(self.density_weighting, bool | np.bool_):
             raise ValueError(
@@ -276,13 +287,16 @@ class DoubleDescentRegressor(_ScalingLawRegressor):
         X, y, sample_weight = self._validate_fit_data(
             X, y, sample_weight, n_params=6, multi_output=True
         )
-        rng = self._rng()
+        # Every column starts from the same random draws, so its law is exactly the one a
+        # single-target fit on that column finds.
+        seed = self._seed()
         x = X[:, 0]
         results = [
             fit_double_descent(
                 x,
                 target,
                 sample_weight,
+                shape=self.shape,
                 loss=self.loss,
                 f_scale=self.f_scale,
                 density_weighting=self.density_weighting,
@@ -291,7 +305,7 @@ class DoubleDescentRegressor(_ScalingLawRegressor):
                 n_starts=self.n_starts,
                 max_nfev=self.max_nfev,
                 n_jobs=self.n_jobs,
-                rng=rng,
+                rng=np.random.default_rng(seed),
             )
             for target in y.reshape(len(y), -1).T
         ]
@@ -314,9 +328,10 @@ class DoubleDescentRegressor(_ScalingLawRegressor):
         shape = double_descent_shape(self.coef_)
         readable = ("b0", "A_up", "A_dn", "c1", "c2", "s_left", "s_right")
         self.params_ = {name: shape[name] for name in readable}
-        self.asymptote_ = shape["b0"] + shape["A_up"] - shape["A_dn"]
-        # The bump's maximum lies between the two centres; search a fine grid there,
-        # widened to the data so a bump that is all rise or all fall is still found.
+        sign = 1.0 if self.shape == "bump" else -1.0
+        self.asymptote_ = shape["b0"] + sign * (shape["A_up"] - shape["A_dn"])
+        # The extremum lies between the two centres; search a fine grid there, widened
+        # to the data so a curve that is all rise or all fall still gets one.
         coef = np.atleast_2d(self.coef_)
         c1, c2 = np.atleast_1d(shape["c1"]), np.atleast_1d(shape["c2"])
         low = np.minimum(c1, x.min())
@@ -324,9 +339,9 @@ class DoubleDescentRegressor(_ScalingLawRegressor):
         steps = np.linspace(0.0, 1.0, 2001)[:, None]
         grid = low + steps * (high - low)
         values = np.column_stack(
-            [double_descent(grid[:, t], coef[t]) for t in range(coef.shape[0])]
+            [double_descent(grid[:, t], coef[t], self.shape) for t in range(coef.shape[0])]
         )
-        best = np.argmax(values, axis=0)
+        best = np.argmax(sign * values, axis=0)
         columns = np.arange(coef.shape[0])
         location, value = grid[best, columns], values[best, columns]
         if np.ndim(self.coef_) == 1:
@@ -346,7 +361,7 @@ class DoubleDescentRegressor(_ScalingLawRegressor):
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, reset=False)
-        return double_descent(X, self.coef_)
+        return double_descent(X, self.coef_, self.shape)
 
 
 class LogPowerHyperparamRegressor(_ScalingLawRegressor):
@@ -612,21 +627,24 @@ class LogPowerHyperparamRegressor(_ScalingLawRegressor):
         Returns
         -------
         batch_size : ndarray
-            For ``optimum='scaling'`` the fitted power law. For ``optimum='fixed'`` the
-            seed law is monotone in batch size at the optimal learning rate, so the
-            optimum is the end of the batch-size range seen in training where the law is
-            lower.
+            For ``optimum='scaling'`` the fitted power law, raised to 1 where it falls
+            below (the law is only defined for batch sizes >= 1, and at the optimal
+            learning rate it grows with the distance from the power law). For
+            ``optimum='fixed'`` the seed law is monotone in batch size at the optimal
+            learning rate, so the optimum is the end of the batch-size range seen in
+            training where the law is lower.
         """
         check_is_fitted(self)
         log_data, log_param = self._log_sizes(data_size, param_size)
         shape = np.broadcast(log_data, log_param).shape
         p = self.params_
         if self.optimum == "scaling":
-            return np.exp(
+            log_batch = (
                 p["bsz_0"]
                 + p["bsz_N"] * (log_param - np.log(1e9))
                 + p["bsz_D"] * (log_data - np.log(1e11))
             )
+            return np.exp(np.maximum(log_batch, 0.0))
         ends = np.log(np.array(self.batch_size_range_))
         batch_term = p["e"] * np.power(ends, p["gamma"])
         return np.full(shape, self.batch_size_range_[int(np.argmin(batch_term))])
@@ -635,6 +653,7 @@ class LogPowerHyperparamRegressor(_ScalingLawRegressor):
     def _log_sizes(data_size, param_size):
         data_size = np.asarray(data_size, dtype=float)
         param_size = np.asarray(param_size, dtype=float)
-        if np.any(~(data_size > 1)) or np.any(~(param_size > 1)):
-            raise ValueError("data_size and param_size must be finite numbers > 1.")
+        for size in (data_size, param_size):
+            if not np.all(np.isfinite(size) & (size > 1)):
+                raise ValueError("data_size and param_size must be finite numbers > 1.")
         return np.log(data_size), np.log(param_size)

@@ -92,7 +92,7 @@ def mad_scale(y, sample_weight):
     return 1.4826 * mad if mad > 1e-8 else 0.1
 
 
-def _batch_priors(params, x_min, x_max, positive_mean, strengths):
+def _batch_priors(params, x_min, x_max, positive_mean, strengths, sign):
     shape = double_descent_shape(params)
     separation = shape["c2"] - shape["c1"]
     return (
@@ -101,12 +101,16 @@ def _batch_priors(params, x_min, x_max, positive_mean, strengths):
         + strengths["separation"] * softplus(0.3 * shape["s"] - separation)
         + strengths["range"] * (softplus(x_min - shape["c1"]) + softplus(shape["c2"] - x_max))
         + strengths["tail"]
-        * (positive_mean + softplus(shape["b0"] + shape["A_up"] - shape["A_dn"]))
+        * (positive_mean + softplus(sign * (shape["b0"] + shape["A_up"] - shape["A_dn"])))
     )
 
 
-def _prior_residuals(theta, pred, jac, row_share, x_min, x_max, strengths):
-    """Prior residuals ``q`` (``sum q**2 / 2`` equals the priors) and their Jacobian."""
+def _prior_residuals(theta, pred, jac, row_share, x_min, x_max, strengths, sign):
+    """Prior residuals ``q`` (``sum q**2 / 2`` equals the priors) and their Jacobian.
+
+    ``sign`` is -1 when the bump law is fitted to ``-y`` (the 'dip' shape): the tail
+    prior then applies to the real prediction ``-pred``.
+    """
     _, a_up_raw, a_dn_raw, _, s_raw, k_raw = theta
     shape = double_descent_shape(theta)
     s, ksp = shape["s"], shape["ksp"]
@@ -120,7 +124,8 @@ def _prior_residuals(theta, pred, jac, row_share, x_min, x_max, strengths):
     def softplus_term(z, dz, strength):
         return penalty_residual(float(softplus(z)), expit(z) * dz, strength)
 
-    positive = pred > 0.0
+    real_pred, real_jac = sign * pred, sign * jac
+    positive = real_pred > 0.0
     terms = [
         (root * shape["A_up"], root * d_aup),
         (root * shape["A_dn"], root * d_adn),
@@ -130,11 +135,13 @@ def _prior_residuals(theta, pred, jac, row_share, x_min, x_max, strengths):
         softplus_term(x_min - shape["c1"], -unit[3] + 0.5 * d_separation, strengths["range"]),
         softplus_term(shape["c2"] - x_max, unit[3] + 0.5 * d_separation, strengths["range"]),
         softplus_term(
-            shape["b0"] + shape["A_up"] - shape["A_dn"], unit[0] + d_aup - d_adn, strengths["tail"]
+            sign * (shape["b0"] + shape["A_up"] - shape["A_dn"]),
+            sign * (unit[0] + d_aup - d_adn),
+            strengths["tail"],
         ),
         penalty_residual(
-            float(row_share @ np.where(positive, pred, 0.0)),
-            (row_share * positive) @ jac,
+            float(row_share @ np.where(positive, real_pred, 0.0)),
+            (row_share * positive) @ real_jac,
             strengths["tail"],
         ),
     ]
@@ -144,7 +151,7 @@ def _prior_residuals(theta, pred, jac, row_share, x_min, x_max, strengths):
 
 
 def double_descent_problem(
-    x, y, sample_weight, *, loss, f_scale, density_weighting, strengths, b0_bounds
+    x, y, sample_weight, *, loss, f_scale, density_weighting, strengths, b0_bounds, sign=1.0
 ):
     """The seed 000 objective on ``(x, y)`` as a :class:`RobustProblem`.
 
@@ -159,6 +166,8 @@ def double_descent_problem(
     strengths : dict
         Prior strengths keyed as :data:`DEFAULT_PENALTIES`, already multiplied by alpha.
     b0_bounds : tuple of float
+    sign : float, default=1.0
+        -1 when ``y`` is the negated target of a 'dip' fit (see :func:`_prior_residuals`).
 
     Returns
     -------
@@ -179,7 +188,9 @@ def double_descent_problem(
             cache.clear()
             pred = double_descent(x, theta)
             jac = double_descent_jacobian(x, theta)
-            priors, rows = _prior_residuals(theta, pred, jac, row_share, x_min, x_max, strengths)
+            priors, rows = _prior_residuals(
+                theta, pred, jac, row_share, x_min, x_max, strengths, sign
+            )
             cache[key] = (np.concatenate([pred - y, priors]), np.vstack([jac, rows]))
         return cache[key]
 
@@ -192,8 +203,8 @@ def double_descent_problem(
     def batch_cost(thetas):
         pred = double_descent(x, thetas)
         data = data_weight @ loss_value(pred - y[:, None], loss, f_scale)
-        positive_mean = row_share @ np.maximum(pred, 0.0)
-        return data + _batch_priors(thetas, x_min, x_max, positive_mean, strengths)
+        positive_mean = row_share @ np.maximum(sign * pred, 0.0)
+        return data + _batch_priors(thetas, x_min, x_max, positive_mean, strengths, sign)
 
     lower = np.array(
         [b0_bounds[0], -_RAW_BOUND, -_RAW_BOUND, x_min - 0.2, -_RAW_BOUND, -_RAW_BOUND]
@@ -262,6 +273,7 @@ def fit_double_descent(
     y,
     sample_weight=None,
     *,
+    shape="bump",
     loss="huber",
     f_scale="mad",
     density_weighting=True,
@@ -278,6 +290,8 @@ def fit_double_descent(
     ----------
     x, y : ndarray of shape (n,)
     sample_weight : ndarray of shape (n,) or None
+    shape : {'bump', 'dip'}
+        A 'dip' is the bump law fitted to ``-y``, then mirrored back.
     loss : str
     f_scale : 'mad' or float
     density_weighting : bool
@@ -299,6 +313,9 @@ def fit_double_descent(
         sample_weight = np.ones_like(y)
     strengths = DEFAULT_PENALTIES if strengths is None else strengths
     scale = mad_scale(y, sample_weight) if f_scale == "mad" else float(f_scale)
+    sign = 1.0 if shape == "bump" else -1.0
+    y = sign * y
+    b0_bounds = tuple(sorted(sign * np.asarray(b0_bounds, dtype=float)))
     problem = double_descent_problem(
         x,
         y,
@@ -308,11 +325,13 @@ def fit_double_descent(
         density_weighting=density_weighting,
         strengths=strengths,
         b0_bounds=b0_bounds,
+        sign=sign,
     )
     rng = np.random.default_rng(0) if rng is None else rng
     starts = candidate_starts(x, y, problem.data_weight, b0_bounds, rng)
     result = minimize_multistart(
         problem, starts, n_refine=n_starts, max_nfev=max_nfev, n_jobs=n_jobs
     )
+    result.x[0] *= sign
     result.f_scale = scale
     return result

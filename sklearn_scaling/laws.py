@@ -140,7 +140,7 @@ def double_descent_shape(params):
     return shape
 
 
-def double_descent(X, params):
+def double_descent(X, params, shape="bump"):
     r"""U-shaped (double-descent) law of log10 compute.
 
     .. math::
@@ -155,6 +155,10 @@ def double_descent(X, params):
     g` with :math:`g = \sqrt{1 + k/2}`. The first sigmoid makes the score rise (or the
     loss worsen), the second makes it fall back: a bump between ``c1`` and ``c2``.
 
+    With ``shape='dip'`` the two sigmoids swap roles, :math:`f(x) = b_0 - A_\uparrow
+    \sigma(\cdot) + A_\downarrow \sigma(\cdot)`: the curve first falls by ``A_up`` and
+    then rises by ``A_dn``, the U shape of scores that get worse before they emerge.
+
     Parameters
     ----------
     X : array-like of shape (n_samples, 1) or (n_samples,)
@@ -162,6 +166,9 @@ def double_descent(X, params):
     params : array-like of shape (6,) or (n_laws, 6)
         Raw parameters ``[b0, A_up_raw, A_dn_raw, c0, s_raw, k_raw]``; several rows
         evaluate several laws at once.
+    shape : {'bump', 'dip'}, default='bump'
+        'bump' is seed 000's law (rise, then fall); 'dip' its mirror image about ``b0``
+        (fall, then rise).
 
     Returns
     -------
@@ -175,12 +182,19 @@ def double_descent(X, params):
     >>> double_descent(x, [-0.5, 0.0, 0.5, 1.0, -1.0, 0.0]).round(3)
     array([-0.494, -0.427, -0.298, -0.741, -0.781])
     """
+    law_shape = shape
     p = np.asarray(params, dtype=float)
     p2 = p[None, :] if p.ndim == 1 else p
     shape = double_descent_shape(p2)
     sig_up, sig_dn = double_descent_sigmoids(X, p2)
-    pred = shape["b0"] + shape["A_up"] * sig_up - shape["A_dn"] * sig_dn
+    pred = shape["b0"] + _shape_sign(law_shape) * (shape["A_up"] * sig_up - shape["A_dn"] * sig_dn)
     return pred[:, 0] if p.ndim == 1 else pred
+
+
+def _shape_sign(shape):
+    if shape not in ("bump", "dip"):
+        raise ValueError(f"shape must be 'bump' or 'dip'; got {shape!r}.")
+    return 1.0 if shape == "bump" else -1.0
 
 
 def double_descent_sigmoids(X, params):
@@ -211,7 +225,7 @@ def double_descent_sigmoids(X, params):
     return sig_up, sig_dn
 
 
-def double_descent_jacobian(X, params):
+def double_descent_jacobian(X, params, shape="bump"):
     """Jacobian of :func:`double_descent` with respect to its six raw parameters.
 
     Parameters
@@ -220,6 +234,7 @@ def double_descent_jacobian(X, params):
         log10 of training compute.
     params : array-like of shape (6,)
         Raw parameters.
+    shape : {'bump', 'dip'}, default='bump'
 
     Returns
     -------
@@ -234,6 +249,7 @@ def double_descent_jacobian(X, params):
     >>> jac.shape, bool(np.all(jac[:, 0] == 1.0))
     ((4, 6), True)
     """
+    sign = _shape_sign(shape)
     x = _compute_column(X)
     _, a_up_raw, a_dn_raw, _, s_raw, k_raw = np.asarray(params, dtype=float)
     shape = double_descent_shape(params)
@@ -262,6 +278,7 @@ def double_descent_jacobian(X, params):
     jac[:, 3] = -a_up * slope_up / shape["s_left"] + a_dn * slope_dn / shape["s_right"]
     jac[:, 4] = (a_up * slope_up * dzup_ds - a_dn * slope_dn * dzdn_ds) * expit(s_raw)
     jac[:, 5] = (a_up * slope_up * dzup_dk - a_dn * slope_dn * dzdn_dk) * expit(k_raw)
+    jac[:, 1:] *= sign
     return jac
 
 

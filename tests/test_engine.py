@@ -261,3 +261,15 @@ def test_multistart_rejects_all_infinite_starts():
     )
     with pytest.raises(ValueError, match="finite cost"):
         minimize_multistart(problem, np.array([[1.0]]))
+
+
+def test_dip_fit_mirrors_bump_fit_without_tail_prior():
+    """With the only sign-dependent prior off, a dip fit of -y is the bump fit of y."""
+    X, y = make_double_descent(n_samples=80, random_state=4)
+    strengths = {**DEFAULT_PENALTIES, "tail": 0.0}
+    bump = fit_double_descent(X[:, 0], y, strengths=strengths, rng=np.random.default_rng(0))
+    dip = fit_double_descent(
+        X[:, 0], -y, shape="dip", strengths=strengths, rng=np.random.default_rng(0)
+    )
+    assert dip.cost == pytest.approx(bump.cost, rel=1e-9)
+    np.testing.assert_allclose(dip.x * [-1, 1, 1, 1, 1, 1], bump.x, rtol=1e-6, atol=1e-8)

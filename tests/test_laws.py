@@ -172,3 +172,16 @@ def test_softplus_inverse_round_trip():
 def test_log_power_rejects_wrong_column_count():
     with pytest.raises(ValueError, match="4 columns"):
         laws.log_power(np.ones((3, 3)), np.ones(10))
+
+
+def test_dip_is_the_bump_mirrored_about_b0():
+    rng = np.random.default_rng(0)
+    x = np.linspace(-1, 3, 40)
+    params = rng.normal(0, 1, size=6)
+    np.testing.assert_allclose(
+        laws.double_descent(x, params, "dip"), 2 * params[0] - laws.double_descent(x, params)
+    )
+    expected = _finite_difference(lambda X, p: laws.double_descent(X, p, "dip"), x, params)
+    np.testing.assert_allclose(laws.double_descent_jacobian(x, params, "dip"), expected, atol=1e-7)
+    with pytest.raises(ValueError, match="shape"):
+        laws.double_descent(x, params, "peak")
