@@ -1,0 +1,441 @@
+import copy
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+
+matplotlib = pytest.importorskip("matplotlib")
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+from sklearn.exceptions import NotFittedError  # noqa: E402
+from sklearn.linear_model import LinearRegression  # noqa: E402
+
+from sklearn_scaling import (  # noqa: E402
+    DoubleDescentRegressor,
+    LogPowerHyperparamRegressor,
+    laws,
+)
+from sklearn_scaling.datasets import (  # noqa: E402
+    DEFAULT_LOG_POWER_PARAMS,
+    make_double_descent,
+    make_lr_bsz_sweep,
+)
+from sklearn_scaling.plotting import ScalingLawDisplay  # noqa: E402
+
+MISSING_MPL = "ScalingLawDisplay requires matplotlib; install it with pip install"
+
+# Slices of the gridded sweep: the first three are drawn 3:2:1 so the default (most
+# frequent) slices and their order are known; the last is rare.
+COMBOS = np.array([(128, 1e10, 1e8), (512, 5e10, 4e8), (2048, 1e11, 1e9), (64, 3e9, 6e7)])
+COMBO_WEIGHTS = np.array([0.4, 0.3, 0.2, 0.1])
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+@pytest.fixture(scope="module")
+def dd_data():
+    X, y = make_double_descent(n_samples=60, random_state=0)
+    # Train on the small-compute rows so the test rows lie beyond them.
+    train = X[:, 0] < 2.0
+    return X[train], y[train], X[~train], y[~train]
+
+
+@pytest.fixture(scope="module")
+def dd_reg(dd_data):
+    X, y, _, _ = dd_data
+    return DoubleDescentRegressor(n_starts=2, random_state=0).fit(X, y)
+
+
+@pytest.fixture(scope="module")
+def sweep():
+    return make_lr_bsz_sweep(n_samples=200, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def grid_sweep():
+    """A sweep over learning rates at a few repeated (B, D, N), like the real data."""
+    rng = np.random.default_rng(0)
+    X, _ = make_lr_bsz_sweep(n_samples=200, random_state=0)
+    X[:, 1:] = COMBOS[rng.choice(len(COMBOS), size=len(X), p=COMBO_WEIGHTS)]
+    y = laws.log_power(X, DEFAULT_LOG_POWER_PARAMS) + 0.01 * rng.standard_normal(len(X))
+    return X, y
+
+
+@pytest.fixture(scope="module", params=["fixed", "scaling"])
+def lp_reg(request, grid_sweep):
+    X, y = grid_sweep
+    reg = LogPowerHyperparamRegressor(optimum=request.param, n_starts=2, random_state=0)
+    return reg.fit(X, y)
+
+
+@pytest.fixture(scope="module")
+def lp_fixed(grid_sweep):
+    return LogPowerHyperparamRegressor(n_starts=2, random_state=0).fit(*grid_sweep)
+
+
+def _offsets(collection):
+    return np.asarray(collection.get_offsets())
+
+
+def _slice_X(lr, slice_):
+    lr = np.asarray(lr, dtype=float)
+    return np.column_stack([lr, np.tile(slice_, (lr.size, 1))])
+
+
+# ------------------------------------------------------------------------ double descent
+
+
+@pytest.mark.parametrize("extend", [0.0, 0.5, 1.25])
+def test_double_descent_curve_extends_beyond_all_data(dd_reg, dd_data, extend):
+    X, y, X_test, y_test = dd_data
+    disp = ScalingLawDisplay.from_estimator(
+        dd_reg, X, y, X_test=X_test, y_test=y_test, extend=extend, n_points=150
+    )
+    x_curve, y_curve = disp.lines_[0].get_data()
+    everything = np.concatenate([X[:, 0], X_test[:, 0]])
+    assert x_curve.shape == (150,)
+    # The test rows lie beyond the training rows, so the grid must follow them.
+    assert everything.max() > X[:, 0].max()
+    np.testing.assert_allclose(x_curve.min(), everything.min() - extend)
+    np.testing.assert_allclose(x_curve.max(), everything.max() + extend)
+    np.testing.assert_allclose(y_curve, dd_reg.predict(x_curve[:, None]))
+
+
+def test_double_descent_scatter_peak_and_labels(dd_reg, dd_data):
+    X, y, X_test, y_test = dd_data
+    disp = ScalingLawDisplay.from_estimator(dd_reg, X, y, X_test=X_test, y_test=y_test)
+    train, test = disp.scatter_
+    np.testing.assert_array_equal(_offsets(train), np.column_stack([X[:, 0], y]))
+    np.testing.assert_array_equal(_offsets(test), np.column_stack([X_test[:, 0], y_test]))
+    assert train.get_label() == "train" and test.get_label() == "test"
+    # Train and test must be told apart by more than the legend.
+    assert not np.allclose(train.get_facecolor(), test.get_facecolor())
+
+    peak_x, peak_y = disp.peak_marker_.get_data()
+    assert peak_x[0] == pytest.approx(dd_reg.peak_["log_compute"])
+    assert peak_y[0] == pytest.approx(dd_reg.peak_["value"])
+    assert disp.optimum_markers_ is None
+
+    assert disp.ax_.get_xlabel() == "log10 compute"
+    assert disp.ax_.get_ylabel() == "score"
+    legend = [text.get_text() for text in disp.ax_.get_legend().get_texts()]
+    assert legend[:3] == ["train", "test", "fit"] and legend[3].startswith("peak")
+    assert disp.figure_ is disp.ax_.figure
+
+
+def test_double_descent_without_test_rows(dd_reg, dd_data):
+    X, y, _, _ = dd_data
+    disp = ScalingLawDisplay.from_estimator(dd_reg, X, y, extend=0.5)
+    (scatter,) = disp.scatter_
+    assert len(_offsets(scatter)) == len(X)
+    assert scatter.get_label() == "data"
+    x_curve = disp.lines_[0].get_xdata()
+    np.testing.assert_allclose([x_curve.min(), x_curve.max()], [X.min() - 0.5, X.max() + 0.5])
+
+
+@pytest.mark.parametrize("target", [0, 1])
+def test_double_descent_multi_target(target):
+    X, Y = make_double_descent(n_samples=60, n_targets=2, random_state=0)
+    reg = DoubleDescentRegressor(n_starts=2, random_state=0).fit(X, Y)
+    disp = ScalingLawDisplay.from_estimator(reg, X, Y, target=target)
+    x_curve, y_curve = disp.lines_[0].get_data()
+    np.testing.assert_allclose(y_curve, reg.predict(x_curve[:, None])[:, target])
+    np.testing.assert_array_equal(disp.scatter_[0].get_offsets()[:, 1], Y[:, target])
+    peak_x, peak_y = disp.peak_marker_.get_data()
+    assert peak_x[0] == pytest.approx(reg.peak_["log_compute"][target])
+    assert peak_y[0] == pytest.approx(reg.peak_["value"][target])
+    assert f"target {target}" in disp.ax_.get_title()
+    with pytest.raises(ValueError, match="target must be < 2"):
+        ScalingLawDisplay.from_estimator(reg, X, Y, target=2)
+
+
+def test_double_descent_fitted_on_dataframe_does_not_warn(dd_data):
+    pd = pytest.importorskip("pandas")
+    X, y, _, _ = dd_data
+    frame = pd.DataFrame({"log_flops": X[:, 0]})
+    reg = DoubleDescentRegressor(n_starts=2, random_state=0).fit(frame, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        disp = ScalingLawDisplay.from_estimator(reg, frame, y)
+    x_curve, y_curve = disp.lines_[0].get_data()
+    np.testing.assert_allclose(y_curve, reg.predict(pd.DataFrame({"log_flops": x_curve})))
+
+
+# ------------------------------------------------------------------------- learning rate
+
+
+def test_learning_rate_default_slices_are_the_most_frequent(lp_reg, grid_sweep):
+    X, y = grid_sweep
+    disp = ScalingLawDisplay.from_estimator(lp_reg, X, y, n_points=120)
+    expected = [tuple(COMBOS[i]) for i in range(3)]
+    assert disp.slices == expected
+    assert len(disp.lines_) == len(disp.scatter_) == len(disp.optimum_markers_) == 3
+    for slice_, line, scatter in zip(expected, disp.lines_, disp.scatter_, strict=True):
+        rows = np.all(X[:, 1:] == slice_, axis=1)
+        np.testing.assert_array_equal(_offsets(scatter), np.column_stack([X[rows, 0], y[rows]]))
+        x_curve, y_curve = line.get_data()
+        assert x_curve.shape == (120,)
+        np.testing.assert_allclose(y_curve, lp_reg.predict(_slice_X(x_curve, slice_)))
+        # The grid spans every learning rate in X, half a decade beyond on each side.
+        assert x_curve.min() <= X[:, 0].min() / 10**0.5 * (1 + 1e-9)
+        assert x_curve.max() >= X[:, 0].max() * 10**0.5 * (1 - 1e-9)
+        # A slice's points share its curve's colour.
+        line_rgb = matplotlib.colors.to_rgba(line.get_color())[:3]
+        np.testing.assert_allclose(scatter.get_facecolor()[0][:3], line_rgb)
+    ax = disp.ax_
+    assert ax.get_xscale() == "log"
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("learning rate", "loss")
+    legend = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert legend == ["B=128, D=1e10, N=1e8", "B=512, D=5e10, N=4e8", "B=2048, D=1e11, N=1e9"] + [
+        "optimum"
+    ]
+
+
+def test_learning_rate_optimum_sits_at_curve_minimum(lp_reg, grid_sweep):
+    X, y = grid_sweep
+    disp = ScalingLawDisplay.from_estimator(lp_reg, X, y, n_points=400)
+    for slice_, line, marker in zip(disp.slices, disp.lines_, disp.optimum_markers_, strict=True):
+        (lr_best,), (loss_best,) = marker.get_data()
+        x_curve, y_curve = line.get_data()
+        assert loss_best == pytest.approx(lp_reg.predict(_slice_X([lr_best], slice_))[0])
+        assert loss_best <= y_curve.min() + 1e-12
+        # The marker is the minimum, not just near the grid's lowest point.
+        nearby = lp_reg.predict(_slice_X([lr_best * 0.99, lr_best * 1.01], slice_))
+        assert np.all(nearby >= loss_best)
+        assert x_curve.min() <= lr_best <= x_curve.max()
+        if lp_reg.optimum == "fixed":
+            assert lr_best == pytest.approx(lp_reg.params_["lr_opt"])
+
+
+def test_learning_rate_scaling_optimum_at_optimal_learning_rate(grid_sweep):
+    X, y = grid_sweep
+    reg = LogPowerHyperparamRegressor(optimum="scaling", n_starts=2, random_state=0).fit(X, y)
+    data_size, param_size = 5e10, 4e8
+    batch_size = float(reg.optimal_batch_size(data_size, param_size))
+    slice_ = (batch_size, data_size, param_size)
+    disp = ScalingLawDisplay.from_estimator(reg, X, y, slices=[slice_])
+    (lr_best,), (loss_best,) = disp.optimum_markers_[0].get_data()
+    assert lr_best == pytest.approx(float(reg.optimal_learning_rate(data_size, param_size)))
+    assert loss_best == pytest.approx(reg.predict(_slice_X([lr_best], slice_))[0])
+
+
+def test_learning_rate_unique_combinations_and_test_rows(sweep):
+    X, y = sweep
+    reg = LogPowerHyperparamRegressor(n_starts=2, random_state=0).fit(X[:150], y[:150])
+    # Every (B, D, N) of make_lr_bsz_sweep is drawn anew, so each slice holds one row.
+    slices = [tuple(X[0, 1:]), tuple(X[160, 1:])]
+    disp = ScalingLawDisplay.from_estimator(
+        reg, X[:150], y[:150], X_test=X[150:], y_test=y[150:], slices=slices
+    )
+    assert len(disp.lines_) == 2 and len(disp.scatter_) == 4
+    train_counts = [len(_offsets(s)) for s in disp.scatter_[:2]]
+    test_counts = [len(_offsets(s)) for s in disp.scatter_[2:]]
+    assert train_counts == [1, 0] and test_counts == [0, 1]
+    np.testing.assert_allclose(_offsets(disp.scatter_[3])[0], [X[160, 0], y[160]])
+    assert "test" in [text.get_text() for text in disp.ax_.get_legend().get_texts()]
+
+    default = ScalingLawDisplay.from_estimator(reg, X[:150], y[:150])
+    assert len(default.lines_) == 3
+    assert [len(_offsets(s)) for s in default.scatter_] == [1, 1, 1]
+
+
+def test_learning_rate_without_optimum_draws_no_marker(lp_fixed, grid_sweep):
+    X, y = grid_sweep
+    reg = lp_fixed
+    # A bowl that opens downwards has no minimum to mark.
+    flipped = copy.deepcopy(reg)
+    flipped.coef_ = flipped.coef_.copy()
+    flipped.coef_[5] = -0.05
+    flipped.params_ = {**reg.params_, "d": -0.05}
+    disp = ScalingLawDisplay.from_estimator(flipped, X, y)
+    assert disp.optimum_markers_ == [None, None, None]
+    assert len(disp.lines_) == 3
+
+
+# ----------------------------------------------------------------------- from_predictions
+
+
+def test_from_predictions_draws_what_it_was_given():
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-1, 3, 20)
+    y = rng.normal(size=20)
+    x_curve = np.linspace(-2, 4, 33)
+    y_curve = np.sin(x_curve)
+    is_test = x > 2
+    disp = ScalingLawDisplay.from_predictions(
+        x, y, x_curve, y_curve, is_test=is_test, peak=(1.5, 0.9), law_name="my law"
+    )
+    np.testing.assert_array_equal(disp.lines_[0].get_xdata(), x_curve)
+    np.testing.assert_array_equal(disp.lines_[0].get_ydata(), y_curve)
+    train, test = disp.scatter_
+    np.testing.assert_array_equal(_offsets(train), np.column_stack([x[~is_test], y[~is_test]]))
+    np.testing.assert_array_equal(_offsets(test), np.column_stack([x[is_test], y[is_test]]))
+    assert [a[0] for a in disp.peak_marker_.get_data()] == [1.5, 0.9]
+    assert disp.ax_.get_title() == "my law"
+
+    plain = ScalingLawDisplay.from_predictions(x, y, x_curve, y_curve)
+    assert len(plain.scatter_) == 1 and plain.peak_marker_ is None
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"y": np.zeros(3)}, "x and y must be 1-D"),
+        ({"y_curve": np.zeros(4)}, "x_curve and y_curve"),
+        ({"is_test": [0, 1, 0, 1, 0]}, "is_test must be a boolean"),
+        ({"peak": (1.0,)}, "peak must be"),
+        ({"peak": "top"}, "peak must be"),
+    ],
+)
+def test_from_predictions_validates(kwargs, match):
+    args = {"x": np.arange(5.0), "y": np.ones(5), "x_curve": np.arange(3.0)}
+    args["y_curve"] = np.zeros(3)
+    args.update({key: kwargs.pop(key) for key in list(kwargs) if key in args})
+    with pytest.raises(ValueError, match=match):
+        ScalingLawDisplay.from_predictions(**args, **kwargs)
+
+
+# --------------------------------------------------------------------------- plot and ax
+
+
+def test_plot_uses_given_axes(dd_reg, dd_data):
+    X, y, _, _ = dd_data
+    fig, (left, right) = plt.subplots(1, 2)
+    disp = ScalingLawDisplay.from_estimator(dd_reg, X, y, ax=right)
+    assert disp.ax_ is right and disp.figure_ is fig
+    assert len(right.lines) == 2 and not left.lines
+
+    # Drawing again onto another axes moves the stored artists there.
+    disp.plot(ax=left)
+    assert disp.ax_ is left and disp.lines_[0].axes is left
+    assert disp.scatter_[0].axes is left
+
+
+def test_plot_style_keywords(dd_reg, dd_data):
+    X, y, _, _ = dd_data
+    disp = ScalingLawDisplay.from_estimator(
+        dd_reg,
+        X,
+        y,
+        line_kwargs={"c": "tab:green", "lw": 4},
+        scatter_kwargs={"alpha": 0.3},
+        marker_kwargs={"markersize": 5},
+    )
+    line = disp.lines_[0]
+    assert line.get_color() == "tab:green" and line.get_linewidth() == 4
+    assert disp.scatter_[0].get_alpha() == 0.3
+    assert disp.peak_marker_.get_markersize() == 5
+    with pytest.raises(TypeError, match="aliases"):
+        disp.plot(line_kwargs={"c": "red", "color": "blue"})
+
+
+def test_constructor_then_plot_creates_figure():
+    disp = ScalingLawDisplay(
+        kind="learning_rate",
+        x_data=[np.array([1e-3, 1e-2])],
+        y_data=[np.array([2.5, 2.7])],
+        x_curve=[np.logspace(-4, -1, 10)],
+        y_curve=[np.linspace(3, 2, 10)],
+    )
+    assert disp.plot() is disp
+    assert disp.optimum_markers_ == [None]
+    assert disp.lines_[0].get_label() == "slice 0"
+    with pytest.raises(ValueError, match="kind must be one of"):
+        ScalingLawDisplay(kind="other", x_data=[], y_data=[], x_curve=[], y_curve=[]).plot()
+
+
+def test_saves_png(dd_reg, dd_data, tmp_path):
+    X, y, X_test, y_test = dd_data
+    disp = ScalingLawDisplay.from_estimator(dd_reg, X, y, X_test=X_test, y_test=y_test)
+    path = tmp_path / "law.png"
+    disp.figure_.savefig(path)
+    assert path.is_file() and path.stat().st_size > 0
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# --------------------------------------------------------------------------------- errors
+
+
+def test_unfitted_estimators_raise(dd_data, sweep):
+    X, y, _, _ = dd_data
+    with pytest.raises(NotFittedError):
+        ScalingLawDisplay.from_estimator(DoubleDescentRegressor(), X, y)
+    with pytest.raises(NotFittedError):
+        ScalingLawDisplay.from_estimator(LogPowerHyperparamRegressor(), *sweep)
+
+
+def test_other_estimators_raise_type_error(dd_data):
+    X, y, _, _ = dd_data
+    with pytest.raises(TypeError, match="DoubleDescentRegressor or a LogPowerHyperparamRegressor"):
+        ScalingLawDisplay.from_estimator(LinearRegression().fit(X, y), X, y)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"slices": [(256, 1e10, 1e8)]}, "slices only applies"),
+        ({"X_test": np.zeros((2, 1))}, "X_test and y_test must be given together"),
+        ({"n_points": 1}, "n_points must be >= 2"),
+        ({"extend": -1.0}, "extend must be >= 0"),
+        ({"target": 1}, "target must be < 1"),
+    ],
+)
+def test_double_descent_argument_errors(dd_reg, dd_data, kwargs, match):
+    X, y, _, _ = dd_data
+    with pytest.raises(ValueError, match=match):
+        ScalingLawDisplay.from_estimator(dd_reg, X, y, **kwargs)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"slices": [(256, 1e10)]}, "triple of numbers"),
+        ({"slices": [(0.5, 1e10, 1e8)]}, "batch_size >= 1"),
+        ({"slices": []}, "at least one slice"),
+        ({"target": 1}, "one target"),
+    ],
+)
+def test_learning_rate_argument_errors(lp_fixed, grid_sweep, kwargs, match):
+    X, y = grid_sweep
+    reg = lp_fixed
+    with pytest.raises(ValueError, match=match):
+        ScalingLawDisplay.from_estimator(reg, X, y, **kwargs)
+    with pytest.raises(ValueError, match="4 column"):
+        ScalingLawDisplay.from_estimator(reg, X[:, :3], y)
+    bad = X.copy()
+    bad[0, 0] = 0.0
+    with pytest.raises(ValueError, match="learning rates"):
+        ScalingLawDisplay.from_estimator(reg, bad, y)
+
+
+def test_missing_matplotlib_raises_clear_import_error(monkeypatch, dd_reg, dd_data):
+    X, y, _, _ = dd_data
+    disp = ScalingLawDisplay.from_predictions([0.0], [1.0], [0.0, 1.0], [1.0, 1.0])
+    # A None entry in sys.modules makes the import statement raise ImportError.
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
+    with pytest.raises(ImportError, match=MISSING_MPL):
+        ScalingLawDisplay.from_estimator(dd_reg, X, y)
+    with pytest.raises(ImportError, match=MISSING_MPL):
+        ScalingLawDisplay.from_predictions([0.0], [1.0], [0.0, 1.0], [1.0, 1.0])
+    with pytest.raises(ImportError, match=r"sklearn_scaling\[plot\]"):
+        disp.plot()
+
+
+def test_module_imports_without_matplotlib():
+    code = (
+        "import sys; sys.modules['matplotlib'] = None; "
+        "import sklearn_scaling.plotting as p; print(p.__all__)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert "ScalingLawDisplay" in result.stdout
