@@ -58,6 +58,7 @@ class _ScalingLawRegressor(RegressorMixin, BaseEstimator):
             _check_number("f_scale", self.f_scale, low=0.0, strict=True)
         _check_number("n_starts", self.n_starts, low=1, integer=True)
         _check_number("max_nfev", self.max_nfev, low=1, integer=True)
+        _check_number("tol", self.tol, low=0.0, strict=True)
 
     def _check_columns(self, X):
         if X.shape[1] != self._n_columns:
@@ -155,11 +156,14 @@ class DoubleDescentRegressor(_ScalingLawRegressor):
     b0_bounds : tuple of float or None, default=None
         Bounds on ``b0``. None leaves it free; seed 000 used ``(-6.0, 0.5)``, which
         only suits negative scores.
-    n_starts : int, default=4
+    n_starts : int, default=2
         Local least-squares refinements, from the best of ~200 candidate starts
         ranked in one vectorised pass.
     max_nfev : int, default=1000
         Residual evaluations allowed to each refinement.
+    tol : float, default=1e-6
+        ``ftol``, ``xtol`` and ``gtol`` of each refinement: it stops when a step changes
+        the objective or the parameters by less than this, relatively.
     n_jobs : int or None, default=None
         Refinements run in parallel through joblib.
     random_state : int, RandomState instance or None, default=None
@@ -220,8 +224,9 @@ class DoubleDescentRegressor(_ScalingLawRegressor):
         tail_penalty=1e-5,
         alpha=1.0,
         b0_bounds=None,
-        n_starts=4,
+        n_starts=2,
         max_nfev=1000,
+        tol=1e-6,
         n_jobs=None,
         random_state=None,
     ):
@@ -238,6 +243,7 @@ class DoubleDescentRegressor(_ScalingLawRegressor):
         self.b0_bounds = b0_bounds
         self.n_starts = n_starts
         self.max_nfev = max_nfev
+        self.tol = tol
         self.n_jobs = n_jobs
         self.random_state = random_state
 
@@ -304,6 +310,7 @@ class DoubleDescentRegressor(_ScalingLawRegressor):
                 b0_bounds=b0_bounds,
                 n_starts=self.n_starts,
                 max_nfev=self.max_nfev,
+                tol=self.tol,
                 n_jobs=self.n_jobs,
                 rng=np.random.default_rng(seed),
             )
@@ -409,6 +416,8 @@ class LogPowerHyperparamRegressor(_ScalingLawRegressor):
         during the fit.
     max_nfev : int, default=1000
         Residual evaluations allowed to each refinement.
+    tol : float, default=1e-6
+        ``ftol``, ``xtol`` and ``gtol`` of each refinement.
     n_jobs : int or None, default=None
         Refinements run in parallel through joblib.
     random_state : int, RandomState instance or None, default=None
@@ -457,6 +466,7 @@ class LogPowerHyperparamRegressor(_ScalingLawRegressor):
         bounds=None,
         prediction_bounds=None,
         max_nfev=1000,
+        tol=1e-6,
         n_jobs=None,
         random_state=None,
     ):
@@ -470,6 +480,7 @@ class LogPowerHyperparamRegressor(_ScalingLawRegressor):
         self.bounds = bounds
         self.prediction_bounds = prediction_bounds
         self.max_nfev = max_nfev
+        self.tol = tol
         self.n_jobs = n_jobs
         self.random_state = random_state
 
@@ -561,6 +572,7 @@ class LogPowerHyperparamRegressor(_ScalingLawRegressor):
             n_starts=self.n_starts,
             bounds=bounds,
             max_nfev=self.max_nfev,
+            tol=self.tol,
             n_jobs=self.n_jobs,
             rng=self._rng(),
         )

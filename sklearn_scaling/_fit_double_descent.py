@@ -17,7 +17,13 @@ same centres and widths.
 import numpy as np
 from scipy.special import expit
 
-from ._engine import RobustProblem, minimize_multistart, penalty_residual, weighted_quantile
+from ._engine import (
+    RobustProblem,
+    minimize_multistart,
+    penalty_residual,
+    single_threaded_blas,
+    weighted_quantile,
+)
 from ._losses import loss_value
 from .laws import (
     double_descent,
@@ -268,6 +274,7 @@ def candidate_starts(x, y, data_weight, b0_bounds, rng, n_random=48):
     return starts
 
 
+@single_threaded_blas
 def fit_double_descent(
     x,
     y,
@@ -279,8 +286,9 @@ def fit_double_descent(
     density_weighting=True,
     strengths=None,
     b0_bounds=(-np.inf, np.inf),
-    n_starts=4,
+    n_starts=2,
     max_nfev=1000,
+    tol=1e-6,
     n_jobs=None,
     rng=None,
 ):
@@ -301,6 +309,8 @@ def fit_double_descent(
     n_starts : int
         Local refinements from the best-ranked candidate starts.
     max_nfev : int
+    tol : float
+        ``ftol``, ``xtol`` and ``gtol`` of each local refinement.
     n_jobs : int or None
     rng : numpy.random.Generator or None
 
@@ -330,7 +340,7 @@ def fit_double_descent(
     rng = np.random.default_rng(0) if rng is None else rng
     starts = candidate_starts(x, y, problem.data_weight, b0_bounds, rng)
     result = minimize_multistart(
-        problem, starts, n_refine=n_starts, max_nfev=max_nfev, n_jobs=n_jobs
+        problem, starts, n_refine=n_starts, max_nfev=max_nfev, tolerance=tol, n_jobs=n_jobs
     )
     result.x[0] *= sign
     result.f_scale = scale

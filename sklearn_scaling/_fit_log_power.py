@@ -19,7 +19,7 @@ from functools import partial
 import numpy as np
 from scipy.optimize import differential_evolution, least_squares, lsq_linear
 
-from ._engine import RobustProblem, minimize_multistart
+from ._engine import RobustProblem, minimize_multistart, single_threaded_blas
 from .laws import (
     LOG_POWER_PARAMS,
     LOG_POWER_SCALING_PARAMS,
@@ -290,6 +290,7 @@ def log_power_problem(form, X, y, sample_weight, *, loss, f_scale, alpha, lower,
     ), sigma
 
 
+@single_threaded_blas
 def fit_log_power(
     X,
     y,
@@ -303,6 +304,7 @@ def fit_log_power(
     n_starts=4,
     bounds=None,
     max_nfev=1000,
+    tol=1e-6,
     n_jobs=None,
     rng=None,
 ):
@@ -328,6 +330,8 @@ def fit_log_power(
     bounds : dict or None
         ``{name: (low, high)}`` overriding the form's defaults.
     max_nfev : int
+    tol : float
+        ``ftol``, ``xtol`` and ``gtol`` of each local refinement.
     n_jobs : int or None
     rng : numpy.random.Generator or None
 
@@ -366,6 +370,9 @@ def fit_log_power(
                 bounds=(inner_lower, inner_upper),
                 x_scale="jac",
                 max_nfev=max_nfev,
+                ftol=tol,
+                xtol=tol,
+                gtol=tol,
             )
         return result.x, projection.cost(result.x)
 
@@ -386,7 +393,7 @@ def fit_log_power(
     # Each projected optimum, with its exactly solved linear part, starts a full polish.
     starts = np.array([projection._solve(theta)[0] for theta, _ in projected])
     result = minimize_multistart(
-        problem, starts, n_refine=len(starts), max_nfev=max_nfev, n_jobs=n_jobs
+        problem, starts, n_refine=len(starts), max_nfev=max_nfev, tolerance=tol, n_jobs=n_jobs
     )
     result.sigma = sigma
     return result
