@@ -1,12 +1,313 @@
-"""Command line: ``sklearn-scaling demo`` fits both laws on built-in synthetic data."""
+"""Command line of sklearn_scaling.
+
+``sklearn-scaling demo`` fits both laws on built-in synthetic data; ``sklearn-scaling
+fit`` fits a law to any CSV file, per group, and reports parameters and R^2.
+
+Errors the user can fix (a missing file or column, a value that is not a number or that
+the law cannot take, an option of the other law) print one line on stderr, naming the
+file, line and column where known, and exit with status 2.
+"""
 
 import argparse
+import csv
+import json
+import math
+import os
+import re
 import sys
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
+from sklearn.metrics import r2_score
 
 from . import DoubleDescentRegressor, LogPowerHyperparamRegressor
+from ._losses import LOSSES
 from .datasets import make_double_descent, make_lr_bsz_sweep
+
+__all__ = ["main"]
+
+PROG = "sklearn-scaling"
+#: Exit status of every documented error, as argparse uses for usage errors.
+EXIT_ERROR = 2
+# Width the text table is folded to, fixed so that output does not depend on the terminal.
+TABLE_WIDTH = 100
+
+
+class CommandError(Exception):
+    """A failure the user can fix: reported as one line on stderr, exit status 2."""
+
+
+class _MissingColumn(CommandError):
+    def __init__(self, message, column):
+        super().__init__(message)
+        self.column = column
+
+
+# ------------------------------------------------------------------------------ laws
+
+
+@dataclass(frozen=True)
+class _Law:
+    estimator: type
+    default_features: tuple
+    feature_meaning: str
+
+
+LAWS = {
+    "double-descent": _Law(DoubleDescentRegressor, ("log_flops",), "log10 compute"),
+    "log-power": _Law(
+        LogPowerHyperparamRegressor,
+        ("lr", "bsz", "data_size", "non_embedding_param_size"),
+        "learning rate, batch size, data size, non-embedding parameters",
+    ),
+}
+
+# Fitting options as (flag, constructor parameter); the law-specific ones are refused
+# for the other law, so that a typo in --law cannot silently drop an option.
+COMMON_OPTIONS = (
+    ("--loss", "loss"),
+    ("--f-scale", "f_scale"),
+    ("--alpha", "alpha"),
+    ("--n-starts", "n_starts"),
+    ("--max-nfev", "max_nfev"),
+    ("--n-jobs", "n_jobs"),
+    ("--random-state", "random_state"),
+)
+LAW_OPTIONS = {
+    "double-descent": (
+        ("--no-density-weighting", "density_weighting"),
+        ("--amplitude-penalty", "amplitude_penalty"),
+        ("--order-penalty", "order_penalty"),
+        ("--separation-penalty", "separation_penalty"),
+        ("--range-penalty", "range_penalty"),
+        ("--tail-penalty", "tail_penalty"),
+        ("--b0-bounds", "b0_bounds"),
+    ),
+    "log-power": (
+        ("--optimum", "optimum"),
+        ("--size-terms", "size_terms"),
+        ("--global-search", "global_search"),
+        ("--prediction-bounds", "prediction_bounds"),
+        ("--bound", "bounds"),
+    ),
+}
+
+
+# --------------------------------------------------------------------- argument types
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def _n_jobs(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if value == 0:
+        raise argparse.ArgumentTypeError("must not be 0 (-1 uses every core)")
+    return value
+
+
+def _float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if math.isnan(value):
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}")
+    return value
+
+
+def _non_negative(text):
+    value = _float(text)
+    if not (math.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError(f"must be a finite number >= 0, got {text!r}")
+    return value
+
+
+def _f_scale(text):
+    if text == "mad":
+        return text
+    value = _float(text)
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"expected 'mad' or a number > 0, got {text!r}")
+    return value
+
+
+def _exclusion(text):
+    column, sep, value = text.partition("=")
+    if not sep or not column.strip():
+        raise argparse.ArgumentTypeError(f"expected COLUMN=VALUE, got {text!r}")
+    return column.strip(), value.strip()
+
+
+# -------------------------------------------------------------------------- parser
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line, like the other errors."""
+
+    def error(self, message):
+        self.exit(EXIT_ERROR, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+FIT_DESCRIPTION = """\
+Fit a scaling law to the rows of a CSV file and report its parameters and R^2.
+
+The file needs a header row. Feature and target columns must hold numbers on every
+row that is used; other columns are ignored. With --group, one law is fitted per value
+of that column. With --split-column, rows whose value is 'train' are fitted, R^2 is
+also reported on rows whose value is 'test', and rows with any other value are
+ignored; without it every row is a train row. With --group and test rows, a pooled
+test R^2 (of all groups' test predictions together) is reported too.
+
+Fitting options not given keep the estimator's defaults; without --random-state the
+multi-start fit may differ slightly from run to run."""
+
+FIT_EPILOG = """\
+examples:
+  sklearn-scaling fit --law double-descent easy_question.csv --target brier_score \\
+      --group group --split-column split
+  sklearn-scaling fit --law log-power lr_bsz.csv --target lm_loss \\
+      --split-column split --exclude diverged=1 --json"""
+
+
+def _build_parser():
+    parser = _Parser(
+        prog=PROG,
+        description="Fit scaling laws (scikit-learn estimators) from the command line.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    demo = commands.add_parser(
+        "demo",
+        help="fit both laws on built-in synthetic data",
+        description="Fit both laws on built-in synthetic data and print their parameters.",
+    )
+    demo.add_argument("--random-state", type=int, default=0)
+    demo.set_defaults(handler=_demo)
+
+    fit = commands.add_parser(
+        "fit",
+        help="fit a law to a CSV file",
+        description=FIT_DESCRIPTION,
+        epilog=FIT_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    fit.set_defaults(handler=_fit)
+    fit.add_argument("data", metavar="DATA", help="CSV file with a header row")
+    fit.add_argument("--law", required=True, choices=sorted(LAWS), help="the law to fit")
+    fit.add_argument("--target", required=True, metavar="COL", help="column to predict")
+    fit.add_argument(
+        "--features",
+        nargs="+",
+        metavar="COL",
+        help=(
+            "feature columns in the law's order (give DATA before this option). "
+            "double-descent: one column, log10 compute (default: log_flops). log-power: "
+            "four columns, learning rate, batch size, data size, non-embedding parameters "
+            "(default: lr bsz data_size non_embedding_param_size). Required when the "
+            "defaults are not columns of DATA"
+        ),
+    )
+    fit.add_argument("--group", metavar="COL", help="fit one law per value of this column")
+    fit.add_argument(
+        "--split-column",
+        metavar="COL",
+        help="fit rows whose value is 'train', score rows whose value is 'test', ignore others",
+    )
+    fit.add_argument(
+        "--exclude",
+        action="append",
+        type=_exclusion,
+        metavar="COL=VALUE",
+        help="drop rows whose COL equals VALUE (repeatable), e.g. --exclude diverged=1",
+    )
+    fit.add_argument("--json", action="store_true", help="print one JSON document instead")
+    fit.add_argument(
+        "--plot",
+        metavar="OUT.png",
+        help="save a plot of the fitted law(s), one panel per group (needs matplotlib)",
+    )
+
+    common = fit.add_argument_group("fitting options (both laws; default: the estimator's)")
+    common.add_argument("--loss", choices=sorted(LOSSES), help="loss on the residuals")
+    common.add_argument(
+        "--f-scale", type=_f_scale, metavar="{mad,NUMBER}", help="scale of the robust loss"
+    )
+    common.add_argument(
+        "--alpha",
+        type=_non_negative,
+        metavar="X",
+        help="prior strength multiplier (double-descent) or ridge strength (log-power)",
+    )
+    common.add_argument("--n-starts", type=_positive_int, metavar="N", help="local refinements")
+    common.add_argument(
+        "--max-nfev", type=_positive_int, metavar="N", help="evaluations per refinement"
+    )
+    common.add_argument("--n-jobs", type=_n_jobs, metavar="N", help="parallel refinements")
+    common.add_argument("--random-state", type=int, metavar="SEED", help="seed of the starts")
+
+    double = fit.add_argument_group("double-descent options")
+    double.add_argument(
+        "--no-density-weighting",
+        dest="density_weighting",
+        action="store_const",
+        const=False,
+        help="weight every row equally instead of by inverse compute density",
+    )
+    for name in ("amplitude", "order", "separation", "range", "tail"):
+        double.add_argument(
+            f"--{name}-penalty", type=_non_negative, metavar="X", help=f"{name} prior strength"
+        )
+    double.add_argument(
+        "--b0-bounds", nargs=2, type=_float, metavar=("LOW", "HIGH"), help="bounds on b0"
+    )
+
+    power = fit.add_argument_group("log-power options")
+    power.add_argument(
+        "--optimum",
+        choices=("fixed", "scaling"),
+        help="one optimal learning rate, or optima that scale with model and data size",
+    )
+    power.add_argument(
+        "--size-terms",
+        choices=("log_power", "power"),
+        help="the seed's log-power terms in data and model size, or Chinchilla-style powers",
+    )
+    power.add_argument(
+        "--global-search",
+        choices=("auto", "always", "never"),
+        help="differential evolution over the nonlinear parameters",
+    )
+    power.add_argument(
+        "--prediction-bounds",
+        nargs=2,
+        type=_float,
+        metavar=("LOW", "HIGH"),
+        help="clip predictions (never applied during the fit)",
+    )
+    power.add_argument(
+        "--bound",
+        dest="bounds",
+        action="append",
+        nargs=3,
+        metavar=("NAME", "LOW", "HIGH"),
+        help="bounds on one parameter (repeatable)",
+    )
+    return parser
+
+
+# --------------------------------------------------------------------------- demo
 
 
 def _demo(args):
@@ -23,16 +324,550 @@ def _demo(args):
     return 0
 
 
+# ------------------------------------------------------------------------ options
+
+
+def _estimator_options(args):
+    """Constructor parameters the user gave, checked against the chosen law."""
+    for law, options in LAW_OPTIONS.items():
+        if law == args.law:
+            continue
+        for flag, name in options:
+            if getattr(args, name) is not None:
+                raise CommandError(f"{flag} applies to --law {law} only, not to --law {args.law}")
+    given = {}
+    for _, name in (*COMMON_OPTIONS, *LAW_OPTIONS[args.law]):
+        value = getattr(args, name)
+        if value is not None:
+            given[name] = value
+    for flag, name in (("--b0-bounds", "b0_bounds"), ("--prediction-bounds", "prediction_bounds")):
+        if name in given:
+            low, high = given[name]
+            if not low < high:
+                raise CommandError(f"{flag}: LOW must be below HIGH, got {low:g} {high:g}")
+            given[name] = (low, high)
+    if "bounds" in given:
+        bounds = {}
+        for name, low, high in given["bounds"]:
+            try:
+                low, high = _float(low), _float(high)
+            except argparse.ArgumentTypeError as exc:
+                raise CommandError(f"--bound {name}: {exc}") from None
+            if not low < high:
+                raise CommandError(f"--bound {name}: LOW must be below HIGH, got {low:g} {high:g}")
+            bounds[name] = (low, high)
+        given["bounds"] = bounds
+    return given
+
+
+def _build_estimator(args):
+    """The estimator ``fit`` would use for these parsed arguments (before fitting)."""
+    return LAWS[args.law].estimator(**_estimator_options(args))
+
+
+# --------------------------------------------------------------------------- data
+
+
+@dataclass
+class _Rows:
+    """The used rows of a CSV file: features, target, group, split and file line."""
+
+    X: np.ndarray
+    y: np.ndarray
+    group: np.ndarray
+    train: np.ndarray
+    line: np.ndarray
+
+
+def _blank(row):
+    return not any(field.strip() for field in row)
+
+
+def _matches(text, value):
+    if text == value:
+        return True
+    # Numbers compare by value, so that --exclude diverged=1 also drops '1.0'.
+    try:
+        return float(text) == float(value)
+    except ValueError:
+        return False
+
+
+def _number(text, path, line, column):
+    try:
+        value = float(text)
+    except ValueError:
+        value = None
+    if value is None or not math.isfinite(value):
+        what = "a number" if value is None else "a finite number"
+        shown = repr(text) if text else "an empty field"
+        raise CommandError(f"{path}, line {line}, column {column!r}: expected {what}, got {shown}")
+    return value
+
+
+def _read_rows(path, features, target, group=None, split=None, exclude=()):
+    """Read the rows ``fit`` uses from a CSV file, with errors naming line and column."""
+    try:
+        # utf-8-sig drops the byte-order mark spreadsheet programs put before the header.
+        handle = open(path, newline="", encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise CommandError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise CommandError(f"{path}: is a directory, not a CSV file") from None
+    except OSError as exc:
+        raise CommandError(f"{path}: cannot open the file ({exc.strerror or exc})") from None
+    with handle:
+        reader = csv.reader(handle)
+        try:
+            return _parse_rows(reader, path, features, target, group, split, exclude)
+        except UnicodeDecodeError:
+            raise CommandError(f"{path}: not a UTF-8 text file") from None
+        except csv.Error as exc:
+            raise CommandError(f"{path}, line {reader.line_num}: {exc}") from None
+        except OSError as exc:
+            raise CommandError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
+
+
+def _parse_rows(reader, path, features, target, group, split, exclude):
+    header = next((row for row in reader if not _blank(row)), None)
+    if header is None:
+        raise CommandError(f"{path}: the file is empty")
+    header = [name.strip() for name in header]
+    needed = [*features, target]
+    needed += [name for name in (group, split) if name is not None]
+    needed += [column for column, _ in exclude]
+    position = {}
+    for name in dict.fromkeys(needed):
+        if name not in header:
+            raise _MissingColumn(
+                f"{path}: no column {name!r}; the columns are {', '.join(map(repr, header))}",
+                name,
+            )
+        if header.count(name) > 1:
+            raise CommandError(f"{path}: column {name!r} appears more than once in the header")
+        position[name] = header.index(name)
+
+    X, y, groups, train, lines = [], [], [], [], []
+    n_data = 0
+    for row in reader:
+        if _blank(row):
+            continue
+        line = reader.line_num
+        n_data += 1
+        if len(row) != len(header):
+            raise CommandError(
+                f"{path}, line {line}: expected {len(header)} fields like the header, "
+                f"got {len(row)}"
+            )
+        field = {name: row[index].strip() for name, index in position.items()}
+        if any(_matches(field[column], value) for column, value in exclude):
+            continue
+        role = "train" if split is None else field[split].lower()
+        if role not in ("train", "test"):
+            continue
+        # Only rows that are used must hold numbers: ignored rows may hold anything.
+        X.append([_number(field[name], path, line, name) for name in features])
+        y.append(_number(field[target], path, line, target))
+        groups.append(None if group is None else field[group])
+        train.append(role == "train")
+        lines.append(line)
+    if n_data == 0:
+        raise CommandError(f"{path}: the file has a header but no data rows")
+    if not any(train):
+        where = "" if split is None else f" has 'train' in column {split!r}"
+        dropped = " after --exclude" if exclude else ""
+        raise CommandError(f"{path}: no row{where}{dropped}: nothing to fit")
+    return _Rows(
+        X=np.array(X, dtype=float).reshape(len(X), len(features)),
+        y=np.array(y, dtype=float),
+        group=np.array(groups, dtype=object),
+        train=np.array(train, dtype=bool),
+        line=np.array(lines, dtype=int),
+    )
+
+
+# ------------------------------------------------------------------------ progress
+
+
+def _progress_enabled(stream):
+    """Whether to show progress on ``stream``: only on a terminal, never in logs or pipes."""
+    isatty = getattr(stream, "isatty", None)
+    if isatty is None:
+        return False
+    try:
+        return bool(isatty())
+    except (ValueError, OSError):  # a closed or detached stream
+        return False
+
+
+class _Progress:
+    """One status line rewritten in place with ``\\r``, and erased when done."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.enabled = _progress_enabled(stream)
+        self._width = 0
+
+    def show(self, text):
+        if self.enabled:
+            self.stream.write("\r" + text.ljust(self._width))
+            self.stream.flush()
+            self._width = len(text)
+
+    def clear(self):
+        if self.enabled and self._width:
+            self.stream.write("\r" + " " * self._width + "\r")
+            self.stream.flush()
+            self._width = 0
+
+
+# ------------------------------------------------------------------------- fitting
+
+
+def _law_error(exc, path, group_label, lines, features):
+    """Rewrite an estimator's ValueError as one line naming the file line and column."""
+    message = " ".join(str(exc).split())
+    where = f"{path}" if group_label is None else f"{path}, group {group_label!r}"
+    # The log-power domain check reports "column <j> (...) ... at row <i>" of the X it got.
+    row = re.search(r" at row (\d+)", message)
+    column = re.search(r"\bcolumn (\d+) ", message)
+    if row and column and int(row.group(1)) < len(lines) and int(column.group(1)) < len(features):
+        line = lines[int(row.group(1))]
+        name = features[int(column.group(1))]
+        message = message.replace(row.group(0), "")
+        return f"{path}, line {line}, column {name!r}: {message}"
+    return f"{where}: {message}"
+
+
+def _r2(y, prediction):
+    # R^2 needs two rows; one or none gives no number rather than a warning and NaN.
+    return float(r2_score(y, prediction)) if len(y) >= 2 else None
+
+
+def _fit_groups(args, rows, options, progress):
+    law = LAWS[args.law]
+    labels = list(dict.fromkeys(rows.group))
+    results = []
+    # Warning message -> groups that raised it, so nine groups that share one warning
+    # give one line rather than nine.
+    notes = {}
+    for i, label in enumerate(labels):
+        in_group = rows.group == label if args.group is not None else np.ones(len(rows.y), bool)
+        train, test = in_group & rows.train, in_group & ~rows.train
+        shown = None if args.group is None else label
+        if not train.any():
+            raise CommandError(
+                f"{args.data}, group {label!r}: no row has 'train' in column "
+                f"{args.split_column!r}: nothing to fit"
+            )
+        if args.group is None:
+            progress.show(f"fitting {int(train.sum())} rows...")
+        else:
+            progress.show(f"fitting group {i + 1}/{len(labels)} ({label})...")
+        estimator = law.estimator(**options)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                estimator.fit(rows.X[train], rows.y[train])
+                train_prediction = estimator.predict(rows.X[train])
+            except ValueError as exc:
+                lines = rows.line[train]
+                raise CommandError(
+                    _law_error(exc, args.data, shown, lines, args.features)
+                ) from None
+            test_prediction = np.empty(0)
+            if test.any():
+                try:
+                    test_prediction = estimator.predict(rows.X[test])
+                except ValueError as exc:
+                    lines = rows.line[test]
+                    message = _law_error(exc, args.data, shown, lines, args.features)
+                    raise CommandError(message) from None
+        # Warnings become one line each after the output (a ConvergenceWarning is also
+        # the 'converged' row), instead of Python's two-line form with a source line.
+        for warning in caught:
+            groups = notes.setdefault(" ".join(str(warning.message).split()), [])
+            if shown is not None and shown not in groups:
+                groups.append(shown)
+        results.append(
+            {
+                "group": shown,
+                "n_train": int(train.sum()),
+                "n_test": int(test.sum()),
+                "train_r2": _r2(rows.y[train], train_prediction),
+                "test_r2": _r2(rows.y[test], test_prediction),
+                "params": {name: float(value) for name, value in estimator.params_.items()},
+                "converged": bool(estimator.converged_),
+                # Kept for the plot and the pooled score; not part of the JSON output.
+                "_estimator": estimator,
+                "_train": train,
+                "_test": test,
+                "_test_prediction": test_prediction,
+            }
+        )
+    lines = [
+        message
+        if not groups
+        else f"{message} (group{'s' * (len(groups) > 1)} {', '.join(map(repr, groups))})"
+        for message, groups in notes.items()
+    ]
+    return results, lines
+
+
+def _pooled_r2(results, rows):
+    tests = [r for r in results if r["n_test"]]
+    if not tests:
+        return None
+    y = np.concatenate([rows.y[r["_test"]] for r in tests])
+    prediction = np.concatenate([r["_test_prediction"] for r in tests])
+    return _r2(y, prediction)
+
+
+# -------------------------------------------------------------------------- output
+
+
+def _format_value(value, kind):
+    if value is None:
+        return "-"
+    if kind == "r2":
+        return f"{value:.3f}"
+    if kind == "bool":
+        return "yes" if value else "no"
+    if kind == "int":
+        return str(value)
+    return f"{value:.5g}"
+
+
+def _format_table(results):
+    """Groups as columns, statistics and parameters as rows, folded to TABLE_WIDTH."""
+    names = list(results[0]["params"])
+    spec = [
+        ("n_train", "n_train", "int"),
+        ("n_test", "n_test", "int"),
+        ("train R^2", "train_r2", "r2"),
+        ("test R^2", "test_r2", "r2"),
+        ("converged", "converged", "bool"),
+    ]
+    labels = ["group"] + [label for label, _, _ in spec] + names
+    columns = []
+    for result in results:
+        cells = ["(all)" if result["group"] is None else str(result["group"])]
+        cells += [_format_value(result[key], kind) for _, key, kind in spec]
+        cells += [_format_value(result["params"][name], "float") for name in names]
+        columns.append(cells)
+    label_width = max(map(len, labels))
+    widths = [max(map(len, cells)) for cells in columns]
+    blocks, block, used = [], [], label_width
+    for index, width in enumerate(widths):
+        if block and used + 2 + width > TABLE_WIDTH:
+            blocks.append(block)
+            block, used = [], label_width
+        block.append(index)
+        used += 2 + width
+    blocks.append(block)
+    lines = []
+    for block in blocks:
+        if lines:
+            lines.append("")
+        for row, label in enumerate(labels):
+            cells = [columns[i][row].rjust(widths[i]) for i in block]
+            lines.append("  ".join([label.ljust(label_width), *cells]).rstrip())
+    return "\n".join(lines)
+
+
+def _print_text(args, results, pooled):
+    estimator = LAWS[args.law].estimator.__name__
+    title = f"{estimator} on {args.data}: {args.target} ~ {', '.join(args.features)}"
+    if args.group is not None:
+        title += f", {len(results)} groups of column {args.group!r}"
+    print(title)
+    print()
+    print(_format_table(results))
+    if args.group is not None:
+        n_test = sum(r["n_test"] for r in results)
+        print()
+        print(
+            f"pooled test R^2 over {len(results)} groups ({n_test} test rows): "
+            f"{_format_value(pooled, 'r2')}"
+        )
+
+
+def _print_json(args, options, results, pooled):
+    document = {
+        "law": args.law,
+        "estimator": LAWS[args.law].estimator.__name__,
+        "data": str(args.data),
+        "target": args.target,
+        "features": list(args.features),
+        "group_column": args.group,
+        "split_column": args.split_column,
+        "options": options,
+        "groups": [{k: v for k, v in r.items() if not k.startswith("_")} for r in results],
+        "pooled_test_r2": pooled,
+    }
+
+    def finite(value):
+        # JSON has no NaN or infinity: a parameter that is not finite becomes null.
+        if isinstance(value, float) and not math.isfinite(value):
+            return None
+        if isinstance(value, dict):
+            return {k: finite(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [finite(v) for v in value]
+        return value
+
+    print(json.dumps(finite(document), indent=2, allow_nan=False))
+
+
+# ---------------------------------------------------------------------------- plot
+
+
+def _check_plot(out):
+    """Fail before fitting, not after, when the plot cannot be written."""
+    try:
+        from matplotlib.backend_bases import FigureCanvasBase
+    except ImportError:
+        raise CommandError("--plot needs matplotlib: pip install matplotlib") from None
+    try:
+        from .plotting import ScalingLawDisplay  # noqa: F401
+    except ImportError as exc:
+        raise CommandError(f"--plot is unavailable: {exc}") from None
+    out = Path(out)
+    suffix = out.suffix[1:].lower()
+    if suffix and suffix not in FigureCanvasBase.get_supported_filetypes():
+        raise CommandError(f"--plot {out}: matplotlib cannot write .{suffix} files")
+    if not out.parent.is_dir():
+        raise CommandError(f"--plot {out}: no such directory {str(out.parent)!r}")
+
+
+def _plot(args, rows, results):
+    # Lazy imports: matplotlib is an optional extra, needed only for --plot. A bare
+    # Figure (no pyplot) leaves the caller's backend and open figures alone.
+    from matplotlib.figure import Figure
+
+    from .plotting import ScalingLawDisplay
+
+    n = len(results)
+    n_cols = min(3, n)
+    n_rows = math.ceil(n / n_cols)
+    size = (6.4, 4.8) if n == 1 else (5.0 * n_cols, 3.8 * n_rows)
+    figure = Figure(figsize=size, layout="constrained")
+    axes = figure.subplots(n_rows, n_cols, squeeze=False).ravel()
+    for ax, result in zip(axes, results, strict=False):
+        train, test = result["_train"], result["_test"]
+        has_test = bool(test.any())
+        ScalingLawDisplay.from_estimator(
+            result["_estimator"],
+            rows.X[train],
+            rows.y[train],
+            X_test=rows.X[test] if has_test else None,
+            y_test=rows.y[test] if has_test else None,
+            ax=ax,
+        )
+        # The file's own names say more than the display's generic labels.
+        ax.set_ylabel(args.target)
+        if result["group"] is not None:
+            ax.set_title(str(result["group"]))
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    try:
+        figure.savefig(args.plot)
+    except OSError as exc:
+        raise CommandError(f"--plot {args.plot}: {exc.strerror or exc}") from None
+
+
+# ----------------------------------------------------------------------------- fit
+
+
+def _fit(args):
+    options = _estimator_options(args)
+    law = LAWS[args.law]
+    if args.plot is not None:
+        _check_plot(args.plot)
+    if args.features is None:
+        args.features = list(law.default_features)
+        defaulted = True
+    else:
+        defaulted = False
+        n_needed = len(law.default_features)
+        if len(args.features) != n_needed:
+            raise CommandError(
+                f"--law {args.law} needs {n_needed} feature column(s) ({law.feature_meaning}); "
+                f"--features gave {len(args.features)}: {' '.join(args.features)}"
+            )
+    try:
+        rows = _read_rows(
+            args.data, args.features, args.target, args.group, args.split_column, args.exclude or ()
+        )
+    except _MissingColumn as exc:
+        if defaulted and exc.column in args.features:
+            raise CommandError(
+                f"{exc} (the default features of --law {args.law}; name yours with --features)"
+            ) from None
+        raise
+    progress = _Progress(sys.stderr)
+    try:
+        results, notes = _fit_groups(args, rows, options, progress)
+    finally:
+        progress.clear()
+    pooled = _pooled_r2(results, rows)
+    if args.json:
+        _print_json(args, options, results, pooled)
+    else:
+        _print_text(args, results, pooled)
+    for note in notes:
+        print(f"{PROG}: warning: {note}", file=sys.stderr)
+    if args.plot is not None:
+        _plot(args, rows, results)
+    return 0
+
+
+# ---------------------------------------------------------------------------- main
+
+
 def main(argv=None):
-    """Entry point of the ``sklearn-scaling`` console script."""
-    parser = argparse.ArgumentParser(prog="sklearn-scaling", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
-    demo = commands.add_parser("demo", help="fit both laws on built-in synthetic data")
-    demo.add_argument("--random-state", type=int, default=0)
-    demo.set_defaults(handler=_demo)
-    args = parser.parse_args(argv)
+    """Run the ``sklearn-scaling`` command line.
+
+    Parameters
+    ----------
+    argv : list of str, default=None
+        Arguments without the program name; ``None`` reads ``sys.argv[1:]``.
+
+    Returns
+    -------
+    status : int
+        0 on success, 2 for a usage or data error (reported as one line on stderr),
+        130 when interrupted.
+
+    Examples
+    --------
+    A missing file is one line on stderr and status 2:
+
+    >>> from sklearn_scaling.cli import main
+    >>> main(["fit", "--law", "double-descent", "missing.csv", "--target", "score"])
+    2
+    """
+    parser = _build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        # argparse exits for --help and usage errors; return its status instead.
+        return exc.code if isinstance(exc.code, int) else int(exc.code is not None)
     np.set_printoptions(precision=4, suppress=True)
-    return args.handler(args)
+    try:
+        return args.handler(args)
+    except CommandError as exc:
+        print(f"{PROG}: error: {' '.join(str(exc).split())}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print(f"\n{PROG}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader of a pipe (``| head``) left: stop quietly, and point stdout at
+        # devnull so that flushing it at exit does not raise again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":
