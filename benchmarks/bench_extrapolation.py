@@ -1,0 +1,222 @@
+"""Model selection by extrapolation on the real data: every choice made on train rows only.
+
+For each task, a ``GridSearchCV`` with :class:`~sklearn_scaling.model_selection.
+ExtrapolationSplit` (every validation fold at a larger scale than its training rows)
+chooses the law and its fitting options on the ``train`` rows; the chosen estimator,
+refitted on all train rows, then scores the ``test`` rows once. Nothing is tuned on
+the test rows.
+
+- easy_question: one search per benchmark group along log10 compute, over the
+  double-descent law's shape (bump or dip), prior strength and loss; the score is R^2
+  over all groups' test rows pooled. A second row lets the search also pick a constant
+  or a straight line instead of the law, to show what that does.
+- lr_bsz: one search along training compute ``6 N D`` over the log-power laws
+  (fixed or scaling optimum, log-power or power size terms, ridge strength) and a
+  degree-2 polynomial of log features with RidgeCV as a competing law.
+
+Run ``python benchmarks/bench_extrapolation.py``; it prints the tables and writes its
+section of ``BENCHMARKS.md``.
+"""
+
+import argparse
+import time
+import warnings
+
+import numpy as np
+from _common import format_table, machine_info, pooled_r2, r2, shared_dir, write_section
+from sklearn.dummy import DummyRegressor
+from sklearn.linear_model import LinearRegression, RidgeCV
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import FunctionTransformer, PolynomialFeatures, StandardScaler
+
+from sklearn_scaling import DoubleDescentRegressor, LogPowerHyperparamRegressor
+from sklearn_scaling.datasets import load_easy_question, load_lr_bsz
+from sklearn_scaling.model_selection import ExtrapolationSplit
+
+SCORING = "neg_mean_squared_error"
+
+
+def training_compute(X):
+    """Training compute ``6 N D`` of lr_bsz rows: the scale folds are ordered by."""
+    return 6.0 * X[:, 2] * X[:, 3]
+
+
+def _law_grid():
+    return {
+        "law": [DoubleDescentRegressor(random_state=0)],
+        "law__shape": ["bump", "dip"],
+        "law__alpha": [0.3, 1.0, 3.0],
+        "law__loss": ["huber", "soft_l1"],
+    }
+
+
+def easy_question_search(data, with_baselines):
+    """One extrapolation search per group; returns pooled test R^2, time and choices."""
+    grid = [_law_grid()]
+    if with_baselines:
+        grid += [{"law": [DummyRegressor()]}, {"law": [LinearRegression()]}]
+    choices, tests, preds = [], [], []
+    start = time.perf_counter()
+    for group in np.unique(data.group):
+        train = (data.group == group) & (data.split == "train")
+        test = (data.group == group) & (data.split == "test")
+        search = GridSearchCV(
+            Pipeline([("law", DummyRegressor())]),
+            grid,
+            cv=ExtrapolationSplit(n_splits=3, scale=0),
+            scoring=SCORING,
+        )
+        search.fit(data.X[train], data.y[train])
+        tests.append(data.y[test])
+        preds.append(search.predict(data.X[test]))
+        law = search.best_params_["law"]
+        if isinstance(law, DoubleDescentRegressor):
+            choice = "{law__shape}, alpha={law__alpha:g}, {law__loss}".format(**search.best_params_)
+        else:
+            choice = type(law).__name__
+        choices.append((group, int(train.sum()), int(test.sum()), choice))
+    return pooled_r2(tests, preds), time.perf_counter() - start, choices
+
+
+def easy_question_fixed(data, **params):
+    """Pooled test R^2 of one fixed law for every group (no search)."""
+    tests, preds = [], []
+    for group in np.unique(data.group):
+        train = (data.group == group) & (data.split == "train")
+        test = (data.group == group) & (data.split == "test")
+        law = DoubleDescentRegressor(random_state=0, **params).fit(data.X[train], data.y[train])
+        tests.append(data.y[test])
+        preds.append(law.predict(data.X[test]))
+    return pooled_r2(tests, preds)
+
+
+def lr_bsz_search(data):
+    train, test = data.split == "train", data.split == "test"
+    polynomial = make_pipeline(
+        FunctionTransformer(np.log),
+        PolynomialFeatures(2),
+        StandardScaler(),
+        RidgeCV(alphas=np.logspace(-4, 3, 30)),
+    )
+    grid = [
+        {
+            "law": [LogPowerHyperparamRegressor(global_search="never", random_state=0)],
+            "law__optimum": ["fixed", "scaling"],
+            "law__size_terms": ["log_power", "power"],
+            "law__alpha": [0.003, 0.03, 0.3],
+        },
+        {"law": [polynomial]},
+    ]
+    search = GridSearchCV(
+        Pipeline([("law", DummyRegressor())]),
+        grid,
+        cv=ExtrapolationSplit(n_splits=4, scale=training_compute),
+        scoring=SCORING,
+    )
+    start = time.perf_counter()
+    search.fit(data.X[train], data.y[train])
+    elapsed = time.perf_counter() - start
+    best = search.best_estimator_.named_steps["law"]
+    test_r2 = r2(data.y[test], search.predict(data.X[test]))
+    train_r2 = r2(data.y[train], search.predict(data.X[train]))
+    ranking = sorted(
+        zip(search.cv_results_["mean_test_score"], search.cv_results_["params"], strict=True),
+        key=lambda item: -item[0],
+    )
+    return search, best, train_r2, test_r2, elapsed, ranking
+
+
+def _describe(params):
+    law = params["law"]
+    if isinstance(law, LogPowerHyperparamRegressor):
+        template = (
+            "log-power: optimum={law__optimum}, size_terms={law__size_terms}, alpha={law__alpha:g}"
+        )
+        return template.format(**params)
+    return "degree-2 polynomial of log features + RidgeCV"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shared", default=None, help="folder holding data/ (default ../shared)")
+    args = parser.parse_args(argv)
+    data_dir = shared_dir(args.shared) / "data"
+    warnings.simplefilter("ignore")  # ConvergenceWarnings of grid points are expected
+
+    easy = load_easy_question(data_dir / "easy_question.csv")
+    seed_like = easy_question_fixed(easy)
+    dip_everywhere = easy_question_fixed(easy, shape="dip")
+    searched, searched_time, choices = easy_question_search(easy, with_baselines=False)
+    with_baselines, baseline_time, baseline_choices = easy_question_search(
+        easy, with_baselines=True
+    )
+    easy_rows = [
+        ["DoubleDescentRegressor defaults (seed law, bump)", "-", f"{seed_like:.3f}", "-"],
+        ["shape='dip' for every group, no search", "-", f"{dip_everywhere:.3f}", "-"],
+        [
+            "search per group: shape x alpha x loss",
+            "ExtrapolationSplit(3)",
+            f"{searched:.3f}",
+            f"{searched_time:.1f}",
+        ],
+        [
+            "same search + constant and line baselines",
+            "ExtrapolationSplit(3)",
+            f"{with_baselines:.3f}",
+            f"{baseline_time:.1f}",
+        ],
+    ]
+    easy_table = format_table(["method", "cv", "pooled test R^2", "search s"], easy_rows)
+    choice_table = format_table(
+        ["group", "n_train", "n_test", "chosen (law only)", "chosen (with baselines)"],
+        [[*row, other[3]] for row, other in zip(choices, baseline_choices, strict=True)],
+    )
+
+    lr = load_lr_bsz(data_dir / "lr_bsz.csv")
+    search, best, train_r2, test_r2, lr_time, ranking = lr_bsz_search(lr)
+    lr_rows = [[_describe(p), f"{-score:.5f}"] for score, p in ranking[:6]]
+    lr_table = format_table(["candidate (best 6 by CV)", "CV mean MSE"], lr_rows)
+    summary = [
+        ["chosen", _describe(search.best_params_)],
+        ["train R^2", f"{train_r2:.3f}"],
+        ["test R^2", f"{test_r2:.3f}"],
+        ["search time (s)", f"{lr_time:.1f}"],
+    ]
+    if isinstance(best, LogPowerHyperparamRegressor) and best.optimum == "scaling":
+        p = best.params_
+        summary += [
+            ["lr_opt ~ N^lr_N D^lr_D", f"lr_N = {p['lr_N']:.3f}, lr_D = {p['lr_D']:.3f}"],
+            ["bsz_opt ~ N^bsz_N D^bsz_D", f"bsz_N = {p['bsz_N']:.3f}, bsz_D = {p['bsz_D']:.3f}"],
+        ]
+    lr_summary = format_table(["lr_bsz", "value"], summary, align="ll")
+
+    targets = [
+        ("easy_question pooled test R^2 >= 0.5 (search without baselines)", searched >= 0.5),
+        ("lr_bsz test R^2 >= 0.92", test_r2 >= 0.92),
+        ("each search under 60 s", max(searched_time, baseline_time, lr_time) < 60),
+    ]
+    target_lines = "\n".join(f"- {'PASS' if ok else 'FAIL'}: {text}" for text, ok in targets)
+    info = machine_info()
+    body = "\n\n".join(
+        [
+            "## Extrapolation-aware model selection (`benchmarks/bench_extrapolation.py`)",
+            "Every option chosen by `GridSearchCV` with `ExtrapolationSplit` on the `train` "
+            "rows only; the refitted choice scores the `test` rows once.",
+            "Machine: " + ", ".join(f"{k} {v}" for k, v in info.items()),
+            "### easy_question (one law per group, scale = log10 compute)",
+            easy_table,
+            choice_table,
+            "### lr_bsz (scale = training compute 6 N D)",
+            lr_summary,
+            lr_table,
+            "### Targets",
+            target_lines,
+        ]
+    )
+    print(body)
+    write_section("bench_extrapolation", body)
+
+
+if __name__ == "__main__":
+    main()

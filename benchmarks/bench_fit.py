@@ -1,0 +1,500 @@
+"""Fit benchmark: the seed reference fitters against our estimators, on the same rows.
+
+Run from anywhere::
+
+    python benchmarks/bench_fit.py                   # measures everything (~6 minutes)
+    python benchmarks/bench_fit.py --reuse-seed-001  # reuses the recorded seed 001 fit
+
+Two tasks, both read from ``../shared`` beside the repository (``--shared DIR``):
+
+* ``easy_question``: seed 000's ``fit_scaling_law`` and ``DoubleDescentRegressor``,
+  fitted per ``group`` on the ``train`` rows, scored by R^2 over every group's ``test``
+  rows pooled, and compared on seed 000's own training objective.
+* ``lr_bsz``: seed 001's ``fit_scaling_law`` and ``LogPowerHyperparamRegressor``
+  (default, and ``optimum='scaling'``), fitted on the non-diverged ``train`` rows and
+  scored on the non-diverged ``test`` rows, and compared on seed 001's own objective.
+
+Our estimators run with default options except ``random_state`` (``--random-state``,
+default 0, so that repeats are identical fits and the run is reproducible). Our fit
+times are medians of ``--repeats`` runs (at least 3); the seeds' are single runs. Seed
+001 takes about five minutes; its time and parameters are saved to
+``benchmarks/results/seed001.json`` so that ``--reuse-seed-001`` can skip it later.
+
+The tables are printed and written to the ``bench_fit`` section of ``BENCHMARKS.md``,
+followed by one PASS/FAIL line per target. Nothing is tuned here: the package's
+defaults are measured as they are.
+"""
+
+import argparse
+import hashlib
+import json
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+from _common import (
+    REPO_ROOT,
+    format_table,
+    load_reference,
+    machine_info,
+    peak_memory_mib,
+    pooled_r2,
+    r2,
+    seed000_objective,
+    seed001_objective,
+    shared_dir,
+    write_section,
+)
+
+from sklearn_scaling import DoubleDescentRegressor, LogPowerHyperparamRegressor
+from sklearn_scaling.datasets import load_easy_question, load_lr_bsz
+
+SECTION = "bench_fit"
+SEED001_CACHE = Path(__file__).resolve().parent / "results" / "seed001.json"
+
+# Targets read from the tables.
+EASY_SPEEDUP = 100.0
+EASY_SEED_TEST_R2 = 0.238  # shared/README.md, seed 000 fitter
+EASY_OBJECTIVE_SLACK = 1.01
+LR_MAX_SECONDS = 1.0
+LR_MIN_TRAIN_R2 = 0.88
+LR_MIN_TEST_R2 = 0.60
+
+
+def log(message):
+    print(message, flush=True)
+
+
+def timed(fit):
+    """Run ``fit()`` and return its result and wall time in seconds."""
+    start = time.perf_counter()
+    result = fit()
+    return result, time.perf_counter() - start
+
+
+def fit_ours(make, X, y, repeats):
+    """Fit a fresh estimator ``repeats`` times; return the last one and all times."""
+    times = []
+    estimator = None
+    n_warnings = 0
+    for _ in range(repeats):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            estimator, seconds = timed(lambda: make().fit(X, y))
+        n_warnings = len(caught)
+        times.append(seconds)
+    return estimator, times, n_warnings
+
+
+def fit_seed(fitter, X, y):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return timed(lambda: np.asarray(fitter(X, y), dtype=float))
+
+
+def sha256(path):
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def ratio(value):
+    return f"{value:.0f}x" if value >= 10 else f"{value:.1f}x"
+
+
+def passfail(ok):
+    return "PASS" if ok else "FAIL"
+
+
+# ------------------------------------------------------------------------ easy_question
+
+
+def bench_easy_question(shared, seed000, repeats, random_state):
+    data = load_easy_question(shared / "data" / "easy_question.csv")
+    groups = sorted(np.unique(data.group))
+    train, test = data.split == "train", data.split == "test"
+
+    def make():
+        return DoubleDescentRegressor(random_state=random_state)
+
+    rows = []
+    per_group = []
+    ours_repeat_totals = np.zeros(repeats)
+    test_y, test_seed, test_ours = [], [], []
+    train_y, train_seed, train_ours = [], [], []
+    unconverged = []
+    for group in groups:
+        tr, te = train & (data.group == group), test & (data.group == group)
+        X, y = data.X[tr], data.y[tr]
+        seed_params, seed_time = fit_seed(seed000.fit_scaling_law, X, y)
+        ours, our_times, n_warn = fit_ours(make, X, y, repeats)
+        if n_warn:
+            unconverged.append(group)
+        ours_repeat_totals += our_times
+        our_time = float(np.median(our_times))
+        pred_seed_tr = seed000.scaling_law_func(X, seed_params)
+        pred_ours_tr = ours.predict(X)
+        obj_seed = seed000_objective(X, y, seed_params)
+        obj_ours = seed000_objective(X, y, ours.coef_)
+        train_y.append(y)
+        train_seed.append(pred_seed_tr)
+        train_ours.append(pred_ours_tr)
+        test_y.append(data.y[te])
+        test_seed.append(seed000.scaling_law_func(data.X[te], seed_params))
+        test_ours.append(ours.predict(data.X[te]))
+        per_group.append(
+            {
+                "group": group,
+                "n_train": int(tr.sum()),
+                "n_test": int(te.sum()),
+                "seed_time": seed_time,
+                "our_time": our_time,
+                "obj_seed": obj_seed,
+                "obj_ours": obj_ours,
+                "ours_cost": float(ours.cost_),
+            }
+        )
+        rows.append(
+            [
+                group,
+                int(tr.sum()),
+                f"{seed_time:.2f}",
+                f"{our_time:.3f}",
+                ratio(seed_time / our_time),
+                f"{r2(y, pred_seed_tr):.3f}",
+                f"{r2(y, pred_ours_tr):.3f}",
+                f"{obj_seed:.6g}",
+                f"{obj_ours:.6g}",
+                f"{obj_ours / obj_seed:.4f}",
+                "-",
+                "-",
+            ]
+        )
+        log(
+            f"  easy_question {group}: seed {seed_time:.2f} s, ours {our_time:.3f} s, "
+            f"objective ratio {obj_ours / obj_seed:.4f}"
+        )
+
+    seed_total = sum(g["seed_time"] for g in per_group)
+    our_total = float(np.median(ours_repeat_totals))
+    test_r2_seed = pooled_r2(test_y, test_seed)
+    test_r2_ours = pooled_r2(test_y, test_ours)
+    worst = max(g["obj_ours"] / g["obj_seed"] for g in per_group)
+    rows.append(
+        [
+            "**total / pooled**",
+            sum(g["n_train"] for g in per_group),
+            f"{seed_total:.2f}",
+            f"{our_total:.3f}",
+            ratio(seed_total / our_total),
+            f"{pooled_r2(train_y, train_seed):.3f}",
+            f"{pooled_r2(train_y, train_ours):.3f}",
+            "-",
+            "-",
+            f"max {worst:.4f}",
+            f"{test_r2_seed:.3f}",
+            f"{test_r2_ours:.3f}",
+        ]
+    )
+    headers = [
+        "group",
+        "n_train",
+        "seed fit (s)",
+        "ours fit (s)",
+        "ratio seed/ours",
+        "train R² seed",
+        "train R² ours",
+        "seed obj @ seed",
+        "seed obj @ ours",
+        "obj ratio ours/seed",
+        "test R² seed",
+        "test R² ours",
+    ]
+    table = format_table(headers, rows)
+
+    speedup = seed_total / our_total
+    failing = [
+        g["group"] for g in per_group if g["obj_ours"] > EASY_OBJECTIVE_SLACK * g["obj_seed"]
+    ]
+    checks = [
+        (
+            speedup >= EASY_SPEEDUP,
+            f"easy_question: ours >= {EASY_SPEEDUP:.0f}x faster than seed 000 in total "
+            f"(measured {speedup:.0f}x: {seed_total:.2f} s vs {our_total:.3f} s)",
+        ),
+        (
+            test_r2_ours >= EASY_SEED_TEST_R2,
+            f"easy_question: pooled test R² >= seed's {EASY_SEED_TEST_R2} "
+            f"(measured ours {test_r2_ours:.3f}, seed in this run {test_r2_seed:.3f})",
+        ),
+        (
+            not failing,
+            f"easy_question: seed-000 objective at ours <= {EASY_OBJECTIVE_SLACK} x seed's in "
+            f"every group (worst ratio {worst:.4f}"
+            + (f"; failing: {', '.join(failing)})" if failing else ")"),
+        ),
+    ]
+    notes = []
+    if unconverged:
+        notes.append(
+            "DoubleDescentRegressor warned (ConvergenceWarning) on: " + ", ".join(unconverged)
+        )
+    # Cross-check: our reported cost_ is meant to be the same objective.
+    gaps = [abs(g["ours_cost"] - g["obj_ours"]) / g["obj_ours"] for g in per_group]
+    notes.append(
+        f"Largest relative gap between `DoubleDescentRegressor.cost_` and "
+        f"`seed000_objective` at the same parameters: {max(gaps):.2e}."
+    )
+    return table, checks, notes
+
+
+# ------------------------------------------------------------------------------- lr_bsz
+
+
+def run_seed001(seed001, X, y, data_hash):
+    log("  lr_bsz: fitting seed 001 (about five minutes) ...")
+    params, seconds = fit_seed(seed001.fit_scaling_law, X, y)
+    record = {
+        "fit_time_s": seconds,
+        "params": params.tolist(),
+        "peak_rss_mib": peak_memory_mib(),
+        "n_train": int(len(y)),
+        "lr_bsz_csv_sha256": data_hash,
+        "machine": machine_info(),
+    }
+    SEED001_CACHE.parent.mkdir(parents=True, exist_ok=True)
+    SEED001_CACHE.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    log(f"  lr_bsz: seed 001 took {seconds:.1f} s; saved to {SEED001_CACHE}")
+    return record, False
+
+
+def reuse_seed001(data_hash, n_train):
+    if not SEED001_CACHE.is_file():
+        sys.exit(f"error: --reuse-seed-001 needs {SEED001_CACHE}; run once without the flag first.")
+    record = json.loads(SEED001_CACHE.read_text(encoding="utf-8"))
+    if record.get("lr_bsz_csv_sha256") != data_hash or record.get("n_train") != n_train:
+        sys.exit(
+            f"error: {SEED001_CACHE} was recorded on a different lr_bsz.csv; "
+            "run without --reuse-seed-001 to measure seed 001 again."
+        )
+    log(f"  lr_bsz: reusing seed 001 from {SEED001_CACHE} ({record['machine']['date']})")
+    return record, True
+
+
+def bench_lr_bsz(shared, seed001, repeats, random_state, reuse):
+    csv = shared / "data" / "lr_bsz.csv"
+    data = load_lr_bsz(csv)  # drops diverged runs
+    train, test = data.split == "train", data.split == "test"
+    X, y, X_test, y_test = data.X[train], data.y[train], data.X[test], data.y[test]
+    log(f"  lr_bsz: {len(y)} train rows, {len(y_test)} test rows (diverged runs dropped)")
+
+    # Ours first, so that their peak-memory readings do not include seed 001's.
+    results = {}
+    for optimum in ("fixed", "scaling"):
+
+        def make(optimum=optimum):
+            return LogPowerHyperparamRegressor(optimum=optimum, random_state=random_state)
+
+        est, times, n_warn = fit_ours(make, X, y, repeats)
+        results[optimum] = (est, float(np.median(times)), peak_memory_mib(), n_warn)
+        log(f"  lr_bsz: ours optimum={optimum!r}: median {np.median(times):.3f} s")
+
+    data_hash = sha256(csv)
+    if reuse:
+        record, reused = reuse_seed001(data_hash, len(y))
+    else:
+        record, reused = run_seed001(seed001, X, y, data_hash)
+    seed_params = np.asarray(record["params"], dtype=float)
+    seed_time = float(record["fit_time_s"])
+    law = seed001.scaling_law_func
+
+    rows = [
+        [
+            "seed 001 `fit_scaling_law`" + (" (reused)" if reused else ""),
+            f"{seed_time:.1f}",
+            "1x",
+            f"{r2(y, law(X, seed_params)):.3f}",
+            f"{seed001_objective(X, y, seed_params, law):.5f}",
+            f"{r2(y_test, law(X_test, seed_params)):.3f}",
+            f"{record['peak_rss_mib']:.0f}",
+        ]
+    ]
+    measured = {}
+    for optimum, label in (
+        ("fixed", "ours, default (`optimum='fixed'`)"),
+        ("scaling", "ours, `optimum='scaling'`"),
+    ):
+        est, seconds, peak, _ = results[optimum]
+        train_r2, test_r2 = est.score(X, y), est.score(X_test, y_test)
+        objective = f"{seed001_objective(X, y, est.coef_, law):.5f}" if optimum == "fixed" else "-"
+        rows.append(
+            [
+                label,
+                f"{seconds:.3f}",
+                ratio(seed_time / seconds),
+                f"{train_r2:.3f}",
+                objective,
+                f"{test_r2:.3f}",
+                f"{peak:.0f}",
+            ]
+        )
+        measured[optimum] = (seconds, train_r2, test_r2)
+    headers = [
+        "method",
+        "fit time (s)",
+        "ratio seed/ours",
+        "train R²",
+        "seed-001 objective",
+        "test R²",
+        "peak RSS (MiB)",
+    ]
+    table = format_table(headers, rows)
+
+    seconds, train_r2, test_r2 = measured["fixed"]
+    checks = [
+        (
+            seconds <= LR_MAX_SECONDS,
+            f"lr_bsz: ours (default) fit <= {LR_MAX_SECONDS:g} s (measured {seconds:.3f} s)",
+        ),
+        (
+            train_r2 >= LR_MIN_TRAIN_R2,
+            f"lr_bsz: ours (default) train R² >= {LR_MIN_TRAIN_R2} (measured {train_r2:.3f})",
+        ),
+        (
+            test_r2 >= LR_MIN_TEST_R2,
+            f"lr_bsz: ours (default) test R² >= {LR_MIN_TEST_R2} (measured {test_r2:.3f})",
+        ),
+    ]
+    notes = []
+    if reused:
+        notes.append(
+            f"Seed 001's time, parameters and peak memory were reused from "
+            f"`benchmarks/results/seed001.json`, recorded {record['machine']['date']} on "
+            f"{record['machine']['machine']}."
+        )
+    warned = [opt for opt, res in results.items() if res[3]]
+    if warned:
+        notes.append(
+            "LogPowerHyperparamRegressor warned (ConvergenceWarning) with optimum="
+            + ", ".join(repr(opt) for opt in warned)
+            + "."
+        )
+    return table, checks, notes
+
+
+# --------------------------------------------------------------------------------- main
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--shared",
+        metavar="DIR",
+        help="folder with data/ and reference/ (default: ../shared beside the repository)",
+    )
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="fits of ours per timing, >= 3 (default 3)"
+    )
+    parser.add_argument(
+        "--random-state", type=int, default=0, help="random_state of our estimators (default 0)"
+    )
+    parser.add_argument(
+        "--reuse-seed-001",
+        action="store_true",
+        help=f"reuse seed 001's recorded time and parameters from {SEED001_CACHE.name}",
+    )
+    parser.add_argument(
+        "--output",
+        metavar="FILE",
+        default=str(REPO_ROOT / "BENCHMARKS.md"),
+        help="Markdown file whose bench_fit section is written (default: BENCHMARKS.md)",
+    )
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    args = parser.parse_args(argv)
+    if args.repeats < 3:
+        parser.error("--repeats must be at least 3")
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    shared = shared_dir(args.shared)
+    info = machine_info()
+    seed000 = load_reference(shared / "reference" / "seed_double_descent.py")
+    seed001 = load_reference(shared / "reference" / "seed_log_power.py")
+
+    log(f"bench_fit: shared data in {shared}")
+    lr_table, lr_checks, lr_notes = bench_lr_bsz(
+        shared, seed001, args.repeats, args.random_state, args.reuse_seed_001
+    )
+    easy_table, easy_checks, easy_notes = bench_easy_question(
+        shared, seed000, args.repeats, args.random_state
+    )
+    checks = easy_checks + lr_checks
+
+    machine = "\n".join(f"- {key}: {value}" for key, value in info.items())
+    command = "python benchmarks/bench_fit.py" + (
+        " --reuse-seed-001" if args.reuse_seed_001 else ""
+    )
+    verdicts = "\n".join(f"- {passfail(ok)}: {text}" for ok, text in checks)
+    easy_notes_md = "".join(f"- {note}\n" for note in easy_notes)
+    lr_notes_md = "".join(f"- {note}\n" for note in lr_notes)
+    body = f"""
+## Fitting: seed fitters vs. our estimators (`benchmarks/bench_fit.py`)
+
+Command: `{command}` (repeats of ours: {args.repeats}, `random_state={args.random_state}`;
+every other option of our estimators at its default).
+
+{machine}
+
+### easy_question: seed 000 vs. `DoubleDescentRegressor`
+
+One law per `group`, fitted on its `train` rows. Seed fit times are single runs; ours are
+medians of {args.repeats} runs (the total is the median of the per-run totals). "seed obj"
+is seed 000's own training objective (density-weighted Huber with delta = 1.4826 MAD plus
+its five priors, `b0` taken from the parameter vector) evaluated at each method's
+parameters; lower is better. Test R² is over all groups' `test` rows pooled (a group
+alone has too few test rows).
+
+{easy_table}
+
+{easy_notes_md}
+### lr_bsz: seed 001 vs. `LogPowerHyperparamRegressor`
+
+Fitted on `split == train`, `diverged == 0`; scored on `split == test`, `diverged == 0`.
+Seed 001 is one run; ours are medians of {args.repeats} runs. "seed-001 objective" is seed
+001's normalised MSE plus `0.003 * sum(params[1:7]**2)`, evaluated with seed 001's own
+`scaling_law_func` (which clips); it does not apply to the `'scaling'` law. Peak RSS is
+the process's `ru_maxrss` read after each method's fits; it is a running maximum, so
+ours run first and the seed's reading also covers everything before it.
+
+{lr_table}
+
+{lr_notes_md}
+### Targets
+
+{verdicts}
+"""
+    print()
+    print(
+        f"Machine: {info['machine']}; Python {info['python']}, numpy {info['numpy']}, "
+        f"scipy {info['scipy']}, scikit-learn {info['scikit-learn']}; {info['date']}"
+    )
+    print("\neasy_question (seed 000 vs DoubleDescentRegressor)\n")
+    print(easy_table)
+    for note in easy_notes:
+        print(f"  note: {note}")
+    print("\nlr_bsz (seed 001 vs LogPowerHyperparamRegressor)\n")
+    print(lr_table)
+    for note in lr_notes:
+        print(f"  note: {note}")
+    print()
+    for ok, text in checks:
+        print(f"{passfail(ok)}: {text}")
+    if not args.no_write:
+        path = write_section(SECTION, body, args.output)
+        print(f"\nwrote the {SECTION!r} section of {path}")
+
+
+if __name__ == "__main__":
+    main()
