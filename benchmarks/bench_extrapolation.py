@@ -19,6 +19,7 @@ section of ``BENCHMARKS.md``.
 """
 
 import argparse
+import itertools
 import time
 import warnings
 
@@ -77,6 +78,36 @@ def easy_question_search(data, with_baselines):
             choice = type(law).__name__
         choices.append((group, int(train.sum()), int(test.sum()), choice))
     return pooled_r2(tests, preds), time.perf_counter() - start, choices
+
+
+def easy_question_pooled_search(data):
+    """One setting for every group, chosen by the extrapolation error pooled over groups.
+
+    Nine searches on 19 to 54 rows each are noisy; the benchmark's score pools the
+    groups' test rows, so the selection pools their validation errors the same way:
+    the setting with the least squared error summed over every group's
+    ExtrapolationSplit folds wins, then fits each group on all its train rows.
+    """
+    grid = _law_grid()
+    settings = [
+        dict(zip(("shape", "alpha", "loss"), values, strict=True))
+        for values in itertools.product(grid["law__shape"], grid["law__alpha"], grid["law__loss"])
+    ]
+    start = time.perf_counter()
+    errors = []
+    for setting in settings:
+        squared_error = 0.0
+        for group in np.unique(data.group):
+            train = (data.group == group) & (data.split == "train")
+            X, y = data.X[train], data.y[train]
+            for fit_rows, check_rows in ExtrapolationSplit(n_splits=3, scale=0).split(X):
+                law = DoubleDescentRegressor(random_state=0, **setting)
+                law.fit(X[fit_rows], y[fit_rows])
+                squared_error += float(np.sum((law.predict(X[check_rows]) - y[check_rows]) ** 2))
+        errors.append(squared_error)
+    best = settings[int(np.argmin(errors))]
+    elapsed = time.perf_counter() - start
+    return easy_question_fixed(data, **best), elapsed, best
 
 
 def easy_question_fixed(data, **params):
@@ -147,6 +178,7 @@ def main(argv=None):
     easy = load_easy_question(data_dir / "easy_question.csv")
     seed_like = easy_question_fixed(easy)
     dip_everywhere = easy_question_fixed(easy, shape="dip")
+    pooled, pooled_time, pooled_choice = easy_question_pooled_search(easy)
     searched, searched_time, choices = easy_question_search(easy, with_baselines=False)
     with_baselines, baseline_time, baseline_choices = easy_question_search(
         easy, with_baselines=True
@@ -154,6 +186,13 @@ def main(argv=None):
     easy_rows = [
         ["DoubleDescentRegressor defaults (seed law, bump)", "-", f"{seed_like:.3f}", "-"],
         ["shape='dip' for every group, no search", "-", f"{dip_everywhere:.3f}", "-"],
+        [
+            "one setting for all groups, pooled CV error: "
+            + "{shape}, alpha={alpha:g}, {loss}".format(**pooled_choice),
+            "ExtrapolationSplit(3) per group",
+            f"{pooled:.3f}",
+            f"{pooled_time:.1f}",
+        ],
         [
             "search per group: shape x alpha x loss",
             "ExtrapolationSplit(3)",
@@ -192,9 +231,9 @@ def main(argv=None):
     lr_summary = format_table(["lr_bsz", "value"], summary, align="ll")
 
     targets = [
-        ("easy_question pooled test R^2 >= 0.5 (search without baselines)", searched >= 0.5),
+        ("easy_question pooled test R^2 >= 0.5 (pooled-CV selection)", pooled >= 0.5),
         ("lr_bsz test R^2 >= 0.92", test_r2 >= 0.92),
-        ("each search under 60 s", max(searched_time, baseline_time, lr_time) < 60),
+        ("each search under 60 s", max(pooled_time, searched_time, baseline_time, lr_time) < 60),
     ]
     target_lines = "\n".join(f"- {'PASS' if ok else 'FAIL'}: {text}" for text, ok in targets)
     info = machine_info()
