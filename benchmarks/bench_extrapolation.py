@@ -137,6 +137,13 @@ def lr_bsz_search(data):
             "law__size_terms": ["log_power", "power"],
             "law__alpha": [0.003, 0.03, 0.3],
         },
+        {
+            "law": [LogPowerHyperparamRegressor(global_search="never", random_state=0)],
+            "law__optimum": ["scaling"],
+            "law__skew": [True],
+            "law__size_terms": ["log_power", "power"],
+            "law__alpha": [0.003, 0.03, 0.3],
+        },
         {"law": [polynomial]},
     ]
     search = GridSearchCV(
@@ -164,7 +171,7 @@ def _describe(params):
         template = (
             "log-power: optimum={law__optimum}, size_terms={law__size_terms}, alpha={law__alpha:g}"
         )
-        return template.format(**params)
+        return template.format(**params) + (", skew" if params.get("law__skew") else "")
     return "degree-2 polynomial of log features + RidgeCV"
 
 

@@ -395,6 +395,10 @@ class LogPowerHyperparamRegressor(_ScalingLawRegressor):
         ``b (ln D)**alpha + c (ln N)**beta``, or the Chinchilla-style power law
         ``b (D / 1e11)**-alpha + c (N / 1e9)**-beta`` (with ``b, c >= 0``), which keeps
         falling at a decreasing rate and usually extrapolates better.
+    skew : bool, default=False
+        With ``optimum='scaling'``, add cubic terms ``skew_lr u**3 + skew_bsz v**3`` so
+        the bowl can climb faster on one side of the optimum than on the other; the
+        optimum stays where it is.
     alpha : float, default=0.003
         Ridge strength on the shrunk parameters (for 'fixed' the seed's
         ``b, alpha, c, beta, d, lr_opt``; for 'scaling' ``b, alpha, c, beta, d`` and the
@@ -458,6 +462,7 @@ class LogPowerHyperparamRegressor(_ScalingLawRegressor):
         *,
         optimum="fixed",
         size_terms="log_power",
+        skew=False,
         alpha=0.003,
         loss="squared",
         f_scale="mad",
@@ -472,6 +477,7 @@ class LogPowerHyperparamRegressor(_ScalingLawRegressor):
     ):
         self.optimum = optimum
         self.size_terms = size_terms
+        self.skew = skew
         self.alpha = alpha
         self.loss = loss
         self.f_scale = f_scale
@@ -491,7 +497,7 @@ class LogPowerHyperparamRegressor(_ScalingLawRegressor):
 
     @property
     def _form_key(self):
-        return (self.optimum, self.size_terms)
+        return (self.optimum, self.size_terms, bool(self.skew))
 
     def _check_domain(self, X):
         # The law takes log(lr), log(batch) ** gamma, log(D) ** alpha and log(N) ** beta.
@@ -550,6 +556,10 @@ class LogPowerHyperparamRegressor(_ScalingLawRegressor):
         self._check_fitting_options()
         _check_choice("optimum", self.optimum, {"fixed", "scaling"})
         _check_choice("size_terms", self.size_terms, {"log_power", "power"})
+        if not isinstance(self.skew, bool | np.bool_):
+            raise ValueError(f"skew must be True or False; got {self.skew!r}.")
+        if self.skew and self.optimum != "scaling":
+            raise ValueError("skew=True needs optimum='scaling' (it skews the moving bowl).")
         _check_choice("global_search", self.global_search, {"auto", "always", "never"})
         _check_number("alpha", self.alpha, low=0.0)
         names = FORMS[self._form_key].names

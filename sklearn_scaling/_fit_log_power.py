@@ -23,6 +23,7 @@ from ._engine import RobustProblem, minimize_multistart, single_threaded_blas
 from .laws import (
     LOG_POWER_PARAMS,
     LOG_POWER_SCALING_PARAMS,
+    SKEW_PARAMS,
     log_power,
     log_power_jacobian,
     log_power_scaling,
@@ -154,12 +155,24 @@ def _with_power_size_terms(form):
     )
 
 
-#: ``(optimum, size_terms)`` options -> law form.
+def _with_skew(form):
+    """The scaling form with cubic skew terms in u and v (both solved linearly)."""
+    return replace(
+        form,
+        names=form.names + SKEW_PARAMS,
+        linear=form.linear + SKEW_PARAMS,
+        bounds={**form.bounds, "skew_lr": (-1.0, 1.0), "skew_bsz": (-1.0, 1.0)},
+    )
+
+
+#: ``(optimum, size_terms, skew)`` options -> law form.
 FORMS = {
-    ("fixed", "log_power"): _FIXED,
-    ("scaling", "log_power"): _SCALING,
-    ("fixed", "power"): _with_power_size_terms(_FIXED),
-    ("scaling", "power"): _with_power_size_terms(_SCALING),
+    ("fixed", "log_power", False): _FIXED,
+    ("scaling", "log_power", False): _SCALING,
+    ("fixed", "power", False): _with_power_size_terms(_FIXED),
+    ("scaling", "power", False): _with_power_size_terms(_SCALING),
+    ("scaling", "log_power", True): _with_skew(_SCALING),
+    ("scaling", "power", True): _with_skew(_with_power_size_terms(_SCALING)),
 }
 
 
@@ -296,7 +309,7 @@ def fit_log_power(
     y,
     sample_weight=None,
     *,
-    form=("fixed", "log_power"),
+    form=("fixed", "log_power", False),
     alpha=0.003,
     loss="squared",
     f_scale=1.0,
@@ -316,7 +329,7 @@ def fit_log_power(
     y : ndarray of shape (n,)
     sample_weight : ndarray of shape (n,) or None
     form : tuple
-        A key of :data:`FORMS`: ``(optimum, size_terms)``.
+        A key of :data:`FORMS`: ``(optimum, size_terms, skew)``.
     alpha : float
         Ridge strength.
     loss : str

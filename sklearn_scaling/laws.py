@@ -29,6 +29,7 @@ __all__ = [
     "DOUBLE_DESCENT_PARAMS",
     "LOG_POWER_PARAMS",
     "LOG_POWER_SCALING_PARAMS",
+    "SKEW_PARAMS",
     "SIZE_TERMS",
     "double_descent",
     "double_descent_jacobian",
@@ -53,6 +54,9 @@ LOG_POWER_SCALING_PARAMS = (
     "a", "b", "alpha", "c", "beta", "d", "e", "interaction",
     "lr_0", "lr_N", "lr_D", "bsz_0", "bsz_N", "bsz_D",
 )  # fmt: skip
+
+#: Extra parameters of :func:`log_power_scaling` with skew: cubic terms in u and v.
+SKEW_PARAMS = ("skew_lr", "skew_bsz")
 
 # The minimum width the seed adds to softplus(s_raw), so that no sigmoid is a step.
 _MIN_WIDTH = 1e-3
@@ -440,13 +444,19 @@ def log_power_scaling(X, params, prediction_bounds=None, size_terms="log_power")
     With ``d, e > 0`` and ``4 d e > iota**2`` the bowl in :math:`(u, v)` has its
     minimum at :math:`(\eta^*, B^*)`.
 
+    With 16 parameters, two skew terms :math:`\kappa_\eta u^3 + \kappa_B v^3` make the
+    bowl asymmetric (loss usually climbs faster above the optimal learning rate than
+    below it). They have zero slope and curvature at the optimum, so its location is
+    still :math:`(\eta^*, B^*)`.
+
     Parameters
     ----------
     X : array-like of shape (n_samples, 4)
         Columns: learning rate, batch size, data size, non-embedding parameters.
-    params : array-like of shape (14,)
+    params : array-like of shape (14,) or (16,)
         ``[a, b, alpha, c, beta, d, e, interaction, lr_0, lr_N, lr_D, bsz_0, bsz_N,
-        bsz_D]`` (see :data:`LOG_POWER_SCALING_PARAMS`).
+        bsz_D]`` (see :data:`LOG_POWER_SCALING_PARAMS`), optionally followed by
+        ``[skew_lr, skew_bsz]``.
     prediction_bounds : tuple of float or None, default=None
         When given, clip the output to ``(low, high)``.
     size_terms : {'log_power', 'power'}, default='log_power'
@@ -474,23 +484,25 @@ def log_power_scaling(X, params, prediction_bounds=None, size_terms="log_power")
     v = log_bsz - log_bsz_opt
     data_basis, _, param_basis, _ = _size_part(log_data, log_param, b, alpha, c, beta, size_terms)
     pred = a + b * data_basis + c * param_basis + d * u * u + e * v * v + interaction * u * v
+    if params.shape[0] == 16:
+        pred = pred + params[14] * u**3 + params[15] * v**3
     if prediction_bounds is not None:
         pred = np.clip(pred, *prediction_bounds)
     return pred
 
 
 def log_power_scaling_jacobian(X, params, size_terms="log_power"):
-    """Jacobian of :func:`log_power_scaling` with respect to its 14 parameters.
+    """Jacobian of :func:`log_power_scaling` with respect to its 14 (or 16) parameters.
 
     Parameters
     ----------
     X : array-like of shape (n_samples, 4)
-    params : array-like of shape (14,)
+    params : array-like of shape (14,) or (16,)
     size_terms : {'log_power', 'power'}, default='log_power'
 
     Returns
     -------
-    jac : ndarray of shape (n_samples, 14)
+    jac : ndarray of shape (n_samples, n_params)
 
     Examples
     --------
@@ -511,7 +523,12 @@ def log_power_scaling_jacobian(X, params, size_terms="log_power"):
     )
     dpred_du = 2.0 * d * u + interaction * v
     dpred_dv = 2.0 * e * v + interaction * u
-    jac = np.empty((log_lr.shape[0], 14))
+    jac = np.empty((log_lr.shape[0], params.shape[0]))
+    if params.shape[0] == 16:
+        jac[:, 14] = u**3
+        jac[:, 15] = v**3
+        dpred_du = dpred_du + 3.0 * params[14] * u * u
+        dpred_dv = dpred_dv + 3.0 * params[15] * v * v
     jac[:, 0] = 1.0
     jac[:, 1] = data_basis
     jac[:, 2] = b * data_slope

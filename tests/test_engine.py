@@ -215,7 +215,7 @@ def test_log_power_projection_matches_plain_full_fit(form):
         spec, X, y, np.ones_like(y), loss="squared", f_scale=1.0, alpha=0.003,
         lower=lower, upper=upper,
     )  # fmt: skip
-    center, scale = (true, 0.02) if form == ("fixed", "log_power") else (fast.x, 0.05)
+    center, scale = (true, 0.02) if form == ("fixed", "log_power", False) else (fast.x, 0.05)
     plain = _plain_fit(
         problem, len(spec.names), np.random.default_rng(1), n_starts=3, center=center, scale=scale
     )
@@ -225,7 +225,7 @@ def test_log_power_projection_matches_plain_full_fit(form):
 
 def test_log_power_cost_is_seed_objective_with_squared_loss():
     X, y = make_lr_bsz_sweep(n_samples=120, random_state=2)
-    spec = FORMS["fixed", "log_power"]
+    spec = FORMS["fixed", "log_power", False]
     lower = np.array([spec.bounds[n][0] for n in spec.names])
     upper = np.array([spec.bounds[n][1] for n in spec.names])
     problem, _ = log_power_problem(

@@ -136,6 +136,17 @@ def test_double_descent_jacobian(seed):
                 rng.uniform(2, 4), rng.normal(0, 0.1, 7), np.log(3e-3), rng.normal(0, 0.3, 5)
             ],
         ),
+        (
+            laws.log_power_scaling,
+            laws.log_power_scaling_jacobian,
+            lambda rng: np.r_[
+                rng.uniform(2, 4),
+                rng.normal(0, 0.1, 7),
+                np.log(3e-3),
+                rng.normal(0, 0.3, 5),
+                rng.normal(0, 0.01, 2),
+            ],
+        ),
     ],
 )
 @pytest.mark.parametrize("seed", range(3))
