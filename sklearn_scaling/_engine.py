@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from joblib import Parallel, delayed
 from scipy.optimize import least_squares
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from ._losses import LOSSES, loss_value
 
@@ -45,10 +45,16 @@ def single_threaded_blas(function):
 
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
-        with threadpool_limits(limits=1, user_api="blas"):
+        with _threadpool_controller().limit(limits=1, user_api="blas"):
             return function(*args, **kwargs)
 
     return wrapper
+
+
+@functools.cache
+def _threadpool_controller():
+    # Inspecting the loaded BLAS libraries takes ~10 ms; do it once per process.
+    return ThreadpoolController()
 
 
 def weighted_quantile(values, quantiles, weights=None):

@@ -122,15 +122,16 @@ def double_descent_shape(params):
     (0.6931, True)
     """
     p = np.asarray(params, dtype=float)
-    b0, a_up_raw, a_dn_raw, c0, s_raw, k_raw = np.moveaxis(p, -1, 0)
-    s = softplus(s_raw) + _MIN_WIDTH
-    ksp = softplus(k_raw)
+    # One softplus call for the four positive quantities: this runs at every step of a fit.
+    a_up, a_dn, s, ksp = np.moveaxis(softplus(p[..., [1, 2, 4, 5]]), -1, 0)
+    b0, c0 = p[..., 0], p[..., 3]
+    s = s + _MIN_WIDTH
     separation = s * (1.0 + ksp)
     g = np.sqrt(1.0 + 0.5 * ksp)
     shape = {
         "b0": b0,
-        "A_up": softplus(a_up_raw),
-        "A_dn": softplus(a_dn_raw),
+        "A_up": a_up,
+        "A_dn": a_dn,
         "c1": c0 - 0.5 * separation,
         "c2": c0 + 0.5 * separation,
         "s_left": s * g,
@@ -142,6 +143,13 @@ def double_descent_shape(params):
     if p.ndim == 1:
         return {key: float(value) for key, value in shape.items()}
     return shape
+
+
+def _sigmoids(x, shape):
+    return (
+        _clipped_sigmoid((x - shape["c1"]) / shape["s_left"]),
+        _clipped_sigmoid((x - shape["c2"]) / shape["s_right"]),
+    )
 
 
 def double_descent(X, params, shape="bump"):
@@ -190,7 +198,7 @@ def double_descent(X, params, shape="bump"):
     p = np.asarray(params, dtype=float)
     p2 = p[None, :] if p.ndim == 1 else p
     shape = double_descent_shape(p2)
-    sig_up, sig_dn = double_descent_sigmoids(X, p2)
+    sig_up, sig_dn = _sigmoids(_compute_column(X)[:, None], shape)
     pred = shape["b0"] + _shape_sign(law_shape) * (shape["A_up"] * sig_up - shape["A_dn"] * sig_dn)
     return pred[:, 0] if p.ndim == 1 else pred
 
@@ -224,9 +232,7 @@ def double_descent_sigmoids(X, params):
     """
     x = _compute_column(X)[:, None]
     shape = double_descent_shape(np.atleast_2d(np.asarray(params, dtype=float)))
-    sig_up = _clipped_sigmoid((x - shape["c1"]) / shape["s_left"])
-    sig_dn = _clipped_sigmoid((x - shape["c2"]) / shape["s_right"])
-    return sig_up, sig_dn
+    return _sigmoids(x, shape)
 
 
 def double_descent_jacobian(X, params, shape="bump"):
