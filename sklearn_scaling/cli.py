@@ -72,11 +72,13 @@ COMMON_OPTIONS = (
     ("--alpha", "alpha"),
     ("--n-starts", "n_starts"),
     ("--max-nfev", "max_nfev"),
+    ("--tol", "tol"),
     ("--n-jobs", "n_jobs"),
     ("--random-state", "random_state"),
 )
 LAW_OPTIONS = {
     "double-descent": (
+        ("--shape", "shape"),
         ("--no-density-weighting", "density_weighting"),
         ("--amplitude-penalty", "amplitude_penalty"),
         ("--order-penalty", "order_penalty"),
@@ -88,6 +90,7 @@ LAW_OPTIONS = {
     "log-power": (
         ("--optimum", "optimum"),
         ("--size-terms", "size_terms"),
+        ("--skew", "skew"),
         ("--global-search", "global_search"),
         ("--prediction-bounds", "prediction_bounds"),
         ("--bound", "bounds"),
@@ -96,6 +99,16 @@ LAW_OPTIONS = {
 
 
 # --------------------------------------------------------------------- argument types
+
+
+def _positive_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value > 0 or not np.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text}")
+    return value
 
 
 def _positive_int(text):
@@ -254,10 +267,18 @@ def _build_parser():
     common.add_argument(
         "--max-nfev", type=_positive_int, metavar="N", help="evaluations per refinement"
     )
+    common.add_argument(
+        "--tol", type=_positive_float, metavar="X", help="tolerance of each refinement"
+    )
     common.add_argument("--n-jobs", type=_n_jobs, metavar="N", help="parallel refinements")
     common.add_argument("--random-state", type=int, metavar="SEED", help="seed of the starts")
 
     double = fit.add_argument_group("double-descent options")
+    double.add_argument(
+        "--shape",
+        choices=("bump", "dip"),
+        help="rise then fall (the seed law), or fall then rise (a U-shaped score)",
+    )
     double.add_argument(
         "--no-density-weighting",
         dest="density_weighting",
@@ -283,6 +304,12 @@ def _build_parser():
         "--size-terms",
         choices=("log_power", "power"),
         help="the seed's log-power terms in data and model size, or Chinchilla-style powers",
+    )
+    power.add_argument(
+        "--skew",
+        action="store_const",
+        const=True,
+        help="with --optimum scaling: cubic terms that make the bowl asymmetric",
     )
     power.add_argument(
         "--global-search",

@@ -190,7 +190,8 @@ def build(argv):
         (
             "double-descent",
             ["--loss", "cauchy", "--f-scale", "0.05", "--alpha", "0.5", "--n-starts", "3"]
-            + ["--max-nfev", "50", "--n-jobs", "2", "--random-state", "7"],
+            + ["--max-nfev", "50", "--n-jobs", "2", "--random-state", "7", "--tol", "1e-8"]
+            + ["--shape", "dip"],
             dict(
                 loss="cauchy",
                 f_scale=0.05,
@@ -199,6 +200,8 @@ def build(argv):
                 max_nfev=50,
                 n_jobs=2,
                 random_state=7,
+                tol=1e-8,
+                shape="dip",
             ),
         ),
         (
@@ -220,13 +223,14 @@ def build(argv):
         (
             "log-power",
             ["--optimum", "scaling", "--global-search", "never", "--prediction-bounds"]
-            + ["1.5", "4.5", "--bound", "a", "1", "5", "--size-terms", "power"],
+            + ["1.5", "4.5", "--bound", "a", "1", "5", "--size-terms", "power", "--skew"],
             dict(
                 optimum="scaling",
                 global_search="never",
                 prediction_bounds=(1.5, 4.5),
                 bounds={"a": (1.0, 5.0)},
                 size_terms="power",
+                skew=True,
             ),
         ),
     ],
@@ -251,6 +255,8 @@ def test_options_reach_the_estimator(law, options, expected):
         ("double-descent", ["--optimum", "scaling"]),
         ("double-descent", ["--prediction-bounds", "1", "2"]),
         ("double-descent", ["--global-search", "never"]),
+        ("double-descent", ["--skew"]),
+        ("log-power", ["--shape", "dip"]),
     ],
 )
 def test_option_of_the_other_law_is_an_error(capsys, dd_csv, law, option):
@@ -268,6 +274,8 @@ def test_option_of_the_other_law_is_an_error(capsys, dd_csv, law, option):
         ["--b0-bounds", "1", "0"],
         ["--exclude", "diverged"],
         ["--n-jobs", "0"],
+        ["--tol", "0"],
+        ["--shape", "peak"],
     ],
 )
 def test_bad_option_value_is_a_one_line_error(capsys, dd_csv, option):
