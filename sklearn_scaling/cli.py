@@ -101,34 +101,27 @@ LAW_OPTIONS = {
 # --------------------------------------------------------------------- argument types
 
 
-def _positive_float(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not value > 0 or not np.isfinite(value):
-        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text}")
-    return value
+def _checked_number(convert, accept, requirement):
+    """An argparse type: ``convert`` the text, then refuse values ``accept`` rejects."""
+    kind = "an integer" if convert is int else "a number"
+
+    def parse(text):
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {kind}, got {text!r}") from None
+        if not accept(value):
+            raise argparse.ArgumentTypeError(f"{requirement}, got {text}")
+        return value
+
+    return parse
 
 
-def _positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
-    return value
-
-
-def _n_jobs(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-    if value == 0:
-        raise argparse.ArgumentTypeError("must not be 0 (-1 uses every core)")
-    return value
+_positive_float = _checked_number(
+    float, lambda v: v > 0 and np.isfinite(v), "must be a finite number > 0"
+)
+_positive_int = _checked_number(int, lambda v: v >= 1, "must be >= 1")
+_n_jobs = _checked_number(int, lambda v: v != 0, "must not be 0 (-1 uses every core)")
 
 
 def _float(text):

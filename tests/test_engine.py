@@ -88,6 +88,21 @@ def test_penalty_residual_squares_to_penalty():
     np.testing.assert_allclose(q * row, 0.5 * np.array([1.0, -2.0]))
 
 
+def _default_problem(x, y):
+    """Seed 000's objective with its default options and unit weights."""
+    ones = np.ones_like(y)
+    return double_descent_problem(
+        x,
+        y,
+        ones,
+        loss="huber",
+        f_scale=mad_scale(y, ones),
+        density_weighting=True,
+        strengths=DEFAULT_PENALTIES,
+        b0_bounds=(-np.inf, np.inf),
+    )
+
+
 def _seed000_objective(x, y, params):
     """Seed 000's objective written out as in the seed, with b0 taken from params."""
     n = len(x)
@@ -120,17 +135,7 @@ def _seed000_objective(x, y, params):
 def test_double_descent_cost_is_seed_objective(seed):
     X, y = make_double_descent(n_samples=90, random_state=seed)
     x = X[:, 0]
-    ones = np.ones_like(y)
-    problem = double_descent_problem(
-        x,
-        y,
-        ones,
-        loss="huber",
-        f_scale=mad_scale(y, ones),
-        density_weighting=True,
-        strengths=DEFAULT_PENALTIES,
-        b0_bounds=(-np.inf, np.inf),
-    )
+    problem = _default_problem(x, y)
     rng = np.random.default_rng(seed)
     for params in rng.normal(0, 1, size=(5, 6)):
         # Push predictions above zero now and then so the tail prior's mean is exercised.
@@ -179,17 +184,7 @@ def test_double_descent_fast_path_matches_plain_multistart():
     X, y, true = make_double_descent(n_samples=100, noise=0.01, random_state=3, return_params=True)
     x = X[:, 0]
     fast = fit_double_descent(x, y, rng=np.random.default_rng(0))
-    ones = np.ones_like(y)
-    problem = double_descent_problem(
-        x,
-        y,
-        ones,
-        loss="huber",
-        f_scale=mad_scale(y, ones),
-        density_weighting=True,
-        strengths=DEFAULT_PENALTIES,
-        b0_bounds=(-np.inf, np.inf),
-    )
+    problem = _default_problem(x, y)
     plain = _plain_fit(problem, 6, np.random.default_rng(1), center=true, scale=0.7)
     assert fast.cost <= plain.cost * (1 + 1e-6)
     grid = np.linspace(x.min(), x.max(), 50)
