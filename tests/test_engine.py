@@ -193,6 +193,17 @@ def test_double_descent_fast_path_matches_plain_multistart():
     )
 
 
+def _seed_objective_problem(spec, X, y):
+    """Seed 001's objective (squared loss, ridge 0.003) for a form, within its bounds."""
+    lower = np.array([spec.bounds[n][0] for n in spec.names])
+    upper = np.array([spec.bounds[n][1] for n in spec.names])
+    problem, _ = log_power_problem(
+        spec, X, y, np.ones_like(y), loss="squared", f_scale=1.0, alpha=0.003,
+        lower=lower, upper=upper,
+    )  # fmt: skip
+    return problem
+
+
 @pytest.mark.parametrize("form", sorted(FORMS))
 def test_log_power_projection_matches_plain_full_fit(form):
     """Variable projection reaches what a plain full-parameter fit reaches.
@@ -204,12 +215,7 @@ def test_log_power_projection_matches_plain_full_fit(form):
     X, y, true = make_lr_bsz_sweep(n_samples=300, noise=0.01, random_state=0, return_params=True)
     fast = fit_log_power(X, y, form=form, rng=np.random.default_rng(0))
     spec = FORMS[form]
-    lower = np.array([spec.bounds[n][0] for n in spec.names])
-    upper = np.array([spec.bounds[n][1] for n in spec.names])
-    problem, _ = log_power_problem(
-        spec, X, y, np.ones_like(y), loss="squared", f_scale=1.0, alpha=0.003,
-        lower=lower, upper=upper,
-    )  # fmt: skip
+    problem = _seed_objective_problem(spec, X, y)
     center, scale = (true, 0.02) if form == ("fixed", "log_power", False) else (fast.x, 0.05)
     plain = _plain_fit(
         problem, len(spec.names), np.random.default_rng(1), n_starts=3, center=center, scale=scale
@@ -221,12 +227,7 @@ def test_log_power_projection_matches_plain_full_fit(form):
 def test_log_power_cost_is_seed_objective_with_squared_loss():
     X, y = make_lr_bsz_sweep(n_samples=120, random_state=2)
     spec = FORMS["fixed", "log_power", False]
-    lower = np.array([spec.bounds[n][0] for n in spec.names])
-    upper = np.array([spec.bounds[n][1] for n in spec.names])
-    problem, _ = log_power_problem(
-        spec, X, y, np.ones_like(y), loss="squared", f_scale=1.0, alpha=0.003,
-        lower=lower, upper=upper,
-    )  # fmt: skip
+    problem = _seed_objective_problem(spec, X, y)
     params = np.array([3.5, -0.01, 1.2, -0.02, 1.0, 0.05, 3e-3, 0.02, 0.8, 0.001])
     pred = laws.log_power(X, params)
     expected = np.mean(((pred - y) / (np.std(y) + 1e-8)) ** 2) + 0.003 * np.sum(params[1:7] ** 2)
