@@ -156,6 +156,8 @@ class ScalingLawDisplay:
         'learning_rate' only.
     law_name : str or None, default=None
         Title of the axes.
+    peak_label : str, default='peak'
+        Legend name of the marked extremum: 'trough' for a double-descent 'dip'.
 
     Attributes
     ----------
@@ -214,8 +216,10 @@ class ScalingLawDisplay:
         optimum=None,
         slices=None,
         law_name=None,
+        peak_label="peak",
     ):
         self.kind = kind
+        self.peak_label = peak_label
         self.x_data = x_data
         self.y_data = y_data
         self.x_curve = x_curve
@@ -313,7 +317,7 @@ class ScalingLawDisplay:
                 "color": "tab:red",
                 "markeredgecolor": "black",
                 "linestyle": "none",
-                "label": f"peak ({peak_x:.2f}, {peak_y:.3g})",
+                "label": f"{self.peak_label} ({peak_x:.2f}, {peak_y:.3g})",
                 "zorder": 4,
             }
             (self.peak_marker_,) = ax.plot(
@@ -536,6 +540,7 @@ class ScalingLawDisplay:
             is_test=is_test,
             peak=(float(peak[0]), float(peak[1])),
             law_name=name if n_targets == 1 else f"{name} (target {target})",
+            peak_label="trough" if estimator.shape == "dip" else "peak",
         )
 
     @classmethod

@@ -439,3 +439,12 @@ def test_module_imports_without_matplotlib():
     )
     assert result.returncode == 0, result.stderr
     assert "ScalingLawDisplay" in result.stdout
+
+
+def test_dip_marks_its_trough():
+    X, y = make_double_descent(n_samples=60, random_state=0)
+    reg = DoubleDescentRegressor(shape="dip", n_starts=2, random_state=0).fit(X, -y)
+    disp = ScalingLawDisplay.from_estimator(reg, X, -y)
+    assert disp.peak_marker_.get_label().startswith("trough")
+    assert disp.peak_marker_.get_ydata()[0] == pytest.approx(reg.peak_["value"])
+    assert reg.peak_["value"] <= disp.y_curve.min() + 1e-6
