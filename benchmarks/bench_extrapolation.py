@@ -32,6 +32,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer, PolynomialFeatures, StandardScaler
 
 from sklearn_scaling import DoubleDescentRegressor, LogPowerHyperparamRegressor
+from sklearn_scaling._losses import LOSSES
 from sklearn_scaling.datasets import load_easy_question, load_lr_bsz
 from sklearn_scaling.model_selection import ExtrapolationSplit
 
@@ -43,7 +44,16 @@ def training_compute(X):
     return 6.0 * X[:, 2] * X[:, 3]
 
 
-def _law_grid():
+def _law_grid(wide=False):
+    if wide:
+        # The estimator's whole option space for these choices: every loss it offers and
+        # the prior strength two decades around the default.
+        return {
+            "law": [DoubleDescentRegressor(random_state=0)],
+            "law__shape": ["bump", "dip"],
+            "law__alpha": [0.1, 0.3, 1.0, 3.0, 10.0],
+            "law__loss": sorted(LOSSES),
+        }
     return {
         "law": [DoubleDescentRegressor(random_state=0)],
         "law__shape": ["bump", "dip"],
@@ -52,9 +62,9 @@ def _law_grid():
     }
 
 
-def easy_question_search(data, with_baselines):
+def easy_question_search(data, with_baselines, wide=False):
     """One extrapolation search per group; returns pooled test R^2, time and choices."""
-    grid = [_law_grid()]
+    grid = [_law_grid(wide)]
     if with_baselines:
         grid += [{"law": [DummyRegressor()]}, {"law": [LinearRegression()]}]
     choices, tests, preds = [], [], []
@@ -80,7 +90,7 @@ def easy_question_search(data, with_baselines):
     return pooled_r2(tests, preds), time.perf_counter() - start, choices
 
 
-def easy_question_pooled_search(data):
+def easy_question_pooled_search(data, wide=False):
     """One setting for every group, chosen by the extrapolation error pooled over groups.
 
     Nine searches on 19 to 54 rows each are noisy; the benchmark's score pools the
@@ -88,7 +98,7 @@ def easy_question_pooled_search(data):
     the setting with the least squared error summed over every group's
     ExtrapolationSplit folds wins, then fits each group on all its train rows.
     """
-    grid = _law_grid()
+    grid = _law_grid(wide)
     settings = [
         dict(zip(("shape", "alpha", "loss"), values, strict=True))
         for values in itertools.product(grid["law__shape"], grid["law__alpha"], grid["law__loss"])
@@ -178,6 +188,11 @@ def _describe(params):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", default=None, help="folder holding data/ (default ../shared)")
+    parser.add_argument(
+        "--wide-grid",
+        action="store_true",
+        help="search easy_question over every loss and alpha in 0.1..10 (its own section)",
+    )
     args = parser.parse_args(argv)
     data_dir = shared_dir(args.shared) / "data"
     warnings.simplefilter("ignore")  # ConvergenceWarnings of grid points are expected
@@ -185,10 +200,11 @@ def main(argv=None):
     easy = load_easy_question(data_dir / "easy_question.csv")
     seed_like = easy_question_fixed(easy)
     dip_everywhere = easy_question_fixed(easy, shape="dip")
-    pooled, pooled_time, pooled_choice = easy_question_pooled_search(easy)
-    searched, searched_time, choices = easy_question_search(easy, with_baselines=False)
+    wide = args.wide_grid
+    pooled, pooled_time, pooled_choice = easy_question_pooled_search(easy, wide)
+    searched, searched_time, choices = easy_question_search(easy, with_baselines=False, wide=wide)
     with_baselines, baseline_time, baseline_choices = easy_question_search(
-        easy, with_baselines=True
+        easy, with_baselines=True, wide=wide
     )
     easy_rows = [
         ["DoubleDescentRegressor defaults (seed law, bump)", "-", f"{seed_like:.3f}", "-"],
@@ -246,7 +262,8 @@ def main(argv=None):
     info = machine_info()
     body = "\n\n".join(
         [
-            "## Extrapolation-aware model selection (`benchmarks/bench_extrapolation.py`)",
+            "## Extrapolation-aware model selection (`benchmarks/bench_extrapolation.py"
+            + (" --wide-grid`): easy_question over every loss and alpha 0.1..10" if wide else "`)"),
             "Every option chosen by `GridSearchCV` with `ExtrapolationSplit` on the `train` "
             "rows only; the refitted choice scores the `test` rows once.",
             "Machine: " + ", ".join(f"{k} {v}" for k, v in info.items()),
@@ -261,7 +278,7 @@ def main(argv=None):
         ]
     )
     print(body)
-    write_section("bench_extrapolation", body)
+    write_section("bench_extrapolation_wide" if args.wide_grid else "bench_extrapolation", body)
 
 
 if __name__ == "__main__":
