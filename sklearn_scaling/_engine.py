@@ -204,6 +204,8 @@ class MultiStartResult:
         running out of ``max_nfev``).
     start_costs : ndarray of shape (n_refined,)
         Cost reached from each refined start, best first.
+    start_x : ndarray of shape (n_refined, n_params)
+        The point reached from each refined start, in the same order.
     """
 
     x: np.ndarray
@@ -211,6 +213,7 @@ class MultiStartResult:
     nfev: int
     converged: bool
     start_costs: np.ndarray
+    start_x: np.ndarray
 
 
 def _least_squares_loss(problem):
@@ -233,7 +236,6 @@ def _least_squares_loss(problem):
 
 
 def _refine(problem, x0, max_nfev, tolerance):
-    x0 = np.clip(x0, problem.lower, problem.upper)
     if problem.loss == "squared":
         # Plain squares need no loss callable: fold sqrt(v) into the data rows instead.
         with np.errstate(all="ignore"):
@@ -269,8 +271,7 @@ def _refine(problem, x0, max_nfev, tolerance):
 
 
 def rank_starts(problem, starts, chunk_elements=2_000_000):
-    """Costs of many starts, in vectorised chunks so memory stays linear in rows."""
-    starts = np.clip(np.atleast_2d(starts), problem.lower, problem.upper)
+    """Costs of many starts (within the bounds), in chunks so memory stays linear in rows."""
     if problem.batch_cost is None:
         return np.array([problem.cost(s) for s in starts])
     chunk = max(1, chunk_elements // max(problem.n_data, 1))
@@ -295,7 +296,7 @@ def minimize_multistart(problem, starts, *, n_refine=4, max_nfev=None, tolerance
         refinement.
     max_nfev : int or None
         Residual evaluations allowed to each refinement (None: scipy's default).
-    tolerance : float, default=1e-10
+    tolerance : float, default=1e-8
         ``ftol``, ``xtol`` and ``gtol`` of each refinement.
     n_jobs : int or None
         Refinements run in parallel through joblib when more than one job is allowed.
@@ -328,4 +329,5 @@ def minimize_multistart(problem, starts, *, n_refine=4, max_nfev=None, tolerance
         nfev=int(sum(item[2] for item in candidates)),
         converged=bool(best_ok),
         start_costs=np.array([item[0] for item in candidates]),
+        start_x=np.array([item[1] for item in candidates]),
     )

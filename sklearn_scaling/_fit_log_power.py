@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from functools import partial
 
 import numpy as np
-from scipy.optimize import differential_evolution, least_squares, lsq_linear
+from scipy.optimize import differential_evolution, lsq_linear
 
 from ._engine import RobustProblem, minimize_multistart, single_threaded_blas
 from .laws import (
@@ -205,6 +205,21 @@ class _Projection:
         params[self.nonlin] = np.where(self.log_mask, np.exp(theta), theta)
         return params
 
+    def solution(self, theta):
+        """All parameters at ``theta``: the nonlinear ones and the solved linear ones."""
+        return self._solve(np.asarray(theta, dtype=float))[0].copy()
+
+    def problem(self, lower, upper):
+        """This projection as a squared-loss :class:`RobustProblem` over ``theta``."""
+        n_residuals = len(self.target) + len(self.ridge_rows) + self.nonlin_ridge.size
+        return RobustProblem(
+            residuals=self.residuals,
+            jacobian=self.jacobian,
+            data_weight=np.ones(n_residuals),
+            lower=lower,
+            upper=upper,
+        )
+
     def _solve(self, theta):
         key = theta.tobytes()
         if self._last is not None and self._last[0] == key:
@@ -253,10 +268,6 @@ class _Projection:
             self.root_alpha * chain[self.nonlin_ridge]
         )
         return np.vstack([projected, shrink])
-
-    def cost(self, theta):
-        residuals = self.residuals(theta)
-        return 0.5 * float(residuals @ residuals)
 
 
 def _internal(form, values, names):
@@ -351,7 +362,6 @@ def fit_log_power(
     Returns
     -------
     result : MultiStartResult
-        With an extra ``sigma`` (the standard deviation of ``y`` used to normalise).
     """
     form = FORMS[form]
     if sample_weight is None:
@@ -368,45 +378,23 @@ def fit_log_power(
     nonlin = projection.nonlin
     inner_lower = _internal(form, lower[nonlin], form.nonlinear)
     inner_upper = _internal(form, upper[nonlin], form.nonlinear)
+    reduced = projection.problem(inner_lower, inner_upper)
+    options = {"max_nfev": max_nfev, "tolerance": tol, "n_jobs": n_jobs}
     grid = np.clip(_grid(form), inner_lower, inner_upper)
-    with np.errstate(all="ignore"):
-        grid_costs = np.array([projection.cost(theta) for theta in grid])
-    grid_costs[~np.isfinite(grid_costs)] = np.inf
-    best_grid = grid[np.argsort(grid_costs, kind="stable")[:n_starts]]
-
-    def refine(theta):
-        with np.errstate(all="ignore"):
-            result = least_squares(
-                projection.residuals,
-                theta,
-                jac=projection.jacobian,
-                bounds=(inner_lower, inner_upper),
-                x_scale="jac",
-                max_nfev=max_nfev,
-                ftol=tol,
-                xtol=tol,
-                gtol=tol,
-            )
-        return result.x, projection.cost(result.x)
-
-    projected = [refine(theta) for theta in best_grid]
-    best_cost = min(cost for _, cost in projected)
-    if global_search == "always" or (global_search == "auto" and not best_cost <= 0.25):
+    local = minimize_multistart(reduced, grid, n_refine=n_starts, **options)
+    projected = list(local.start_x)
+    if global_search == "always" or (global_search == "auto" and not local.cost <= 0.25):
         with np.errstate(all="ignore"):
             evolved = differential_evolution(
-                projection.cost,
+                reduced.cost,
                 list(zip(inner_lower, inner_upper, strict=True)),
                 seed=rng,
                 polish=False,
                 maxiter=200,
                 tol=1e-8,
             )
-        projected.append(refine(evolved.x))
+        projected.append(minimize_multistart(reduced, evolved.x[None], n_refine=1, **options).x)
 
     # Each projected optimum, with its exactly solved linear part, starts a full polish.
-    starts = np.array([projection._solve(theta)[0] for theta, _ in projected])
-    result = minimize_multistart(
-        problem, starts, n_refine=len(starts), max_nfev=max_nfev, tolerance=tol, n_jobs=n_jobs
-    )
-    result.sigma = sigma
-    return result
+    starts = np.array([projection.solution(theta) for theta in projected])
+    return minimize_multistart(problem, starts, n_refine=len(starts), **options)
