@@ -30,6 +30,7 @@ from .laws import (
     double_descent_jacobian,
     double_descent_shape,
     double_descent_sigmoids,
+    inverse_softplus,
     softplus,
 )
 
@@ -228,10 +229,6 @@ def double_descent_problem(
     )
 
 
-def _inverse_softplus(v):
-    return v + np.log(-np.expm1(-v))
-
-
 def candidate_starts(x, y, data_weight, b0_bounds, rng, n_random=48):
     """Starts over a grid of centres, widths and separations, linear part solved.
 
@@ -253,8 +250,8 @@ def candidate_starts(x, y, data_weight, b0_bounds, rng, n_random=48):
     )
     shapes = np.vstack([grid, random])
     max_width = float(softplus(_RAW_BOUND))
-    s_raw = _inverse_softplus(np.clip(shapes[:, 1] - 1e-3, 1e-4, max_width))
-    k_raw = _inverse_softplus(np.clip(shapes[:, 2], 1e-4, max_width))
+    s_raw = inverse_softplus(np.clip(shapes[:, 1] - 1e-3, 1e-4, max_width))
+    k_raw = inverse_softplus(np.clip(shapes[:, 2], 1e-4, max_width))
 
     starts = np.zeros((len(shapes), 6))
     starts[:, 3], starts[:, 4], starts[:, 5] = shapes[:, 0], s_raw, k_raw
@@ -269,8 +266,8 @@ def candidate_starts(x, y, data_weight, b0_bounds, rng, n_random=48):
     amp_dn = np.clip(coef[:, 2], min_amp, max_amp)
     level = data_weight @ (y[:, None] - amp_up * sig_up + amp_dn * sig_dn)
     starts[:, 0] = np.clip(level, *b0_bounds)
-    starts[:, 1] = _inverse_softplus(amp_up)
-    starts[:, 2] = _inverse_softplus(amp_dn)
+    starts[:, 1] = inverse_softplus(amp_up)
+    starts[:, 2] = inverse_softplus(amp_dn)
     return starts
 
 

@@ -319,7 +319,7 @@ def _size_basis(log_size, exponent, size_terms, log_reference):
     raise ValueError(f"size_terms must be one of {SIZE_TERMS}; got {size_terms!r}.")
 
 
-def _size_part(log_data, log_param, b, alpha, c, beta, size_terms):
+def _size_part(log_data, log_param, alpha, beta, size_terms):
     data_basis, data_slope = _size_basis(log_data, alpha, size_terms, np.log(1e11))
     param_basis, param_slope = _size_basis(log_param, beta, size_terms, np.log(1e9))
     return data_basis, data_slope, param_basis, param_slope
@@ -367,7 +367,7 @@ def log_power(X, params, prediction_bounds=None, size_terms="log_power"):
     params = np.asarray(params, dtype=float)
     log_lr, log_bsz, log_data, log_param = _hyperparameter_logs(X)
     a, b, alpha, c, beta, d, lr_opt, e, gamma, interaction = params
-    data_basis, _, param_basis, _ = _size_part(log_data, log_param, b, alpha, c, beta, size_terms)
+    data_basis, _, param_basis, _ = _size_part(log_data, log_param, alpha, beta, size_terms)
     lr_gap_sq = (log_lr - np.log(lr_opt)) ** 2
     pred = (
         a
@@ -407,7 +407,7 @@ def log_power_jacobian(X, params, size_terms="log_power"):
     log_lr, log_bsz, log_data, log_param = _hyperparameter_logs(X)
     _, b, alpha, c, beta, d, lr_opt, e, gamma, interaction = params
     data_basis, data_slope, param_basis, param_slope = _size_part(
-        log_data, log_param, b, alpha, c, beta, size_terms
+        log_data, log_param, alpha, beta, size_terms
     )
     bsz_power = np.power(log_bsz, gamma)
     lr_gap = log_lr - np.log(lr_opt)
@@ -488,7 +488,7 @@ def log_power_scaling(X, params, prediction_bounds=None, size_terms="log_power")
     log_lr_opt, log_bsz_opt, _, _ = _scaling_optimum(log_data, log_param, params)
     u = log_lr - log_lr_opt
     v = log_bsz - log_bsz_opt
-    data_basis, _, param_basis, _ = _size_part(log_data, log_param, b, alpha, c, beta, size_terms)
+    data_basis, _, param_basis, _ = _size_part(log_data, log_param, alpha, beta, size_terms)
     pred = a + b * data_basis + c * param_basis + d * u * u + e * v * v + interaction * u * v
     if params.shape[0] == 16:
         pred = pred + params[14] * u**3 + params[15] * v**3
@@ -525,7 +525,7 @@ def log_power_scaling_jacobian(X, params, size_terms="log_power"):
     u = log_lr - log_lr_opt
     v = log_bsz - log_bsz_opt
     data_basis, data_slope, param_basis, param_slope = _size_part(
-        log_data, log_param, b, alpha, c, beta, size_terms
+        log_data, log_param, alpha, beta, size_terms
     )
     dpred_du = 2.0 * d * u + interaction * v
     dpred_dv = 2.0 * e * v + interaction * u
