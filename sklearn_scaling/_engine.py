@@ -220,13 +220,12 @@ def _least_squares_loss(problem):
     """The loss callable for least_squares: robust on data, plain square on priors."""
     n, weight, f2 = problem.n_data, problem.data_weight, problem.f_scale**2
     rho = LOSSES[problem.loss]
+    # Chain rule for z / f2 inside rho, times the weights: fixed for the whole fit.
+    data_scale = np.stack([weight * f2, weight, weight / f2])
 
     def loss(z):
         out = np.empty((3, z.shape[0]))
-        data = rho(z[:n] / f2)
-        out[0, :n] = weight * f2 * data[0]
-        out[1, :n] = weight * data[1]
-        out[2, :n] = weight * data[2] / f2
+        out[:, :n] = rho(z[:n] / f2) * data_scale
         out[0, n:] = z[n:]
         out[1, n:] = 1.0
         out[2, n:] = 0.0

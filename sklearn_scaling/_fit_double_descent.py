@@ -48,6 +48,8 @@ DEFAULT_PENALTIES = {
 # Raw softplus-parameters stay in the seed's box: amplitudes and widths up to ~8.
 _RAW_BOUND = 8.0
 
+_UNIT = np.eye(6)
+
 
 def density_weights(x, sample_weight):
     """Seed 000's inverse-density weights over quantile bins of ``x``.
@@ -118,42 +120,60 @@ def _prior_residuals(theta, pred, jac, row_share, x_min, x_max, strengths, sign)
     ``sign`` is -1 when the bump law is fitted to ``-y`` (the 'dip' shape): the tail
     prior then applies to the real prediction ``-pred``.
     """
-    _, a_up_raw, a_dn_raw, _, s_raw, k_raw = theta
     shape = double_descent_shape(theta)
     s, ksp = shape["s"], shape["ksp"]
-    unit = np.eye(6)
-    d_aup = expit(a_up_raw) * unit[1]
-    d_adn = expit(a_dn_raw) * unit[2]
-    d_s = expit(s_raw) * unit[4]
-    d_separation = (1.0 + ksp) * d_s + s * expit(k_raw) * unit[5]
+    unit = _UNIT
+    # The softplus slopes of the raw A_up, A_dn, s and k in one call.
+    slope_aup, slope_adn, slope_s, slope_k = expit(theta[[1, 2, 4, 5]])
+    d_aup = slope_aup * unit[1]
+    d_adn = slope_adn * unit[2]
+    d_s = slope_s * unit[4]
+    d_separation = (1.0 + ksp) * d_s + s * slope_k * unit[5]
     root = np.sqrt(2.0 * strengths["amplitude"])
 
-    def softplus_term(z, dz, strength):
-        return penalty_residual(float(softplus(z)), expit(z) * dz, strength)
+    # The four softplus priors, as one vector of arguments z with gradients dz.
+    z = np.array(
+        [
+            shape["A_up"] - shape["A_dn"],
+            -s * (0.7 + ksp),
+            x_min - shape["c1"],
+            shape["c2"] - x_max,
+            sign * (shape["b0"] + shape["A_up"] - shape["A_dn"]),
+        ]
+    )
+    dz = np.array(
+        [
+            d_aup - d_adn,
+            -0.7 * d_s - (d_separation - d_s),
+            -unit[3] + 0.5 * d_separation,
+            unit[3] + 0.5 * d_separation,
+            sign * (unit[0] + d_aup - d_adn),
+        ]
+    )
+    strength = np.array(
+        [
+            strengths["order"],
+            strengths["separation"],
+            strengths["range"],
+            strengths["range"],
+            strengths["tail"],
+        ]
+    )
+    q_softplus = np.sqrt(2.0 * strength * softplus(z))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(q_softplus > 0.0, strength * expit(z) / q_softplus, 0.0)
 
     real_pred, real_jac = sign * pred, sign * jac
     positive = real_pred > 0.0
-    terms = [
-        (root * shape["A_up"], root * d_aup),
-        (root * shape["A_dn"], root * d_adn),
-        (root * s, root * d_s),
-        softplus_term(shape["A_up"] - shape["A_dn"], d_aup - d_adn, strengths["order"]),
-        softplus_term(-s * (0.7 + ksp), -0.7 * d_s - (d_separation - d_s), strengths["separation"]),
-        softplus_term(x_min - shape["c1"], -unit[3] + 0.5 * d_separation, strengths["range"]),
-        softplus_term(shape["c2"] - x_max, unit[3] + 0.5 * d_separation, strengths["range"]),
-        softplus_term(
-            sign * (shape["b0"] + shape["A_up"] - shape["A_dn"]),
-            sign * (unit[0] + d_aup - d_adn),
-            strengths["tail"],
-        ),
-        penalty_residual(
-            float(row_share @ np.where(positive, real_pred, 0.0)),
-            (row_share * positive) @ real_jac,
-            strengths["tail"],
-        ),
-    ]
-    values = np.array([term[0] for term in terms])
-    rows = np.array([term[1] for term in terms])
+    q_positive, row_positive = penalty_residual(
+        float(row_share @ np.where(positive, real_pred, 0.0)),
+        (row_share * positive) @ real_jac,
+        strengths["tail"],
+    )
+    values = np.concatenate(
+        [root * np.array([shape["A_up"], shape["A_dn"], s]), q_softplus, [q_positive]]
+    )
+    rows = np.vstack([root * np.array([d_aup, d_adn, d_s]), scale[:, None] * dz, row_positive])
     return values, rows
 
 
@@ -193,8 +213,7 @@ def double_descent_problem(
         key = theta.tobytes()
         if key not in cache:
             cache.clear()
-            pred = double_descent(x, theta)
-            jac = double_descent_jacobian(x, theta)
+            pred, jac = double_descent_jacobian(x, theta, return_value=True)
             priors, rows = _prior_residuals(
                 theta, pred, jac, row_share, x_min, x_max, strengths, sign
             )

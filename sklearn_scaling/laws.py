@@ -22,6 +22,8 @@ enforces bounds instead), and it clips its output only when ``prediction_bounds`
 given (the seed always clipped to ``(1.5, 4.5)``).
 """
 
+import math
+
 import numpy as np
 from scipy.special import expit, xlogy
 
@@ -122,9 +124,13 @@ def double_descent_shape(params):
     (0.6931, True)
     """
     p = np.asarray(params, dtype=float)
-    # One softplus call for the four positive quantities: this runs at every step of a fit.
-    a_up, a_dn, s, ksp = np.moveaxis(softplus(p[..., [1, 2, 4, 5]]), -1, 0)
-    b0, c0 = p[..., 0], p[..., 3]
+    if p.ndim == 1:
+        # Fits decode one vector at every step: plain floats avoid NumPy's per-call cost.
+        b0, a_up_raw, a_dn_raw, c0, s_raw, k_raw = (float(v) for v in p)
+        a_up, a_dn, s, ksp = map(_scalar_softplus, (a_up_raw, a_dn_raw, s_raw, k_raw))
+    else:
+        a_up, a_dn, s, ksp = np.moveaxis(softplus(p[..., [1, 2, 4, 5]]), -1, 0)
+        b0, c0 = p[..., 0], p[..., 3]
     s = s + _MIN_WIDTH
     separation = s * (1.0 + ksp)
     g = np.sqrt(1.0 + 0.5 * ksp)
@@ -135,14 +141,17 @@ def double_descent_shape(params):
         "c1": c0 - 0.5 * separation,
         "c2": c0 + 0.5 * separation,
         "s_left": s * g,
-        "s_right": s / np.maximum(g, 1e-6),
+        # g >= 1 always (ksp >= 0); the seed's floor of 1e-6 never acts.
+        "s_right": s / g,
         "s": s,
         "ksp": ksp,
         "g": g,
     }
-    if p.ndim == 1:
-        return {key: float(value) for key, value in shape.items()}
     return shape
+
+
+def _scalar_softplus(z):
+    return math.log1p(math.exp(-abs(z))) + max(z, 0.0)
 
 
 def _sigmoids(x, shape):
@@ -235,7 +244,7 @@ def double_descent_sigmoids(X, params):
     return _sigmoids(x, shape)
 
 
-def double_descent_jacobian(X, params, shape="bump"):
+def double_descent_jacobian(X, params, shape="bump", *, return_value=False):
     """Jacobian of :func:`double_descent` with respect to its six raw parameters.
 
     Parameters
@@ -245,9 +254,14 @@ def double_descent_jacobian(X, params, shape="bump"):
     params : array-like of shape (6,)
         Raw parameters.
     shape : {'bump', 'dip'}, default='bump'
+    return_value : bool, default=False
+        Also return the law's value, computed from the same sigmoids: a fit needs
+        both at every step.
 
     Returns
     -------
+    value : ndarray of shape (n_samples,)
+        :func:`double_descent` at ``params``; only when ``return_value`` is True.
     jac : ndarray of shape (n_samples, 6)
         ``jac[i, j]`` is the derivative of the law at sample ``i`` with respect to
         ``params[j]``.
@@ -258,6 +272,9 @@ def double_descent_jacobian(X, params, shape="bump"):
     >>> jac = double_descent_jacobian(np.linspace(-1, 3, 4), [-0.5, 0.0, 0.5, 1.0, -1.0, 0.0])
     >>> jac.shape, bool(np.all(jac[:, 0] == 1.0))
     ((4, 6), True)
+    >>> value, _ = double_descent_jacobian([0.0, 1.0], [0.0] * 6, return_value=True)
+    >>> bool(np.allclose(value, double_descent([0.0, 1.0], [0.0] * 6)))
+    True
     """
     sign = _shape_sign(shape)
     x = _compute_column(X)
@@ -289,6 +306,8 @@ def double_descent_jacobian(X, params, shape="bump"):
     jac[:, 4] = (a_up * slope_up * dzup_ds - a_dn * slope_dn * dzdn_ds) * expit(s_raw)
     jac[:, 5] = (a_up * slope_up * dzup_dk - a_dn * slope_dn * dzdn_dk) * expit(k_raw)
     jac[:, 1:] *= sign
+    if return_value:
+        return shape["b0"] + sign * (a_up * sig_up - a_dn * sig_dn), jac
     return jac
 
 
