@@ -133,7 +133,7 @@ def double_descent_shape(params):
         b0, c0 = p[..., 0], p[..., 3]
     s = s + _MIN_WIDTH
     separation = s * (1.0 + ksp)
-    g = np.sqrt(1.0 + 0.5 * ksp)
+    g = math.sqrt(1.0 + 0.5 * ksp) if p.ndim == 1 else np.sqrt(1.0 + 0.5 * ksp)
     shape = {
         "b0": b0,
         "A_up": a_up,
