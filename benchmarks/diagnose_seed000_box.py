@@ -11,10 +11,12 @@ seed 000's own training objective (lower is better, as a ratio to the seed's val
 
 * which raw parameters of the seed's final fit lie outside its box;
 * our default fit (in the box);
+* the seed's fit clipped into the box and refined there;
 * our fit after one more local least-squares polish with the box removed (the analogue
   of the seed's last step);
+* our whole multi-start search with the box removed;
 
-and, for all three, the training R^2 per group and the pooled test R^2. It answers
+and, for all of them, the training R^2 per group and the pooled test R^2. It answers
 whether a lower objective than the seed's is reachable, and whether it predicts the
 test rows better. Written to the ``diagnose_seed000_box`` section of ``BENCHMARKS.md``.
 """
@@ -38,34 +40,40 @@ from _common import (
 
 from sklearn_scaling import DoubleDescentRegressor
 from sklearn_scaling._engine import minimize_multistart
-from sklearn_scaling._fit_double_descent import (
-    DEFAULT_PENALTIES,
-    double_descent_problem,
-    mad_scale,
-)
+from sklearn_scaling._fit_double_descent import candidate_starts, double_descent_problem
 from sklearn_scaling.datasets import load_easy_question
 from sklearn_scaling.laws import DOUBLE_DESCENT_PARAMS, double_descent
 
 SECTION = "diagnose_seed000_box"
 SEED_RAW_BOX = 8.0  # seed 000's bounds on A_up_raw, A_dn_raw, s_raw and k_raw
 BOXED = ("A_up_raw", "A_dn_raw", "s_raw", "k_raw")
+FITS = ("seed", "ours", "projected", "polished", "unboxed")
 
 
-def polish_without_box(x, y, start):
-    """One local refinement of the default objective from ``start``, without the raw box."""
-    weights = np.ones_like(y)
-    problem = double_descent_problem(
-        x,
-        y,
-        weights,
-        loss="huber",
-        f_scale=mad_scale(y, weights),
-        density_weighting=True,
-        strengths=DEFAULT_PENALTIES,
-        b0_bounds=(-np.inf, np.inf),
-    )
+def alternative_fits(x, y, ours, seed):
+    """Fits of the default objective that the estimator does not make, for comparison.
+
+    * ``projected``: the seed's fit clipped into the box, then refined in the box;
+    * ``polished``: our fit refined once more without the raw box (like the seed's Powell);
+    * ``unboxed``: the estimator's whole multi-start search, without the raw box.
+    """
+    problem = double_descent_problem(x, y, np.ones_like(y))
     unboxed = dataclasses.replace(problem, lower=np.full(6, -np.inf), upper=np.full(6, np.inf))
-    return minimize_multistart(unboxed, start[None, :], n_refine=1, max_nfev=1000, tolerance=1e-6).x
+    starts = candidate_starts(
+        x, y, problem.data_weight, (-np.inf, np.inf), np.random.default_rng(0)
+    )
+
+    def refine(target, points, n_refine=1):
+        result = minimize_multistart(
+            target, points, n_refine=n_refine, max_nfev=1000, tolerance=1e-6
+        )
+        return result.x
+
+    return {
+        "projected": refine(problem, seed[None, :]),
+        "polished": refine(unboxed, ours[None, :]),
+        "unboxed": refine(unboxed, starts, n_refine=2),
+    }
 
 
 def outside_box(params):
@@ -88,7 +96,7 @@ def main(argv=None):
     groups = sorted(np.unique(data.group))
 
     rows = []
-    pooled = {"seed": [], "ours": [], "polished": []}
+    pooled = {key: [] for key in FITS}
     test_y = []
     for group in groups:
         train = (data.group == group) & (data.split == "train")
@@ -98,29 +106,20 @@ def main(argv=None):
             warnings.simplefilter("ignore")  # the seed's optimisers warn freely
             seed = np.asarray(seed000.fit_scaling_law(data.X[train], y), dtype=float)
         ours = DoubleDescentRegressor(random_state=0).fit(data.X[train], y).coef_
-        fits = {"seed": seed, "ours": ours, "polished": polish_without_box(x, y, ours)}
+        fits = {"seed": seed, "ours": ours, **alternative_fits(x, y, ours, seed)}
         seed_objective = seed000_objective(x, y, seed)
         row = [group, str(int(train.sum())), outside_box(seed)]
-        row += [
-            f"{seed000_objective(x, y, fits[k]) / seed_objective:.4f}" for k in ("ours", "polished")
-        ]
-        row += [f"{r2(y, double_descent(x, fits[k])):.3f}" for k in ("seed", "ours", "polished")]
+        row += [f"{seed000_objective(x, y, fits[k]) / seed_objective:.4f}" for k in FITS[1:]]
+        row += [f"{r2(y, double_descent(x, fits[k])):.3f}" for k in FITS]
         rows.append(row)
         test_y.append(data.y[test])
         for key, params in fits.items():
             pooled[key].append(double_descent(data.X[test, 0], params))
         print(f"  {group}: done", flush=True)
 
-    headers = [
-        "group",
-        "n_train",
-        "seed's raw parameters outside its (-8, 8) box",
-        "obj ratio ours/seed",
-        "obj ratio polished/seed",
-        "train R² seed",
-        "train R² ours",
-        "train R² polished",
-    ]
+    headers = ["group", "n_train", "seed's raw parameters outside its (-8, 8) box"]
+    headers += [f"obj ratio {key}/seed" for key in FITS[1:]]
+    headers += [f"train R² {key}" for key in FITS]
     test_r2 = {key: pooled_r2(test_y, preds) for key, preds in pooled.items()}
     info = machine_info()
     body = "\n".join(
@@ -131,14 +130,17 @@ def main(argv=None):
             + ", ".join(f"{key} {value}" for key, value in info.items()),
             "",
             "Objective ratios are seed 000's own training objective at each fit divided by "
-            'its value at the seed\'s fit (below 1: better than the seed). "polished" is '
-            "our default fit refined once more by least squares with the raw box removed, "
-            "as the seed's last (Powell) step does.",
+            'its value at the seed\'s fit (below 1: better than the seed). "ours" is '
+            '`DoubleDescentRegressor()`; "projected" the seed\'s fit clipped into the box '
+            'and refined there; "polished" ours refined once more with the raw box removed, '
+            "as the seed's last (Powell) step does; \"unboxed\" the estimator's whole "
+            "multi-start search with the raw box removed.",
             "",
             format_table(headers, rows),
             "",
-            f"Pooled test R²: seed {test_r2['seed']:.3f}, ours {test_r2['ours']:.3f}, "
-            f"polished {test_r2['polished']:.3f}.",
+            "Pooled test R²: "
+            + ", ".join(f"{key} {value:.3f}" for key, value in test_r2.items())
+            + ".",
         ]
     )
     print(body)

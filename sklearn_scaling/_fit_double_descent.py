@@ -178,21 +178,34 @@ def _prior_residuals(theta, pred, jac, row_share, x_min, x_max, strengths, sign)
 
 
 def double_descent_problem(
-    x, y, sample_weight, *, loss, f_scale, density_weighting, strengths, b0_bounds, sign=1.0
+    x,
+    y,
+    sample_weight,
+    *,
+    loss="huber",
+    f_scale="mad",
+    density_weighting=True,
+    strengths=None,
+    b0_bounds=(-np.inf, np.inf),
+    sign=1.0,
 ):
     """The seed 000 objective on ``(x, y)`` as a :class:`RobustProblem`.
+
+    The defaults are seed 000's objective (``DoubleDescentRegressor``'s defaults).
 
     Parameters
     ----------
     x, y : ndarray of shape (n,)
     sample_weight : ndarray of shape (n,)
         Positive weights; they multiply the density weights.
-    loss : str
-    f_scale : float
-    density_weighting : bool
-    strengths : dict
-        Prior strengths keyed as :data:`DEFAULT_PENALTIES`, already multiplied by alpha.
-    b0_bounds : tuple of float
+    loss : str, default='huber'
+    f_scale : 'mad' or float, default='mad'
+        'mad' is :func:`mad_scale` of ``y``.
+    density_weighting : bool, default=True
+    strengths : dict or None, default=None
+        Prior strengths keyed as :data:`DEFAULT_PENALTIES`, already multiplied by alpha;
+        None for :data:`DEFAULT_PENALTIES`.
+    b0_bounds : tuple of float, default=(-inf, inf)
     sign : float, default=1.0
         -1 when ``y`` is the negated target of a 'dip' fit (see :func:`_prior_residuals`).
 
@@ -200,6 +213,9 @@ def double_descent_problem(
     -------
     problem : RobustProblem
     """
+    if isinstance(f_scale, str) and f_scale == "mad":
+        f_scale = mad_scale(y, sample_weight)
+    strengths = DEFAULT_PENALTIES if strengths is None else strengths
     weight = sample_weight * (density_weights(x, sample_weight) if density_weighting else 1.0)
     data_weight = weight / weight.sum()
     # The tail prior's mean(max(pred, 0)) is a plain (not density-weighted) mean.

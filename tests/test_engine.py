@@ -15,7 +15,6 @@ from sklearn_scaling._fit_double_descent import (
     DEFAULT_PENALTIES,
     double_descent_problem,
     fit_double_descent,
-    mad_scale,
 )
 from sklearn_scaling._fit_log_power import FORMS, fit_log_power, log_power_problem
 from sklearn_scaling._losses import LOSSES, loss_value
@@ -91,16 +90,7 @@ def test_penalty_residual_squares_to_penalty():
 def _default_problem(x, y):
     """Seed 000's objective with its default options and unit weights."""
     ones = np.ones_like(y)
-    return double_descent_problem(
-        x,
-        y,
-        ones,
-        loss="huber",
-        f_scale=mad_scale(y, ones),
-        density_weighting=True,
-        strengths=DEFAULT_PENALTIES,
-        b0_bounds=(-np.inf, np.inf),
-    )
+    return double_descent_problem(x, y, ones)
 
 
 def _seed000_objective(x, y, params):

@@ -14,7 +14,7 @@ import pytest
 from sklearn.metrics import r2_score
 
 from sklearn_scaling import DoubleDescentRegressor, LogPowerHyperparamRegressor
-from sklearn_scaling._fit_double_descent import DEFAULT_PENALTIES, double_descent_problem, mad_scale
+from sklearn_scaling._fit_double_descent import double_descent_problem
 from sklearn_scaling.datasets import load_easy_question, load_lr_bsz
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -139,16 +139,7 @@ def test_easy_question_objective_close_to_seed(easy_fits, seed_fits, group):
     fit = easy_fits[group]
     x, y = fit["X"][:, 0], fit["y"]
     weights = np.ones_like(y)
-    problem = double_descent_problem(
-        x,
-        y,
-        weights,
-        loss="huber",
-        f_scale=mad_scale(y, weights),
-        density_weighting=True,
-        strengths=DEFAULT_PENALTIES,
-        b0_bounds=(-np.inf, np.inf),
-    )
+    problem = double_descent_problem(x, y, weights)
     ours = problem.cost(fit["ours"].coef_)
     assert ours == pytest.approx(fit["ours"].cost_, rel=1e-9)
     assert ours <= 1.1 * problem.cost(seed_fits[group]["params"])
