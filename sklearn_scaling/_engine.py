@@ -25,7 +25,9 @@ from threadpoolctl import ThreadpoolController
 from ._losses import LOSSES, loss_value
 
 __all__ = [
+    "CHUNK_ELEMENTS",
     "MultiStartResult",
+    "chunks",
     "single_threaded_blas",
     "RobustProblem",
     "minimize_multistart",
@@ -33,6 +35,10 @@ __all__ = [
     "rank_starts",
     "weighted_quantile",
 ]
+
+
+#: Elements (rows x starts) of one chunk of a vectorised pass over starts: 2 MB a array.
+CHUNK_ELEMENTS = 2**18
 
 
 def single_threaded_blas(function):
@@ -269,15 +275,29 @@ def _refine(problem, x0, max_nfev, tolerance):
     return result.x, problem.cost(result.x), result.nfev, result.status > 0
 
 
-def rank_starts(problem, starts, chunk_elements=2_000_000):
+def chunks(n_items, n_rows, max_elements=CHUNK_ELEMENTS):
+    """Slices over ``n_items`` so that one chunk's items x rows stays below ``max_elements``.
+
+    Vectorised passes over many starts build (rows, starts) arrays; taking the starts a
+    chunk at a time keeps memory linear in the rows with a small constant.
+
+    Examples
+    --------
+    >>> chunks(5, n_rows=100, max_elements=200)
+    [slice(0, 2, None), slice(2, 4, None), slice(4, 6, None)]
+    """
+    step = max(1, max_elements // max(n_rows, 1))
+    return [slice(begin, begin + step) for begin in range(0, n_items, step)]
+
+
+def rank_starts(problem, starts):
     """Costs of many starts (within the bounds), in chunks so memory stays linear in rows."""
     if problem.batch_cost is None:
         return np.array([problem.cost(s) for s in starts])
-    chunk = max(1, chunk_elements // max(problem.n_data, 1))
     costs = np.empty(len(starts))
     with np.errstate(all="ignore"):
-        for begin in range(0, len(starts), chunk):
-            costs[begin : begin + chunk] = problem.batch_cost(starts[begin : begin + chunk])
+        for chunk in chunks(len(starts), problem.n_data):
+            costs[chunk] = problem.batch_cost(starts[chunk])
     costs[~np.isfinite(costs)] = np.inf
     return costs
 

@@ -19,6 +19,7 @@ from scipy.special import expit
 
 from ._engine import (
     RobustProblem,
+    chunks,
     minimize_multistart,
     penalty_residual,
     single_threaded_blas,
@@ -290,20 +291,26 @@ def candidate_starts(x, y, data_weight, b0_bounds, rng, n_random=48):
 
     starts = np.zeros((len(shapes), 6))
     starts[:, 3], starts[:, 4], starts[:, 5] = shapes[:, 0], s_raw, k_raw
+    for chunk in chunks(len(starts), len(x)):
+        starts[chunk, :3] = _linear_part(x, y, data_weight, starts[chunk], b0_bounds)
+    return starts
+
+
+def _linear_part(x, y, data_weight, starts, b0_bounds):
+    """``[b0, A_up_raw, A_dn_raw]`` of each start, by a weighted solve given its shape."""
     sig_up, sig_dn = double_descent_sigmoids(x, starts)
     basis = np.stack([np.ones_like(sig_up), sig_up, -sig_dn], axis=-1)  # (n, S, 3)
     weighted = basis * data_weight[:, None, None]
     gram = np.einsum("nsi,nsj->sij", weighted, basis) + 1e-10 * np.eye(3)
     rhs = np.einsum("nsi,n->si", weighted, y)
     coef = np.linalg.solve(gram, rhs[..., None])[..., 0]
-    min_amp, max_amp = float(softplus(-_RAW_BOUND)) * 1.01, max_width * 0.99
+    min_amp, max_amp = float(softplus(-_RAW_BOUND)) * 1.01, float(softplus(_RAW_BOUND)) * 0.99
     amp_up = np.clip(coef[:, 1], min_amp, max_amp)
     amp_dn = np.clip(coef[:, 2], min_amp, max_amp)
     level = data_weight @ (y[:, None] - amp_up * sig_up + amp_dn * sig_dn)
-    starts[:, 0] = np.clip(level, *b0_bounds)
-    starts[:, 1] = inverse_softplus(amp_up)
-    starts[:, 2] = inverse_softplus(amp_dn)
-    return starts
+    return np.column_stack(
+        [np.clip(level, *b0_bounds), inverse_softplus(amp_up), inverse_softplus(amp_dn)]
+    )
 
 
 @single_threaded_blas

@@ -1,10 +1,12 @@
 """The fitting engine and the law fitters, without scikit-learn in the way."""
 
+import tracemalloc
+
 import numpy as np
 import pytest
 from scipy.optimize import least_squares
 
-from sklearn_scaling import laws
+from sklearn_scaling import DoubleDescentRegressor, LogPowerHyperparamRegressor, laws
 from sklearn_scaling._engine import (
     RobustProblem,
     minimize_multistart,
@@ -259,3 +261,31 @@ def test_dip_fit_mirrors_bump_fit_without_tail_prior():
     )
     assert dip.cost == pytest.approx(bump.cost, rel=1e-9)
     np.testing.assert_allclose(dip.x * [-1, 1, 1, 1, 1, 1], bump.x, rtol=1e-6, atol=1e-8)
+
+
+def _peak_fit_memory(estimator, make_data, n_rows):
+    X, y = make_data(n_samples=n_rows, random_state=0)
+    tracemalloc.start()
+    try:
+        estimator.fit(X, y)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize(
+    "estimator, make_data, sizes, bytes_per_row",
+    [
+        # Ranking ~200 starts at once used to keep rows x starts x 3 arrays: ~16 kB a row.
+        (DoubleDescentRegressor(random_state=0), make_double_descent, (2_000, 32_000), 1_000),
+        # Log-power fits keep a few rows x parameters arrays: measured ~0.9 kB a row.
+        (LogPowerHyperparamRegressor(random_state=0), make_lr_bsz_sweep, (2_000, 8_000), 2_000),
+    ],
+    ids=["double_descent", "log_power"],
+)
+def test_fit_memory_grows_linearly_with_a_small_constant(
+    estimator, make_data, sizes, bytes_per_row
+):
+    # Issue 3: nothing rows x rows, nor starts x rows x parameters beyond one chunk.
+    small, large = (_peak_fit_memory(estimator, make_data, n) for n in sizes)
+    assert (large - small) / (sizes[1] - sizes[0]) < bytes_per_row
