@@ -20,6 +20,9 @@ times are medians of ``--repeats`` runs (at least 3); the seeds' are single runs
 001 takes about five minutes; its time and parameters are saved to
 ``benchmarks/results/seed001.json`` so that ``--reuse-seed-001`` can skip it later.
 
+Memory: peak RSS for lr_bsz, and for easy_question the peak memory of one fit traced with
+``tracemalloc`` (the seed's and ours), plus ours on synthetic data of up to 100,000 rows.
+
 The tables are printed and written to the ``bench_fit`` section of ``BENCHMARKS.md``,
 followed by one PASS/FAIL line per target. Nothing is tuned here: the package's
 defaults are measured as they are.
@@ -30,6 +33,7 @@ import hashlib
 import json
 import sys
 import time
+import tracemalloc
 import warnings
 from pathlib import Path
 
@@ -49,7 +53,7 @@ from _common import (
 )
 
 from sklearn_scaling import DoubleDescentRegressor, LogPowerHyperparamRegressor
-from sklearn_scaling.datasets import load_easy_question, load_lr_bsz
+from sklearn_scaling.datasets import load_easy_question, load_lr_bsz, make_double_descent
 
 SECTION = "bench_fit"
 SEED001_CACHE = Path(__file__).resolve().parent / "results" / "seed001.json"
@@ -58,6 +62,8 @@ SEED001_CACHE = Path(__file__).resolve().parent / "results" / "seed001.json"
 EASY_SPEEDUP = 100.0
 EASY_SEED_TEST_R2 = 0.238  # shared/README.md, seed 000 fitter
 EASY_OBJECTIVE_SLACK = 1.01
+# Synthetic sizes at which the peak memory of one double-descent fit is reported.
+MEMORY_ROWS = (1_000, 10_000, 100_000)
 LR_MAX_SECONDS = 1.0
 LR_MIN_TRAIN_R2 = 0.88
 LR_MIN_TEST_R2 = 0.60
@@ -124,6 +130,37 @@ def passfail(ok):
 
 
 # ------------------------------------------------------------------------ easy_question
+
+
+def traced_peak_mib(function, *args):
+    """Peak memory Python allocates (NumPy included) while ``function(*args)`` runs."""
+    tracemalloc.start()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            function(*args)
+        return tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+
+
+def memory_note(seed000, data, groups, make):
+    """Peak memory of one fit: the seed's and ours per group, and ours on many more rows."""
+    seed_peak, our_peak = 0.0, 0.0
+    for group in groups:
+        rows = (data.split == "train") & (data.group == group)
+        X, y = data.X[rows], data.y[rows]
+        seed_peak = max(seed_peak, traced_peak_mib(seed000.fit_scaling_law, X, y))
+        our_peak = max(our_peak, traced_peak_mib(make().fit, X, y))
+    large = []
+    for n_rows in MEMORY_ROWS:
+        X, y = make_double_descent(n_samples=n_rows, random_state=0)
+        large.append(f"{traced_peak_mib(make().fit, X, y):.1f} MiB at {n_rows:,} rows")
+    return (
+        f"Peak memory of one fit (tracemalloc, largest over groups): seed 000 "
+        f"{seed_peak:.2f} MiB, ours {our_peak:.2f} MiB. Ours on synthetic data "
+        f"(`make_double_descent`): {', '.join(large)}."
+    )
 
 
 def bench_easy_question(shared, seed000, repeats, random_state):
@@ -251,7 +288,7 @@ def bench_easy_question(shared, seed000, repeats, random_state):
             + (f"; failing: {', '.join(failing)})" if failing else ")"),
         ),
     ]
-    notes = []
+    notes = [memory_note(seed000, data, groups, make)]
     if unconverged:
         notes.append(
             "DoubleDescentRegressor warned (ConvergenceWarning) on: " + ", ".join(unconverged)
