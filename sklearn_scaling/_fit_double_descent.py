@@ -132,7 +132,8 @@ def _prior_residuals(theta, pred, jac, row_share, x_min, x_max, strengths, sign)
     d_separation = (1.0 + ksp) * d_s + s * slope_k * unit[5]
     root = np.sqrt(2.0 * strengths["amplitude"])
 
-    # The four softplus priors, as one vector of arguments z with gradients dz.
+    # The five softplus priors (order, separation, range twice, tail level) as one vector
+    # of arguments z with gradients dz.
     z = np.array(
         [
             shape["A_up"] - shape["A_dn"],
