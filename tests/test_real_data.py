@@ -34,7 +34,8 @@ SEED_001_TRAIN_R2 = 0.833
 # (e.g. k_raw ~ 1500 on hellaswag: a near-step with width ~0.03); our fit keeps the box
 # (_fit_double_descent._RAW_BOUND) and its starts are no narrower than ~0.1 in log10
 # compute, so it cannot reach that optimum. Our objective there is within 3% of seed
-# 000's (test_easy_question_objective_close_to_seed).
+# 000's (test_easy_question_objective_close_to_seed); benchmarks/diagnose_seed000_box.py
+# measures, per group, where the seed leaves its box and what leaving it would change.
 BELOW_SEED = {
     "analogical_similarity": "seed 000's unbounded Powell polish reaches a lower objective "
     "at k_raw ~ 144, outside the (-8, 8) box our fit keeps",
