@@ -125,6 +125,16 @@ def test_double_descent_jacobian(seed):
     np.testing.assert_allclose(laws.double_descent_jacobian(X, params), expected, atol=1e-7)
 
 
+@pytest.mark.parametrize("shape", ["bump", "dip"])
+def test_double_descent_jacobian_returns_the_law_value_on_request(shape):
+    rng = np.random.default_rng(1)
+    X = rng.uniform(-1.0, 3.0, size=(30, 1))
+    params = rng.normal(0.0, 1.0, size=6)
+    value, jac = laws.double_descent_jacobian(X, params, shape, return_value=True)
+    np.testing.assert_allclose(value, laws.double_descent(X, params, shape), rtol=1e-14)
+    np.testing.assert_array_equal(jac, laws.double_descent_jacobian(X, params, shape))
+
+
 @pytest.mark.parametrize(
     ("law", "jacobian", "make_params"),
     [
