@@ -25,6 +25,7 @@ from sklearn.metrics import r2_score
 from . import DoubleDescentRegressor, LogPowerHyperparamRegressor
 from ._losses import LOSSES
 from .datasets import make_double_descent, make_lr_bsz_sweep
+from .laws import LOG_POWER_PARAMS, double_descent, double_descent_shape
 
 __all__ = ["main"]
 
@@ -331,17 +332,40 @@ def _build_parser():
 
 
 def _demo(args):
-    X, y = make_double_descent(n_samples=150, noise=0.02, random_state=args.random_state)
+    X, y, true = make_double_descent(
+        n_samples=150, noise=0.02, random_state=args.random_state, return_params=True
+    )
     reg = DoubleDescentRegressor(random_state=args.random_state).fit(X, y)
     print(f"DoubleDescentRegressor on {len(y)} runs: train R^2 {reg.score(X, y):.3f}")
-    for name, value in reg.params_.items():
-        print(f"  {name:>12s} = {value: .4f}")
-    X, y = make_lr_bsz_sweep(n_samples=400, random_state=args.random_state)
+    _print_fitted_and_true(reg.params_, double_descent_shape(true))
+    grid = np.linspace(X.min(), X.max(), 400)
+    true_curve = double_descent(grid, true)
+    gap = np.max(np.abs(reg.predict(grid[:, None]) - true_curve))
+    print(
+        f"  peak at log10 compute {reg.peak_['log_compute']:.2f} (true "
+        f"{grid[np.argmax(true_curve)]:.2f}), height {reg.peak_['value']:.3f} (true "
+        f"{true_curve.max():.3f})\n"
+        f"  largest gap to the true curve over the data: {gap:.3f} (noise 0.02)\n"
+        "  (overlapping sigmoids trade amplitude for centre, so A_up, A_dn, c1 and c2 are\n"
+        "   weakly identified; the curve is not)"
+    )
+    X, y, true = make_lr_bsz_sweep(
+        n_samples=400, random_state=args.random_state, return_params=True
+    )
     reg = LogPowerHyperparamRegressor(random_state=args.random_state).fit(X, y)
     print(f"LogPowerHyperparamRegressor on {len(y)} runs: train R^2 {reg.score(X, y):.3f}")
-    for name, value in reg.params_.items():
-        print(f"  {name:>12s} = {value: .5g}")
+    _print_fitted_and_true(reg.params_, dict(zip(LOG_POWER_PARAMS, true, strict=True)))
+    print(
+        "  (the size and batch terms of this law nearly trade off, so a, b, c, e and the\n"
+        "   exponents are weakly identified; the curve and lr_opt are what the data fix)"
+    )
     return 0
+
+
+def _print_fitted_and_true(fitted, true):
+    print(f"  {'':>12s}   {'fitted':>10s}   {'true':>10s}")
+    for name, value in fitted.items():
+        print(f"  {name:>12s} = {value: 10.4g}   {float(true[name]): 10.4g}")
 
 
 # ------------------------------------------------------------------------ options

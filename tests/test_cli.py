@@ -4,6 +4,7 @@ import csv
 import io
 import json
 import math
+import re
 import shutil
 import subprocess
 import sys
@@ -537,6 +538,11 @@ def test_python_m_demo():
     assert result.returncode == 0, result.stderr
     assert "DoubleDescentRegressor on 150 runs" in result.stdout
     assert "LogPowerHyperparamRegressor on 400 runs" in result.stdout
+    # Fitted values stand next to the true ones the synthetic data were drawn from.
+    assert result.stdout.count("fitted         true") == 2
+    gap = re.search(r"largest gap to the true curve over the data: ([0-9.]+)", result.stdout)
+    assert gap is not None, result.stdout
+    assert float(gap[1]) < 0.02  # the noise level of the demo's data
 
 
 def test_console_script_error_exit_status(tmp_path):
