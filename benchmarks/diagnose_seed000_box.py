@@ -40,6 +40,7 @@ from _common import (
 
 from sklearn_scaling import DoubleDescentRegressor
 from sklearn_scaling._engine import minimize_multistart
+from sklearn_scaling._fit_double_descent import _START_SEPARATION as START_SEPARATION
 from sklearn_scaling._fit_double_descent import candidate_starts, double_descent_problem
 from sklearn_scaling.datasets import load_easy_question
 from sklearn_scaling.laws import DOUBLE_DESCENT_PARAMS, double_descent
@@ -65,7 +66,12 @@ def alternative_fits(x, y, ours, seed):
 
     def refine(target, points, n_refine=1):
         result = minimize_multistart(
-            target, points, n_refine=n_refine, max_nfev=1000, tolerance=1e-6
+            target,
+            points,
+            n_refine=n_refine,
+            min_separation=START_SEPARATION,
+            max_nfev=1000,
+            tolerance=1e-6,
         )
         return result.x
 

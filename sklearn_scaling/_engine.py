@@ -28,6 +28,7 @@ __all__ = [
     "CHUNK_ELEMENTS",
     "MultiStartResult",
     "chunks",
+    "distinct_best",
     "single_threaded_blas",
     "RobustProblem",
     "minimize_multistart",
@@ -302,7 +303,60 @@ def rank_starts(problem, starts):
     return costs
 
 
-def minimize_multistart(problem, starts, *, n_refine=4, max_nfev=None, tolerance=1e-8, n_jobs=None):
+def distinct_best(starts, order, n_pick, width, min_separation=0.0):
+    """Indices of the best-ranked starts that lie apart from each other.
+
+    Walks ``order`` (best first) and keeps a start only if, in every parameter scaled by
+    ``width``, it differs from each start already kept by more than ``min_separation``
+    in at least one parameter (max-norm). Neighbouring starts of a dense candidate set
+    usually fall into the same basin; spending the refinements on starts apart from
+    each other makes it likelier that one of them finds a better basin.
+
+    Parameters
+    ----------
+    starts : ndarray of shape (n_starts, n_params)
+    order : ndarray of int
+        Start indices, best first.
+    n_pick : int
+    width : ndarray of shape (n_params,)
+        Scale of each parameter, e.g. the width of its bounds.
+    min_separation : float, default=0.0
+        0 only drops exact duplicates.
+
+    Returns
+    -------
+    chosen : list of int
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> starts = np.array([[0.0], [0.01], [0.5], [0.0]])
+    >>> distinct_best(starts, np.arange(4), 2, np.ones(1))
+    [0, 1]
+    >>> distinct_best(starts, np.arange(4), 2, np.ones(1), min_separation=0.1)
+    [0, 2]
+    """
+    threshold = max(min_separation, 1e-12)
+    chosen = []
+    for index in order:
+        apart = np.max(np.abs(starts[chosen] - starts[index]) / width, axis=1) > threshold
+        if np.all(apart):
+            chosen.append(int(index))
+            if len(chosen) == n_pick:
+                break
+    return chosen
+
+
+def minimize_multistart(
+    problem,
+    starts,
+    *,
+    n_refine=4,
+    min_separation=0.0,
+    max_nfev=None,
+    tolerance=1e-8,
+    n_jobs=None,
+):
     """Rank candidate starts in one pass, refine the best few, keep the best.
 
     Parameters
@@ -313,6 +367,9 @@ def minimize_multistart(problem, starts, *, n_refine=4, max_nfev=None, tolerance
     n_refine : int, default=4
         How many of the best-ranked distinct starts get a local least-squares
         refinement.
+    min_separation : float, default=0.0
+        How far apart (as a fraction of each parameter's bound width, or in its own
+        units where unbounded) the refined starts must be; see :func:`distinct_best`.
     max_nfev : int or None
         Residual evaluations allowed to each refinement (None: scipy's default).
     tolerance : float, default=1e-8
@@ -330,8 +387,9 @@ def minimize_multistart(problem, starts, *, n_refine=4, max_nfev=None, tolerance
     order = order[np.isfinite(costs[order])]
     if order.size == 0:
         raise ValueError("no starting point gives a finite cost; check the data and bounds")
-    _, first = np.unique(starts[order].round(12), axis=0, return_index=True)
-    chosen = order[np.sort(first)][:n_refine]
+    width = problem.upper - problem.lower
+    width = np.where(np.isfinite(width) & (width > 0), width, 1.0)
+    chosen = distinct_best(starts, order, n_refine, width, min_separation)
     refined = Parallel(n_jobs=n_jobs)(
         delayed(_refine)(problem, starts[i], max_nfev, tolerance) for i in chosen
     )

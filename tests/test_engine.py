@@ -239,6 +239,24 @@ def test_multistart_keeps_a_start_when_refinement_cannot_improve():
     assert result.cost == pytest.approx(0.0)
 
 
+def test_separated_starts_reach_a_basin_that_neighbouring_starts_miss():
+    # Two basins: theta = -1 (cost 0.18) and theta = +1 (cost 0, the global minimum).
+    problem = RobustProblem(
+        residuals=lambda t: np.array([t[0] ** 2 - 1.0, 0.3 * (t[0] - 1.0)]),
+        jacobian=lambda t: np.array([[2.0 * t[0]], [0.3]]),
+        data_weight=np.ones(1),
+        lower=np.array([-2.0]),
+        upper=np.array([2.0]),
+    )
+    # Ranked by cost, the two starts near -1 come first and the start at 0.5 third.
+    starts = np.array([[-1.01], [-0.99], [0.5]])
+    neighbours = minimize_multistart(problem, starts, n_refine=2)
+    assert neighbours.x[0] == pytest.approx(-1.0, abs=0.1)
+    separated = minimize_multistart(problem, starts, n_refine=2, min_separation=0.1)
+    assert separated.x[0] == pytest.approx(1.0)
+    assert separated.cost == pytest.approx(0.0, abs=1e-12)
+
+
 def test_multistart_rejects_all_infinite_starts():
     problem = RobustProblem(
         residuals=lambda t: np.array([np.inf]),
