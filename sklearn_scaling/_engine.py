@@ -306,11 +306,11 @@ def rank_starts(problem, starts):
 def distinct_best(starts, order, n_pick, width, min_separation=0.0):
     """Indices of the best-ranked starts that lie apart from each other.
 
-    Walks ``order`` (best first) and keeps a start only if, in every parameter scaled by
-    ``width``, it differs from each start already kept by more than ``min_separation``
-    in at least one parameter (max-norm). Neighbouring starts of a dense candidate set
-    usually fall into the same basin; spending the refinements on starts apart from
-    each other makes it likelier that one of them finds a better basin.
+    Walks ``order`` (best first) and keeps a start only if its distance to every start
+    already kept exceeds ``min_separation``, measuring distance as the largest change of
+    any parameter divided by that parameter's ``width``. Neighbouring starts of a dense
+    candidate set usually descend into the same minimum; spending the refinements on
+    starts apart from each other makes it likelier that one of them finds a better one.
 
     Parameters
     ----------
