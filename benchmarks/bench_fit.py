@@ -53,6 +53,7 @@ from _common import (
 )
 
 from sklearn_scaling import DoubleDescentRegressor, LogPowerHyperparamRegressor
+from sklearn_scaling._fit_log_power import FORMS
 from sklearn_scaling.datasets import load_easy_question, load_lr_bsz, make_double_descent
 
 SECTION = "bench_fit"
@@ -424,11 +425,21 @@ def bench_lr_bsz(shared, seed001, repeats, random_state, reuse):
             f"`benchmarks/results/seed001.json`, recorded {record['machine']['date']} on "
             f"{record['machine']['machine']}."
         )
+    seed_bounds = FORMS[("fixed", "log_power", False)].bounds
+    fitted = results["fixed"][0].params_
+    at_bound = [
+        f"`{name}` = {fitted[name]:.4g}"
+        for name, (low, high) in seed_bounds.items()
+        if np.isclose(fitted[name], low, rtol=1e-6) or np.isclose(fitted[name], high, rtol=1e-6)
+    ]
     notes.append(
-        "The seed's bounds hold `a` in (1.5, 4.5), `b`, `c` in (-0.5, 0.1), `e` in "
-        "(-0.3, 0.3), `interaction` in (-0.15, 0.15) and `gamma` in (0.05, 2); seed 001's "
-        "law itself also clips `gamma` to at most 2. The last two rows free the linear "
-        "coefficients, then also let `gamma` reach 12: the law outside the seed's domain."
+        "Seed 001's bounds (our default): "
+        + ", ".join(f"`{name}` in ({low:g}, {high:g})" for name, (low, high) in seed_bounds.items())
+        + "; its law itself also clips `gamma` to at most 2. Our default fit ends at a bound "
+        + "in: "
+        + (", ".join(at_bound) or "none")
+        + ". The last two rows free the linear coefficients, then also let `gamma` reach 12: "
+        "the law outside the seed's domain."
     )
     warned = [variant for variant, res in results.items() if res[3]]
     if warned:
