@@ -44,7 +44,7 @@ def training_compute(X):
     return 6.0 * X[:, 2] * X[:, 3]
 
 
-def _law_grid(wide=False):
+def law_grid(wide=False):
     if wide:
         # The estimator's whole option space for these choices: every loss it offers and
         # the prior strength two decades around the default.
@@ -64,7 +64,7 @@ def _law_grid(wide=False):
 
 def easy_question_search(data, with_baselines, wide=False):
     """One extrapolation search per group; returns pooled test R^2, time and choices."""
-    grid = [_law_grid(wide)]
+    grid = [law_grid(wide)]
     if with_baselines:
         grid += [{"law": [DummyRegressor()]}, {"law": [LinearRegression()]}]
     choices, tests, preds = [], [], []
@@ -98,7 +98,7 @@ def easy_question_pooled_search(data, wide=False):
     the setting with the least squared error summed over every group's
     ExtrapolationSplit folds wins, then fits each group on all its train rows.
     """
-    grid = _law_grid(wide)
+    grid = law_grid(wide)
     settings = [
         dict(zip(("shape", "alpha", "loss"), values, strict=True))
         for values in itertools.product(grid["law__shape"], grid["law__alpha"], grid["law__loss"])
