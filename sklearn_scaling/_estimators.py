@@ -107,6 +107,32 @@ class _ScalingLawRegressor(RegressorMixin, BaseEstimator):
                 stacklevel=3,
             )
 
+    def _warn_if_off_targets(self, X, y, hint):
+        """Warn when the fitted law misses the range of its own training targets entirely.
+
+        A curve below (or above) every target it was fitted to follows none of them; a
+        constant at their median would fit better under any loss. It happens when the
+        priors or bounds outweigh the data, and a fit that looks converged must not
+        pass silently.
+        """
+        # X is already validated: predict() would re-validate and, for a DataFrame fit,
+        # complain that the array has no feature names.
+        pred = self._law_values(X).reshape(len(y), -1)
+        targets = y.reshape(len(y), -1)
+        below = np.all(pred < targets.min(axis=0), axis=0)
+        above = np.all(pred > targets.max(axis=0), axis=0)
+        for column in np.flatnonzero(below | above):
+            where = "below" if below[column] else "above"
+            of_column = f" of column {column}" if targets.shape[1] > 1 else ""
+            spread = float(np.ptp(targets[:, column]))
+            warnings.warn(
+                f"{type(self).__name__}'s fitted law lies {where} every training "
+                f"target{of_column} (which span {spread:.3g}): it does not follow the data. "
+                + hint,
+                UserWarning,
+                stacklevel=3,
+            )
+
     def _seed(self):
         # One seed drawn from random_state makes the whole fit reproducible.
         return check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
@@ -276,6 +302,14 @@ class DoubleDescentRegressor(_ScalingLawRegressor):
         Returns
         -------
         self : DoubleDescentRegressor
+
+        Warns
+        -----
+        ConvergenceWarning
+            When the best refinement stops on ``max_nfev`` before its tolerance.
+        UserWarning
+            When the fitted law lies below (or above) every training target: the
+            priors outweigh the data.
         """
         self._check_fitting_options()
         _check_choice("shape", self.shape, {"bump", "dip"})
@@ -329,6 +363,13 @@ class DoubleDescentRegressor(_ScalingLawRegressor):
         self.f_scale_ = collect([result.f_scale for result in results])
         self._set_shape_attributes(x)
         self._warn_unconverged(self.converged_)
+        self._warn_if_off_targets(
+            X,
+            y,
+            "The prior strengths are in absolute units of y, so with targets that vary "
+            "this little they can outweigh the data: lower alpha, use a loss that does not "
+            "saturate ('huber', 'squared'), or rescale y.",
+        )
         return self
 
     def _set_shape_attributes(self, x):
@@ -368,6 +409,9 @@ class DoubleDescentRegressor(_ScalingLawRegressor):
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, reset=False)
+        return self._law_values(X)
+
+    def _law_values(self, X):
         return double_descent(X, self.coef_, self.shape)
 
 
@@ -552,6 +596,14 @@ class LogPowerHyperparamRegressor(_ScalingLawRegressor):
         Returns
         -------
         self : LogPowerHyperparamRegressor
+
+        Warns
+        -----
+        ConvergenceWarning
+            When the best refinement stops on ``max_nfev`` before its tolerance.
+        UserWarning
+            When the fitted law lies below (or above) every training target: the
+            priors or ``prediction_bounds`` outweigh the data.
         """
         self._check_fitting_options()
         _check_choice("optimum", self.optimum, {"fixed", "scaling"})
@@ -594,6 +646,11 @@ class LogPowerHyperparamRegressor(_ScalingLawRegressor):
         self.f_scale_ = f_scale
         self.batch_size_range_ = (float(X[:, 1].min()), float(X[:, 1].max()))
         self._warn_unconverged(self.converged_)
+        self._warn_if_off_targets(
+            X,
+            y,
+            "Check that prediction_bounds contain the targets, and lower alpha or widen bounds.",
+        )
         return self
 
     def predict(self, X):
@@ -610,6 +667,9 @@ class LogPowerHyperparamRegressor(_ScalingLawRegressor):
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, reset=False)
         self._check_domain(X)
+        return self._law_values(X)
+
+    def _law_values(self, X):
         return FORMS[self._form_key].law(X, self.coef_, self.prediction_bounds)
 
     def optimal_learning_rate(self, data_size, param_size):

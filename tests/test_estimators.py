@@ -690,6 +690,55 @@ def test_converged_fit_does_not_warn(case):
     assert np.all(est.converged_)
 
 
+def _tiny_flat_scores(seed=0):
+    """Scores near 0 that barely vary, as a Brier score of a solved task (hellaswag)."""
+    rng = np.random.default_rng(seed)
+    x = np.sort(rng.uniform(-0.9, 2.1, 54))
+    return x[:, None], -1e-3 + 2e-4 * rng.standard_normal(x.size)
+
+
+def test_fit_that_misses_every_target_warns():
+    # The seed's priors are in absolute units of y: on targets spanning 1e-3, strong
+    # priors and a saturating loss pull the whole curve far below the data.
+    X, y = _tiny_flat_scores()
+    est = DoubleDescentRegressor(shape="dip", alpha=10.0, loss="cauchy", random_state=0)
+    with pytest.warns(UserWarning, match="lies below every training target"):
+        est.fit(X, y)
+    assert np.all(est.predict(X) < y.min())
+
+
+def test_rescaled_targets_follow_the_data_without_warning():
+    X, y = _tiny_flat_scores()
+    est = DoubleDescentRegressor(shape="dip", alpha=10.0, loss="cauchy", random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        est.fit(X, 1000.0 * y)
+    pred = est.predict(X)
+    assert 1000.0 * y.min() <= pred.min() and pred.max() <= 1000.0 * y.max()
+
+
+def test_off_target_warning_names_the_column_of_a_multi_output_fit():
+    X, y = _tiny_flat_scores()
+    est = DoubleDescentRegressor(shape="dip", alpha=10.0, loss="cauchy", random_state=0)
+    with pytest.warns(UserWarning, match="target of column 1") as record:
+        est.fit(X, np.column_stack([1000.0 * y, y]))
+    assert len([w for w in record if "every training" in str(w.message)]) == 1
+
+
+def test_prediction_bounds_that_exclude_the_targets_warn():
+    X, y = make_lr_bsz_sweep(150, random_state=0)
+    est = LogPowerHyperparamRegressor(prediction_bounds=(0.0, y.min() - 0.1), random_state=0)
+    with pytest.warns(UserWarning, match="lies below every training target"):
+        est.fit(X, y)
+
+
+def test_default_fits_follow_their_targets(case):
+    est, X, y = case
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        est.fit(X, y)
+
+
 # ----------------------------------------------------------------- recovery and laws
 
 
