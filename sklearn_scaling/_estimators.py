@@ -182,6 +182,12 @@ class DoubleDescentRegressor(_ScalingLawRegressor):
     b0_bounds : tuple of float or None, default=None
         Bounds on ``b0``. None leaves it free; seed 000 used ``(-6.0, 0.5)``, which
         only suits negative scores.
+    prior_units : {'y', 'f_scale'}, default='y'
+        Units the prior strengths are stated in. 'y' is seed 000's: absolute units of
+        the target, so the same strengths weigh more on targets that vary little.
+        'f_scale' fits ``y / f_scale_`` and scales the law back: the priors weigh the
+        same against the data whatever the units of ``y``, and with ``f_scale='mad'``
+        fitting ``c * y`` gives ``c`` times the law.
     n_starts : int, default=2
         Local least-squares refinements, from the best of ~200 candidate starts
         ranked in one vectorised pass.
@@ -210,13 +216,14 @@ class DoubleDescentRegressor(_ScalingLawRegressor):
         Value at infinite compute: ``b0 + A_up - A_dn`` for a bump, ``b0 - A_up +
         A_dn`` for a dip.
     cost_ : float or ndarray
-        Objective value at ``coef_``.
+        Objective value at ``coef_``; with ``prior_units='f_scale'``, of the problem
+        in units of ``f_scale_``.
     nfev_ : int or ndarray
         Residual evaluations used.
     converged_ : bool or ndarray
         Whether the winning refinement met its tolerance.
     f_scale_ : float or ndarray
-        Loss scale used.
+        Loss scale used, in units of ``y``.
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         Only when ``X`` has string column names.
@@ -250,6 +257,7 @@ class DoubleDescentRegressor(_ScalingLawRegressor):
         tail_penalty=1e-5,
         alpha=1.0,
         b0_bounds=None,
+        prior_units="y",
         n_starts=2,
         max_nfev=1000,
         tol=1e-6,
@@ -267,6 +275,7 @@ class DoubleDescentRegressor(_ScalingLawRegressor):
         self.tail_penalty = tail_penalty
         self.alpha = alpha
         self.b0_bounds = b0_bounds
+        self.prior_units = prior_units
         self.n_starts = n_starts
         self.max_nfev = max_nfev
         self.tol = tol
@@ -313,6 +322,7 @@ class DoubleDescentRegressor(_ScalingLawRegressor):
         """
         self._check_fitting_options()
         _check_choice("shape", self.shape, {"bump", "dip"})
+        _check_choice("prior_units", self.prior_units, {"y", "f_scale"})
         _check_number("alpha", self.alpha, low=0.0)
         if not isinstance(self.density_weighting, bool | np.bool_):
             raise ValueError(
@@ -342,6 +352,7 @@ class DoubleDescentRegressor(_ScalingLawRegressor):
                 density_weighting=self.density_weighting,
                 strengths=strengths,
                 b0_bounds=b0_bounds,
+                prior_units=self.prior_units,
                 n_starts=self.n_starts,
                 max_nfev=self.max_nfev,
                 tol=self.tol,
@@ -366,9 +377,14 @@ class DoubleDescentRegressor(_ScalingLawRegressor):
         self._warn_if_off_targets(
             X,
             y,
-            "The prior strengths are in absolute units of y, so with targets that vary "
-            "this little they can outweigh the data: lower alpha, use a loss that does not "
-            "saturate ('huber', 'squared'), or rescale y.",
+            (
+                "The prior strengths are in absolute units of y, so with targets that vary "
+                "this little they can outweigh the data: set prior_units='f_scale', lower "
+                "alpha, or use a loss that does not saturate ('huber', 'squared')."
+                if self.prior_units == "y"
+                else "The priors outweigh the data: lower alpha, or use a loss that does "
+                "not saturate ('huber', 'squared')."
+            ),
         )
         return self
 

@@ -331,6 +331,7 @@ def fit_double_descent(
     density_weighting=True,
     strengths=None,
     b0_bounds=(-np.inf, np.inf),
+    prior_units="y",
     n_starts=2,
     max_nfev=1000,
     tol=1e-6,
@@ -351,6 +352,10 @@ def fit_double_descent(
     strengths : dict or None
         Prior strengths (alpha already applied); None for :data:`DEFAULT_PENALTIES`.
     b0_bounds : tuple of float
+    prior_units : {'y', 'f_scale'}
+        'y' (seed 000) states the priors in units of ``y``. 'f_scale' fits
+        ``y / f_scale`` and scales the law back, so the priors are in units of the loss
+        scale and the fit of ``c * y`` is ``c`` times the fit of ``y`` (with 'mad').
     n_starts : int
         Local refinements from the best-ranked candidate starts.
     max_nfev : int
@@ -362,21 +367,24 @@ def fit_double_descent(
     Returns
     -------
     result : MultiStartResult
-        With an extra attribute ``f_scale`` holding the loss scale used.
+        With an extra attribute ``f_scale`` holding the loss scale used, in units of
+        ``y``. Its ``cost`` is that of the problem solved: of ``y / f_scale`` when
+        ``prior_units='f_scale'``.
     """
     if sample_weight is None:
         sample_weight = np.ones_like(y)
     strengths = DEFAULT_PENALTIES if strengths is None else strengths
     scale = mad_scale(y, sample_weight) if f_scale == "mad" else float(f_scale)
+    unit = scale if prior_units == "f_scale" else 1.0
     sign = 1.0 if shape == "bump" else -1.0
-    y = sign * y
-    b0_bounds = tuple(sorted(sign * np.asarray(b0_bounds, dtype=float)))
+    y = sign * y / unit
+    b0_bounds = tuple(sorted(sign * np.asarray(b0_bounds, dtype=float) / unit))
     problem = double_descent_problem(
         x,
         y,
         sample_weight,
         loss=loss,
-        f_scale=scale,
+        f_scale=scale / unit,
         density_weighting=density_weighting,
         strengths=strengths,
         b0_bounds=b0_bounds,
@@ -393,6 +401,26 @@ def fit_double_descent(
         tolerance=tol,
         n_jobs=n_jobs,
     )
+    if unit != 1.0:
+        result.x = _scale_linear_part(result.x, unit)
     result.x[0] *= sign
     result.f_scale = scale
     return result
+
+
+def _scale_linear_part(params, factor):
+    """Raw parameters of ``factor`` times the law of ``params``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_scaling.laws import double_descent
+    >>> p, x = np.array([-0.5, 0.3, -0.2, 1.0, -1.0, 0.5]), np.linspace(-1, 3, 5)
+    >>> scaled = _scale_linear_part(p, 1e-3)
+    >>> bool(np.allclose(double_descent(x, scaled), 1e-3 * double_descent(x, p)))
+    True
+    """
+    scaled = np.array(params, dtype=float)
+    scaled[0] *= factor
+    scaled[1:3] = inverse_softplus(factor * softplus(scaled[1:3]))
+    return scaled

@@ -87,6 +87,7 @@ LAW_OPTIONS = {
         ("--range-penalty", "range_penalty"),
         ("--tail-penalty", "tail_penalty"),
         ("--b0-bounds", "b0_bounds"),
+        ("--prior-units", "prior_units"),
     ),
     "log-power": (
         ("--optimum", "optimum"),
@@ -286,6 +287,11 @@ def _build_parser():
         )
     double.add_argument(
         "--b0-bounds", nargs=2, type=_float, metavar=("LOW", "HIGH"), help="bounds on b0"
+    )
+    double.add_argument(
+        "--prior-units",
+        choices=("y", "f_scale"),
+        help="state the prior strengths in units of the target (the seed) or of the loss scale",
     )
 
     power = fit.add_argument_group("log-power options")

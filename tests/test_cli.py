@@ -209,7 +209,7 @@ def build(argv):
             "double-descent",
             ["--no-density-weighting", "--amplitude-penalty", "1e-3", "--order-penalty", "0"]
             + ["--separation-penalty", "2", "--range-penalty", "3", "--tail-penalty", "4"]
-            + ["--b0-bounds", "-6", "0.5", "--f-scale", "mad"],
+            + ["--b0-bounds", "-6", "0.5", "--f-scale", "mad", "--prior-units", "f_scale"],
             dict(
                 density_weighting=False,
                 amplitude_penalty=1e-3,
@@ -219,6 +219,7 @@ def build(argv):
                 tail_penalty=4.0,
                 b0_bounds=(-6.0, 0.5),
                 f_scale="mad",
+                prior_units="f_scale",
             ),
         ),
         (
@@ -258,6 +259,7 @@ def test_options_reach_the_estimator(law, options, expected):
         ("double-descent", ["--global-search", "never"]),
         ("double-descent", ["--skew"]),
         ("log-power", ["--shape", "dip"]),
+        ("log-power", ["--prior-units", "f_scale"]),
     ],
 )
 def test_option_of_the_other_law_is_an_error(capsys, dd_csv, law, option):
@@ -277,6 +279,7 @@ def test_option_of_the_other_law_is_an_error(capsys, dd_csv, law, option):
         ["--n-jobs", "0"],
         ["--tol", "0"],
         ["--shape", "peak"],
+        ["--prior-units", "mad"],
     ],
 )
 def test_bad_option_value_is_a_one_line_error(capsys, dd_csv, option):

@@ -8,6 +8,7 @@ weights, multi-output -- are checked here on data from the package's generators.
 
 import pickle
 import warnings
+from functools import partial
 
 import numpy as np
 import pytest
@@ -585,6 +586,7 @@ BAD_OPTIONS = [
     (_lp, {"prediction_bounds": (1.5,)}, r"prediction_bounds must be a \(low, high\) pair"),
     (_lp, {"prediction_bounds": (np.nan, 4.5)}, "prediction_bounds must satisfy low < high"),
     (_dd, {"shape": "u"}, "shape must be one of"),
+    (_dd, {"prior_units": "mad"}, "prior_units must be one of"),
     (_dd, {"tol": 0.0}, "tol must be > 0"),
     (_lp, {"tol": -1e-6}, "tol must be > 0"),
     (_lp, {"skew": "yes"}, "skew must be True or False"),
@@ -730,6 +732,42 @@ def test_prediction_bounds_that_exclude_the_targets_warn():
     est = LogPowerHyperparamRegressor(prediction_bounds=(0.0, y.min() - 0.1), random_state=0)
     with pytest.warns(UserWarning, match="lies below every training target"):
         est.fit(X, y)
+
+
+@pytest.mark.parametrize("shape", ["bump", "dip"])
+@pytest.mark.parametrize("factor", [1e-3, 1e3])
+def test_priors_in_f_scale_units_make_the_fit_follow_the_units_of_y(shape, factor):
+    X, y = make_double_descent(80, random_state=0)
+    make = partial(DoubleDescentRegressor, shape=shape, prior_units="f_scale", random_state=0)
+    unit, scaled = make().fit(X, y), make().fit(X, factor * y)
+    assert_allclose(scaled.predict(X), factor * unit.predict(X), rtol=1e-9)
+    assert_allclose(scaled.asymptote_, factor * unit.asymptote_, rtol=1e-9)
+    assert_allclose(scaled.peak_["value"], factor * unit.peak_["value"], rtol=1e-9)
+    assert_allclose(scaled.peak_["log_compute"], unit.peak_["log_compute"], rtol=1e-12)
+    assert_allclose(scaled.f_scale_, factor * unit.f_scale_, rtol=1e-12)
+    assert_allclose(scaled.cost_, unit.cost_, rtol=1e-9)
+
+
+def test_priors_in_y_units_depend_on_the_units_of_y():
+    # The seed's default: the same strengths weigh 1e6 times more against the data
+    # of y / 1000, so the fitted curve changes shape (this is what 'f_scale' removes).
+    X, y = make_double_descent(80, random_state=0)
+    unit = DoubleDescentRegressor(random_state=0).fit(X, y)
+    small = DoubleDescentRegressor(random_state=0).fit(X, 1e-3 * y)
+    gap = np.max(np.abs(1e3 * small.predict(X) - unit.predict(X)))
+    assert gap > 10 * unit.f_scale_
+
+
+def test_priors_in_f_scale_units_follow_tiny_targets():
+    X, y = _tiny_flat_scores()
+    est = DoubleDescentRegressor(
+        shape="dip", alpha=10.0, loss="cauchy", prior_units="f_scale", random_state=0
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        est.fit(X, y)
+    pred = est.predict(X)
+    assert y.min() <= pred.min() and pred.max() <= y.max()
 
 
 def test_default_fits_follow_their_targets(case):
