@@ -110,10 +110,10 @@ class _ScalingLawRegressor(RegressorMixin, BaseEstimator):
     def _warn_if_off_targets(self, X, y, hint):
         """Warn when the fitted law misses the range of its own training targets entirely.
 
-        A curve below (or above) every target it was fitted to follows none of them; a
-        constant at their median would fit better under any loss. It happens when the
-        priors or bounds outweigh the data, and a fit that looks converged must not
-        pass silently.
+        A curve below (or above) every target it was fitted to follows none of them: a
+        constant at their minimum (maximum) is closer to every row, so it fits better
+        under any loss. It happens when the priors or bounds outweigh the data, and a fit
+        that looks converged must not pass silently.
         """
         # X is already validated: predict() would re-validate and, for a DataFrame fit,
         # complain that the array has no feature names.
