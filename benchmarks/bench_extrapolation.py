@@ -62,6 +62,25 @@ def law_grid(wide=False):
     }
 
 
+def law_settings(wide=False):
+    """The double-descent part of :func:`law_grid` as a list of keyword dicts."""
+    grid = law_grid(wide)
+    values = (grid["law__shape"], grid["law__alpha"], grid["law__loss"])
+    return [
+        dict(zip(("shape", "alpha", "loss"), combo, strict=True))
+        for combo in itertools.product(*values)
+    ]
+
+
+def extrapolation_error(X, y, setting):
+    """Squared error summed over the ExtrapolationSplit(3) folds of one group's rows."""
+    squared_error = 0.0
+    for fit_rows, check_rows in ExtrapolationSplit(n_splits=3, scale=0).split(X):
+        law = DoubleDescentRegressor(random_state=0, **setting).fit(X[fit_rows], y[fit_rows])
+        squared_error += float(np.sum((law.predict(X[check_rows]) - y[check_rows]) ** 2))
+    return squared_error
+
+
 def easy_question_search(data, with_baselines, wide=False):
     """One extrapolation search per group; returns pooled test R^2, time and choices."""
     grid = [law_grid(wide)]
@@ -98,22 +117,14 @@ def easy_question_pooled_search(data, wide=False):
     the setting with the least squared error summed over every group's
     ExtrapolationSplit folds wins, then fits each group on all its train rows.
     """
-    grid = law_grid(wide)
-    settings = [
-        dict(zip(("shape", "alpha", "loss"), values, strict=True))
-        for values in itertools.product(grid["law__shape"], grid["law__alpha"], grid["law__loss"])
-    ]
+    settings = law_settings(wide)
     start = time.perf_counter()
     errors = []
     for setting in settings:
         squared_error = 0.0
         for group in np.unique(data.group):
             train = (data.group == group) & (data.split == "train")
-            X, y = data.X[train], data.y[train]
-            for fit_rows, check_rows in ExtrapolationSplit(n_splits=3, scale=0).split(X):
-                law = DoubleDescentRegressor(random_state=0, **setting)
-                law.fit(X[fit_rows], y[fit_rows])
-                squared_error += float(np.sum((law.predict(X[check_rows]) - y[check_rows]) ** 2))
+            squared_error += extrapolation_error(data.X[train], data.y[train], setting)
         errors.append(squared_error)
     best = settings[int(np.argmin(errors))]
     elapsed = time.perf_counter() - start
