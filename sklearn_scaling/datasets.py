@@ -1,10 +1,10 @@
-"""Synthetic scaling-law data and loaders for the two real data sets.
+"""Synthetic scaling-law data and loaders for three real data sets.
 
 The generators draw data from the package's own laws at known parameters, so examples
 and tests can check that an estimator recovers them; they are the package's default
-data. The loaders read the two real CSV files described in ``../shared/README.md``
-(``easy_question.csv`` and ``lr_bsz.csv``) from a path the caller gives: the package
-never ships those files.
+data. The loaders read real CSV files (``easy_question.csv``, ``lr_bsz.csv`` and
+``data_constrained.csv``, whose columns each loader's docstring lists) from a path the
+caller gives: the package never ships those files.
 
 The loaders parse with the standard-library :mod:`csv` module, so pandas stays an
 optional extra; when it is importable they also return the rows as a DataFrame.
@@ -23,8 +23,15 @@ from . import laws
 __all__ = [
     "DEFAULT_DOUBLE_DESCENT_PARAMS",
     "DEFAULT_LOG_POWER_PARAMS",
+    "LAW_DEFAULT_PARAMS",
+    "make_broken_power_law",
+    "make_chinchilla",
+    "make_data_constrained",
     "make_double_descent",
     "make_lr_bsz_sweep",
+    "make_power_law",
+    "make_rectified",
+    "load_data_constrained",
     "load_easy_question",
     "load_lr_bsz",
 ]
@@ -303,6 +310,288 @@ def make_lr_bsz_sweep(
     return X, y
 
 
+#: True parameters of the generators of the law library, by law name. Chinchilla's are
+#: Besiroglu et al.'s (2024) replication of Hoffmann et al.; data-constrained's are
+#: Muennighoff et al.'s (2023) fit.
+LAW_DEFAULT_PARAMS = {
+    "chinchilla": {"E": 1.82, "A": 482.0, "B": 2085.0, "alpha": 0.348, "beta": 0.366},
+    "data_constrained": {
+        "E": 1.87,
+        "A": 521.0,
+        "B": 1488.0,
+        "alpha": 0.353,
+        "beta": 0.353,
+        "R_D_star": 15.4,
+        "R_N_star": 5.3,
+    },
+    "power_law": {"E": 1.7, "A": 20.0, "alpha": 0.3},
+    "broken_power_law": {"a": 1.0, "b": 5.0, "c0": 0.1, "c1": 0.3, "d1": 1e8, "f1": 0.5},
+    "rectified": {"B": 300.0, "E": 1.5, "D_l": 50.0, "beta": 0.5},
+}
+
+
+def _law_targets(name, X, params, noise, rng, return_params):
+    """Targets of registered law ``name`` at ``X`` with multiplicative log-normal noise.
+
+    Losses are positive and their run-to-run noise is relative, so ``noise`` is the
+    standard deviation of ``log y`` around the law (0.01: about 1%).
+    """
+    law = laws.get_law(name)
+    unknown = sorted(set(params or {}) - set(law.parameters))
+    if unknown:
+        raise ValueError(f"params names unknown parameters {unknown} of law {name!r}.")
+    true_params = {**LAW_DEFAULT_PARAMS[name], **(params or {})}
+    noise = _check_real(noise, "noise", low=0.0)
+    y = law(X, true_params) * np.exp(noise * rng.standard_normal(X.shape[0]))
+    if return_params:
+        return X, y, true_params
+    return X, y
+
+
+def _check_range(value, name):
+    try:
+        low, high = (float(v) for v in value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a (low, high) pair; got {value!r}.") from None
+    if not 0 < low < high < np.inf:
+        raise ValueError(f"{name} must satisfy 0 < low < high < inf; got {value!r}.")
+    return low, high
+
+
+def make_chinchilla(
+    n_samples=240,
+    *,
+    params=None,
+    noise=0.01,
+    param_range=(7e7, 1.6e10),
+    compute_range=(6e18, 3e21),
+    return_params=False,
+    random_state=None,
+):
+    """Runs drawn from the Chinchilla law: loss of ``N`` parameters trained on ``D`` tokens.
+
+    Shaped like the public replication of Hoffmann et al.'s approach 3: model sizes and
+    training compute ``6 N D`` log-uniform in their ranges.
+
+    Parameters
+    ----------
+    n_samples : int, default=240
+    params : dict or None, default=None
+        Overrides of :data:`LAW_DEFAULT_PARAMS` ``['chinchilla']``.
+    noise : float, default=0.01
+        Standard deviation of ``log(loss)`` around the law.
+    param_range, compute_range : (float, float)
+        Ranges of ``N`` and of ``6 N D``.
+    return_params : bool, default=False
+        Also return the true parameters.
+    random_state : int, RandomState instance or None, default=None
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, 2)
+        ``N`` and ``D``.
+    y : ndarray of shape (n_samples,)
+    params : dict
+        Only when ``return_params``.
+
+    Examples
+    --------
+    >>> from sklearn_scaling.datasets import make_chinchilla
+    >>> X, y = make_chinchilla(n_samples=5, random_state=0)
+    >>> X.shape, bool((y > 1.82).all())
+    ((5, 2), True)
+    """
+    n_samples = _check_int(n_samples, "n_samples", 1)
+    rng = check_random_state(random_state)
+    n_params = _log_uniform(rng, _check_range(param_range, "param_range"), n_samples)
+    compute = _log_uniform(rng, _check_range(compute_range, "compute_range"), n_samples)
+    X = np.column_stack([n_params, compute / (6.0 * n_params)])
+    return _law_targets("chinchilla", X, params, noise, rng, return_params)
+
+
+def make_data_constrained(
+    n_samples=180,
+    *,
+    params=None,
+    noise=0.01,
+    param_range=(1e7, 9e9),
+    unique_range=(1e8, 1e11),
+    epoch_range=(1.0, 500.0),
+    return_params=False,
+    random_state=None,
+):
+    """Runs drawn from the data-constrained law: ``N`` parameters, ``D`` tokens, ``U`` unique.
+
+    Parameters
+    ----------
+    n_samples : int, default=180
+    params : dict or None, default=None
+        Overrides of :data:`LAW_DEFAULT_PARAMS` ``['data_constrained']``.
+    noise : float, default=0.01
+        Standard deviation of ``log(loss)`` around the law.
+    param_range, unique_range, epoch_range : (float, float)
+        Log-uniform ranges of ``N``, ``U`` and the epochs ``D / U``.
+    return_params : bool, default=False
+    random_state : int, RandomState instance or None, default=None
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, 3)
+        ``N``, ``D`` and ``U`` (``D >= U``).
+    y : ndarray of shape (n_samples,)
+    params : dict
+        Only when ``return_params``.
+
+    Examples
+    --------
+    >>> from sklearn_scaling.datasets import make_data_constrained
+    >>> X, y = make_data_constrained(n_samples=4, random_state=0)
+    >>> X.shape, bool((X[:, 1] >= X[:, 2]).all())
+    ((4, 3), True)
+    """
+    n_samples = _check_int(n_samples, "n_samples", 1)
+    rng = check_random_state(random_state)
+    n_params = _log_uniform(rng, _check_range(param_range, "param_range"), n_samples)
+    unique = _log_uniform(rng, _check_range(unique_range, "unique_range"), n_samples)
+    low, high = _check_range(epoch_range, "epoch_range")
+    if low < 1:
+        raise ValueError(f"epoch_range must start at 1 or more; got {epoch_range!r}.")
+    epochs = _log_uniform(rng, (low, high), n_samples) if high > low else np.full(n_samples, low)
+    X = np.column_stack([n_params, unique * epochs, unique])
+    return _law_targets("data_constrained", X, params, noise, rng, return_params)
+
+
+def _make_one_scale(name, n_samples, params, noise, x_range, return_params, random_state):
+    n_samples = _check_int(n_samples, "n_samples", 1)
+    rng = check_random_state(random_state)
+    x = _log_uniform(rng, _check_range(x_range, "x_range"), n_samples)
+    return _law_targets(name, x[:, None], params, noise, rng, return_params)
+
+
+def make_power_law(
+    n_samples=100,
+    *,
+    params=None,
+    noise=0.01,
+    x_range=(1e3, 1e9),
+    return_params=False,
+    random_state=None,
+):
+    """Points drawn from ``E + A x**-alpha`` with ``x`` log-uniform in ``x_range``.
+
+    Parameters
+    ----------
+    n_samples : int, default=100
+    params : dict or None, default=None
+        Overrides of :data:`LAW_DEFAULT_PARAMS` ``['power_law']``.
+    noise : float, default=0.01
+        Standard deviation of ``log(y)`` around the law.
+    x_range : (float, float), default=(1e3, 1e9)
+    return_params : bool, default=False
+    random_state : int, RandomState instance or None, default=None
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, 1)
+    y : ndarray of shape (n_samples,)
+    params : dict
+        Only when ``return_params``.
+
+    Examples
+    --------
+    >>> from sklearn_scaling.datasets import make_power_law
+    >>> X, y, true = make_power_law(n_samples=3, return_params=True, random_state=0)
+    >>> X.shape, true["alpha"]
+    ((3, 1), 0.3)
+    """
+    return _make_one_scale(
+        "power_law", n_samples, params, noise, x_range, return_params, random_state
+    )
+
+
+def make_broken_power_law(
+    n_samples=150,
+    *,
+    params=None,
+    noise=0.01,
+    x_range=(1e5, 1e11),
+    return_params=False,
+    random_state=None,
+):
+    """Points drawn from Caballero et al.'s broken power law with one break.
+
+    Parameters
+    ----------
+    n_samples : int, default=150
+    params : dict or None, default=None
+        Overrides of :data:`LAW_DEFAULT_PARAMS` ``['broken_power_law']``: by default
+        the exponent steepens from 0.1 to 0.4 around ``x = 1e8``.
+    noise : float, default=0.01
+        Standard deviation of ``log(y)`` around the law.
+    x_range : (float, float), default=(1e5, 1e11)
+    return_params : bool, default=False
+    random_state : int, RandomState instance or None, default=None
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, 1)
+    y : ndarray of shape (n_samples,)
+    params : dict
+        Only when ``return_params``.
+
+    Examples
+    --------
+    >>> from sklearn_scaling.datasets import make_broken_power_law
+    >>> make_broken_power_law(n_samples=3, random_state=0)[0].shape
+    (3, 1)
+    """
+    return _make_one_scale(
+        "broken_power_law", n_samples, params, noise, x_range, return_params, random_state
+    )
+
+
+def make_rectified(
+    n_samples=100,
+    *,
+    params=None,
+    noise=0.01,
+    x_range=(1e2, 1e8),
+    return_params=False,
+    random_state=None,
+):
+    """Fine-tuning losses drawn from the rectified law ``B / (D_l + D**beta) + E``.
+
+    Parameters
+    ----------
+    n_samples : int, default=100
+    params : dict or None, default=None
+        Overrides of :data:`LAW_DEFAULT_PARAMS` ``['rectified']``.
+    noise : float, default=0.01
+        Standard deviation of ``log(y)`` around the law.
+    x_range : (float, float), default=(1e2, 1e8)
+        Range of fine-tuning tokens ``D``.
+    return_params : bool, default=False
+    random_state : int, RandomState instance or None, default=None
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, 1)
+    y : ndarray of shape (n_samples,)
+    params : dict
+        Only when ``return_params``.
+
+    Examples
+    --------
+    >>> from sklearn_scaling.datasets import make_rectified
+    >>> X, y = make_rectified(n_samples=3, random_state=0)
+    >>> bool((y > 1.4).all())
+    True
+    """
+    return _make_one_scale(
+        "rectified", n_samples, params, noise, x_range, return_params, random_state
+    )
+
+
 # ------------------------------------------------------------------------------ loaders
 
 
@@ -520,5 +809,85 @@ def load_lr_bsz(path, *, include_diverged=False):
         diverged=diverged,
         feature_names=feature_names,
         target_name="lm_loss",
+        frame=frame,
+    )
+
+
+#: Fraction of the data-constrained runs, by training compute, in the ``train`` split.
+DATA_CONSTRAINED_TRAIN_FRACTION = 0.8
+
+
+def load_data_constrained(path):
+    """Load ``data_constrained.csv``: runs of Muennighoff et al. (2023) with repeated data.
+
+    The source names its two token columns the other way round: ``unique_tokens``
+    holds the total training tokens ``D`` and ``tokens`` the unique tokens ``U`` (the run
+    ids say so: ``14m900b100m`` is 14M parameters trained on 900B tokens drawn from
+    100M unique ones). This loader returns them by meaning, so ``D >= U`` in every row
+    and ``D / U`` is the number of epochs.
+
+    The ``split`` is the extrapolation split of the data's benchmark: runs sorted by
+    training compute ``6 N D``, the lowest 80% ``train`` and the rest ``test``.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Path to the CSV file, with columns ``id``, ``params``, ``unique_tokens``,
+        ``tokens`` and ``loss``.
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        With ``X`` (ndarray of shape (n, 3): ``N``, ``D``, ``U``), ``y`` (loss),
+        ``split`` and ``id`` (ndarrays of str), ``compute`` (``6 N D``),
+        ``feature_names`` (``["N", "D", "U"]``), ``target_name`` (``"loss"``) and
+        ``frame`` (a pandas DataFrame, or ``None`` without pandas).
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` is not a file.
+    ValueError
+        If the file is empty, lacks a required column, or holds a non-numeric value.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from sklearn_scaling.datasets import load_data_constrained
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> path = pathlib.Path(tmp.name) / "data_constrained.csv"
+    >>> _ = path.write_text(
+    ...     "id,params,unique_tokens,tokens,loss\\n"
+    ...     "a,1e8,4e9,1e9,3.1\\n"
+    ...     "b,1e9,2e10,2e10,2.6\\n"
+    ... )
+    >>> data = load_data_constrained(path)
+    >>> data.X[0].tolist(), data.split.tolist()
+    ([100000000.0, 4000000000.0, 1000000000.0], ['train', 'test'])
+    >>> tmp.cleanup()
+    """
+    required = ("id", "params", "unique_tokens", "tokens", "loss")
+    path, columns, lines = _read_csv(path, required)
+    n_params = _numeric(columns, "params", lines, path)
+    # Swapped in the source: see the docstring.
+    total = _numeric(columns, "unique_tokens", lines, path)
+    unique = _numeric(columns, "tokens", lines, path)
+    loss = _numeric(columns, "loss", lines, path)
+    compute = 6.0 * n_params * total
+    rank = np.argsort(np.argsort(compute, kind="stable"), kind="stable")
+    n_train = int(DATA_CONSTRAINED_TRAIN_FRACTION * len(lines))
+    split = np.where(rank < n_train, "train", "test")
+    ids = np.array(columns["id"], dtype=str)
+    frame = _frame(
+        {"id": ids, "N": n_params, "D": total, "U": unique, "loss": loss, "split": split}
+    )
+    return Bunch(
+        X=np.column_stack([n_params, total, unique]),
+        y=loss,
+        split=split,
+        id=ids,
+        compute=compute,
+        feature_names=["N", "D", "U"],
+        target_name="loss",
         frame=frame,
     )

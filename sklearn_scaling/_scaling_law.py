@@ -1,0 +1,328 @@
+"""``ScalingLawRegressor``: one scikit-learn estimator for every law of the registry."""
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import _fit_context
+from sklearn.utils._available_if import available_if
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._estimators import _ScalingLawRegressor
+from ._fit_law import fit_law
+from ._losses import LOSSES
+from .laws import Law, get_law
+from .laws._base import check_interval
+
+__all__ = ["ScalingLawRegressor"]
+
+# A parameter within this fraction of its bound's scale counts as on the bound.
+_AT_BOUND_RTOL = 1e-6
+
+
+def _law_has(method):
+    """``available_if`` check: the estimator's law declares ``method``."""
+
+    def check(estimator):
+        law = get_law(estimator.law)
+        if method not in law.methods:
+            raise AttributeError(f"law {law.name!r} has no {method}")
+        return True
+
+    return check
+
+
+class ScalingLawRegressor(_ScalingLawRegressor):
+    """Any scaling law of the registry (or your own), fitted robustly from many starts.
+
+    The law's linear parameters are solved exactly at every start (variable
+    projection), the best starts that lie apart are refined by trust-region least
+    squares on a robust loss, and the best refinement is kept. ``law`` is an ordinary
+    parameter, so ``GridSearchCV`` with
+    :class:`~sklearn_scaling.model_selection.ExtrapolationSplit` chooses among laws.
+
+    Parameters
+    ----------
+    law : str or Law, default='chinchilla'
+        A name of :func:`~sklearn_scaling.laws.available_laws` or a
+        :class:`~sklearn_scaling.laws.Law`. ``X`` has the law's features as columns,
+        in order (``law.features``; for ``'chinchilla'`` parameters ``N`` and tokens
+        ``D``).
+    loss : {'huber', 'soft_l1', 'cauchy', 'squared'}, default='huber'
+        Loss on the residuals.
+    f_scale : float, default=1e-3
+        Residual scale where a robust loss starts to down-weight: in units of ``log
+        y`` for ``target_space='log'`` (Hoffmann et al. used a Huber delta of 1e-3 on
+        log loss), and relative to the root mean square of ``y`` for ``'linear'``.
+    target_space : {'linear', 'log'}, default='linear'
+        Residuals ``law - y`` or ``log(law) - log(y)``; 'log' needs ``y > 0`` and
+        weighs every run by its relative error.
+    alpha : float, default=0.0
+        Strength of a Gaussian prior pulling each nonlinear parameter towards the
+        centre of the law's starting values, in units of their spread; 0 fits the data
+        alone.
+    bounds : dict or None, default=None
+        ``{parameter: (low, high)}`` overriding the law's bounds, in units of ``y``.
+    n_starts : int, default=4
+        Local refinements, from the best distinct starts of the law's grid.
+    max_nfev : int, default=1000
+        Residual evaluations allowed to each refinement.
+    tol : float, default=1e-8
+        ``ftol``, ``xtol`` and ``gtol`` of each refinement.
+    n_jobs : int or None, default=None
+        Refinements run in parallel through joblib.
+    random_state : int, RandomState instance or None, default=None
+        Subsamples start grids too large to search whole.
+
+    Attributes
+    ----------
+    law_ : Law
+        The law fitted.
+    coef_ : ndarray of shape (n_parameters,)
+        Parameters in the order of ``law_.parameters``.
+    params_ : dict
+        The same values by name.
+    cost_ : float
+        Objective at ``coef_``, in the unit-free scale of the fit (see ``y_scale_``).
+    nfev_ : int
+    converged_ : bool
+    at_bounds_ : tuple of str
+        Parameters that end on a bound: the data push them past it, and the fit
+        there is the bound's as much as the data's.
+    y_scale_ : float
+        The fit was solved on ``y / y_scale_`` (the root mean square of ``y`` for laws
+        that scale with their linear parameters, else 1), so it does not depend on
+        the units of ``y``.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Only when ``X`` has string column names.
+
+    Examples
+    --------
+    >>> from sklearn_scaling import ScalingLawRegressor
+    >>> from sklearn_scaling.datasets import make_chinchilla
+    >>> X, y = make_chinchilla(n_samples=240, random_state=0)
+    >>> reg = ScalingLawRegressor("chinchilla", target_space="log").fit(X, y)
+    >>> sorted(reg.params_)
+    ['A', 'B', 'E', 'alpha', 'beta']
+    >>> n_opt, d_opt = reg.compute_optimal(1e22)
+    >>> bool(abs(6 * n_opt * d_opt / 1e22 - 1) < 1e-9)
+    True
+    """
+
+    _parameter_constraints = {
+        "law": [str, Law],
+        "loss": [StrOptions(set(LOSSES))],
+        "f_scale": [Interval(Real, 0, None, closed="neither")],
+        "target_space": [StrOptions({"linear", "log"})],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "bounds": [dict, None],
+        "n_starts": [Interval(Integral, 1, None, closed="left")],
+        "max_nfev": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="neither")],
+        "n_jobs": [Integral, None],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        law="chinchilla",
+        *,
+        loss="huber",
+        f_scale=1e-3,
+        target_space="linear",
+        alpha=0.0,
+        bounds=None,
+        n_starts=4,
+        max_nfev=1000,
+        tol=1e-8,
+        n_jobs=None,
+        random_state=None,
+    ):
+        self.law = law
+        self.loss = loss
+        self.f_scale = f_scale
+        self.target_space = target_space
+        self.alpha = alpha
+        self.bounds = bounds
+        self.n_starts = n_starts
+        self.max_nfev = max_nfev
+        self.tol = tol
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+
+    # _validate_fit_data calls these two with the validated X.
+    def _check_columns(self, X):
+        law = get_law(self.law)
+        law.check_X(X, owner=f"{type(self).__name__}(law={law.name!r})")
+
+    def _check_domain(self, X):
+        """Done with the column count by :meth:`Law.check_X`."""
+
+    def _checked_bounds(self, law):
+        if self.bounds is None:
+            return None
+        unknown = sorted(set(self.bounds) - set(law.parameters))
+        if unknown:
+            raise ValueError(
+                f"bounds name unknown parameters {unknown} of law {law.name!r}; its "
+                f"parameters are {list(law.parameters)}."
+            )
+        return {
+            name: check_interval(law.name, f"bounds[{name!r}]", value)
+            for name, value in self.bounds.items()
+        }
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the law.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The law's features, in the order of ``law.features``.
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), default=None
+            A row of weight ``k`` counts as ``k`` repeated rows.
+
+        Returns
+        -------
+        self : ScalingLawRegressor
+
+        Raises
+        ------
+        ValueError
+            For an unknown law, ``X`` with another column count than the law's
+            features or values outside its domain, ``y <= 0`` with
+            ``target_space='log'``, a law function that fails or is non-finite at every
+            start, or bounds with unknown parameters or ``low >= high``.
+
+        Warns
+        -----
+        ConvergenceWarning
+            When the best refinement stops on ``max_nfev`` before its tolerance.
+        UserWarning
+            When parameters end on a bound (``at_bounds_``), or the fitted law lies
+            below (or above) every training target.
+        """
+        law = get_law(self.law)
+        bounds = self._checked_bounds(law)
+        X, y, sample_weight = self._validate_fit_data(
+            X, y, sample_weight, n_params=law.n_parameters, multi_output=False
+        )
+        if self.target_space == "log" and not np.all(y > 0):
+            raise ValueError(
+                "target_space='log' fits log(y) and needs y > 0; got "
+                f"min(y) = {float(np.min(y))!r}. Use target_space='linear'."
+            )
+        result = fit_law(
+            law,
+            X,
+            y,
+            sample_weight,
+            loss=self.loss,
+            f_scale=self.f_scale,
+            target_space=self.target_space,
+            alpha=self.alpha,
+            bounds=bounds,
+            n_starts=self.n_starts,
+            max_nfev=self.max_nfev,
+            tol=self.tol,
+            n_jobs=self.n_jobs,
+            rng=self._rng(),
+        )
+        self.law_ = law
+        self.coef_ = result.x
+        self.params_ = dict(zip(law.parameters, map(float, result.x), strict=True))
+        self.cost_ = result.cost
+        self.nfev_ = result.nfev
+        self.converged_ = result.converged
+        self.y_scale_ = result.y_scale
+        self.at_bounds_ = self._parameters_at_bounds(law, bounds)
+        self._warn_unconverged(self.converged_)
+        if self.at_bounds_:
+            warnings.warn(
+                f"{type(self).__name__}(law={law.name!r}) ends with {list(self.at_bounds_)} "
+                "on a bound: the data pull them further. Widen them with bounds={name: "
+                "(low, high)} if the law allows it, or treat the fit as limited there.",
+                UserWarning,
+                # Past fit and scikit-learn's _fit_context: the user's call.
+                stacklevel=3,
+            )
+        self._warn_if_off_targets(X, y, "Lower alpha, or check the law and its bounds.")
+        return self
+
+    def _parameters_at_bounds(self, law, bounds):
+        limits = {**law.bounds, **(bounds or {})}
+        names = []
+        for name, value in self.params_.items():
+            low, high = limits[name]
+            tolerance = _AT_BOUND_RTOL * max(abs(value), 1.0)
+            if (np.isfinite(low) and value - low <= tolerance) or (
+                np.isfinite(high) and high - value <= tolerance
+            ):
+                names.append(name)
+        return tuple(names)
+
+    def predict(self, X):
+        """The fitted law's value.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,)
+
+        Warns
+        -----
+        UserWarning
+            When a prediction lies below the law's physical minimum (a loss below 0,
+            or below the fitted irreducible loss).
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        self.law_.check_X(X, owner=f"{type(self).__name__}(law={self.law_.name!r})")
+        prediction = self._law_values(X)
+        self._warn_below_minimum(prediction)
+        return prediction
+
+    def _law_values(self, X):
+        with np.errstate(all="ignore"):
+            return self.law_.evaluate(X, self.coef_)
+
+    def _warn_below_minimum(self, prediction):
+        minimum = self.law_.minimum
+        if minimum is None:
+            return
+        limit = self.params_[minimum] if isinstance(minimum, str) else float(minimum)
+        below = prediction < limit - 1e-12 * max(abs(limit), 1.0)
+        if np.any(below):
+            what = f"the fitted {minimum} = {limit:.4g}" if isinstance(minimum, str) else limit
+            warnings.warn(
+                f"{int(below.sum())} of {len(prediction)} predictions of law "
+                f"{self.law_.name!r} lie below {what}, the law's physical minimum (lowest "
+                f"{float(prediction.min()):.4g}): the law is extrapolated where it does not "
+                "hold.",
+                UserWarning,
+                stacklevel=3,
+            )
+
+    @available_if(_law_has("compute_optimal"))
+    def compute_optimal(self, compute):
+        """Model size and tokens that minimise the fitted law at a compute budget.
+
+        Parameters
+        ----------
+        compute : array-like
+            Training FLOPs ``C = 6 N D``.
+
+        Returns
+        -------
+        n_opt, d_opt : ndarray
+            Parameters and tokens of the compute-optimal model.
+        """
+        check_is_fitted(self)
+        return self.law_.methods["compute_optimal"](self.params_, compute)
