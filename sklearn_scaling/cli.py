@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import r2_score
 
-from . import DoubleDescentRegressor, LogPowerHyperparamRegressor
+from . import DoubleDescentRegressor, LogPowerHyperparamRegressor, __version__
 from ._losses import LOSSES
 from .datasets import make_double_descent, make_lr_bsz_sweep
 from .laws import LOG_POWER_PARAMS, double_descent, double_descent_shape
@@ -41,9 +41,16 @@ class CommandError(Exception):
 
 
 class _MissingColumn(CommandError):
-    def __init__(self, message, column):
+    def __init__(self, message, column, delimiter=None):
         super().__init__(message)
         self.column = column
+        # The delimiter the header seems to use instead of commas, if any.
+        self.delimiter = delimiter
+
+
+#: Exceptions a fit raises on data or options it cannot handle (an overflow with a huge
+#: --f-scale, a singular system): reported as one line, like the other errors.
+FIT_ERRORS = (ValueError, OverflowError, FloatingPointError, np.linalg.LinAlgError)
 
 
 # ------------------------------------------------------------------------------ laws
@@ -162,8 +169,22 @@ def _exclusion(text):
 # -------------------------------------------------------------------------- parser
 
 
+# Every number ``float`` reads that starts with '-': argparse's own pattern misses '-inf'
+# and '-1e-3', and takes them for options ("--b0-bounds: expected 2 arguments").
+_NEGATIVE_NUMBER = re.compile(
+    r"^-(\d+\.?\d*(e[-+]?\d+)?|\.\d+(e[-+]?\d+)?|inf|infinity|nan)$", re.IGNORECASE
+)
+
+
 class _Parser(argparse.ArgumentParser):
-    """An argument parser whose usage errors are one line, like the other errors."""
+    """An argument parser whose usage errors are one line, like the other errors, and
+    that reads every negative number, '-inf' and '-1e-3' included, as a value."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # No option of this command looks like a number, so argparse takes a token that
+        # matches this for a value (see argparse's _parse_optional).
+        self._negative_number_matcher = _NEGATIVE_NUMBER
 
     def error(self, message):
         self.exit(EXIT_ERROR, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
@@ -195,6 +216,7 @@ def _build_parser():
         prog=PROG,
         description="Fit scaling laws (scikit-learn estimators) from the command line.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     demo = commands.add_parser(
         "demo",
@@ -212,7 +234,9 @@ def _build_parser():
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     fit.set_defaults(handler=_fit)
-    fit.add_argument("data", metavar="DATA", help="CSV file with a header row")
+    # Optional for argparse only: _parse_args takes DATA from the end of --features when
+    # it was written after them, and otherwise reports it missing.
+    fit.add_argument("data", metavar="DATA", nargs="?", help="CSV file with a header row")
     fit.add_argument("--law", required=True, choices=sorted(LAWS), help="the law to fit")
     fit.add_argument("--target", required=True, metavar="COL", help="column to predict")
     fit.add_argument(
@@ -220,7 +244,8 @@ def _build_parser():
         nargs="+",
         metavar="COL",
         help=(
-            "feature columns in the law's order (give DATA before this option). "
+            "feature columns in the law's order (a DATA written right after them is "
+            "read as DATA). "
             "double-descent: one column, log10 compute (default: log_flops). log-power: "
             "four columns, learning rate, batch size, data size, non-embedding parameters "
             "(default: lr bsz data_size non_embedding_param_size). Required when the "
@@ -331,7 +356,45 @@ def _build_parser():
         metavar=("NAME", "LOW", "HIGH"),
         help="bounds on one parameter (repeatable)",
     )
+    parser.commands = {"demo": demo, "fit": fit}
     return parser
+
+
+# Options of the command itself, not of a subcommand.
+TOP_LEVEL_OPTIONS = ("-h", "--help", "--version")
+
+
+def _subcommand_first(argv, commands):
+    """Move the options written before the subcommand (``--law x fit DATA``) after it."""
+    for index, token in enumerate(argv):
+        if token == "--":
+            break
+        if token in commands:
+            before = argv[:index]
+            top = [t for t in before if t in TOP_LEVEL_OPTIONS]
+            rest = [t for t in before if t not in TOP_LEVEL_OPTIONS]
+            return [*top, token, *rest, *argv[index + 1 :]]
+    return argv
+
+
+def _parse_args(parser, argv):
+    """Parse ``argv``, accepting options anywhere: before the subcommand, and before
+    DATA even after ``--features`` (whose list of columns would otherwise swallow it)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(_subcommand_first(argv, parser.commands))
+    if args.command == "fit" and args.data is None:
+        n_needed = len(LAWS[args.law].default_features)
+        if args.features is not None and len(args.features) == n_needed + 1:
+            # --features took every word up to the next option, DATA included.
+            args.data = args.features.pop()
+        elif args.features is not None:
+            parser.commands["fit"].error(
+                "the following arguments are required: DATA (--features takes every word "
+                "up to the next option: put DATA before --features)"
+            )
+        else:
+            parser.commands["fit"].error("the following arguments are required: DATA")
+    return args
 
 
 # --------------------------------------------------------------------------- demo
@@ -427,6 +490,11 @@ class _Rows:
     group: np.ndarray
     train: np.ndarray
     line: np.ndarray
+    #: The 'diverged' column when the file has one and no --exclude names it; which used
+    #: rows it marks diverged, and the most frequent marker ('1'): see _diverged_note.
+    diverged_column: str | None = None
+    diverged: np.ndarray | None = None
+    diverged_marker: str | None = None
 
 
 def _blank(row):
@@ -441,6 +509,29 @@ def _matches(text, value):
         return float(text) == float(value)
     except ValueError:
         return False
+
+
+# Delimiters of files that are "CSV" in name only, as spreadsheets in some locales write.
+OTHER_DELIMITERS = {";": "semicolon", "\t": "tab", "|": "vertical bar"}
+#: A column that marks runs that blew up (the lr_bsz format); see _diverged_note.
+DIVERGED = "diverged"
+
+
+def _other_delimiter(header):
+    """The delimiter a header seems to use instead of commas, or None."""
+    for delimiter in OTHER_DELIMITERS:
+        if any(delimiter in name for name in header):
+            return delimiter
+    return None
+
+
+def _marks_diverged(text):
+    """Whether a 'diverged' field says the run diverged: a nonzero number, or true/yes."""
+    try:
+        value = float(text)
+    except ValueError:
+        return text.lower() in ("true", "yes", "t", "y")
+    return value != 0 and not math.isnan(value)
 
 
 def _number(text, path, line, column):
@@ -489,13 +580,25 @@ def _parse_rows(reader, path, features, target, group, split, exclude):
     position = {}
     for name in dict.fromkeys(needed):
         if name not in header:
-            raise _MissingColumn(
-                f"{path}: no column {name!r}; the columns are {', '.join(map(repr, header))}",
-                name,
-            )
+            message = f"{path}: no column {name!r}; the columns are {', '.join(map(repr, header))}"
+            delimiter = _other_delimiter(header)
+            if delimiter is not None:
+                message += (
+                    f". The header holds {delimiter!r}: the file seems to be separated by "
+                    f"{OTHER_DELIMITERS[delimiter]}s, and sklearn-scaling reads "
+                    "comma-separated files only (save it with commas)"
+                )
+            raise _MissingColumn(message, name, delimiter)
         if header.count(name) > 1:
             raise CommandError(f"{path}: column {name!r} appears more than once in the header")
         position[name] = header.index(name)
+    # Runs marked diverged are fitted like any other unless an --exclude names the column.
+    diverged_column = next((name for name in header if name.lower() == DIVERGED), None)
+    if diverged_column is not None and header.count(diverged_column) > 1:
+        diverged_column = None
+    if any(column == diverged_column for column, _ in exclude):
+        diverged_column = None
+    diverged, markers = [], {}
 
     X, y, groups, train, lines = [], [], [], [], []
     n_data = 0
@@ -521,6 +624,11 @@ def _parse_rows(reader, path, features, target, group, split, exclude):
         groups.append(None if group is None else field[group])
         train.append(role == "train")
         lines.append(line)
+        if diverged_column is not None:
+            marker = row[header.index(diverged_column)].strip()
+            diverged.append(_marks_diverged(marker))
+            if diverged[-1]:
+                markers[marker] = markers.get(marker, 0) + 1
     if n_data == 0:
         raise CommandError(f"{path}: the file has a header but no data rows")
     if not any(train):
@@ -533,6 +641,31 @@ def _parse_rows(reader, path, features, target, group, split, exclude):
         group=np.array(groups, dtype=object),
         train=np.array(train, dtype=bool),
         line=np.array(lines, dtype=int),
+        diverged_column=diverged_column,
+        diverged=None if diverged_column is None else np.array(diverged, dtype=bool),
+        # --exclude compares numbers by value, so that '1' also drops '1.0'.
+        diverged_marker=max(markers, key=markers.get) if markers else None,
+    )
+
+
+def _diverged_note(path, rows):
+    """A note that runs marked diverged are fitted, and how to drop them; or None.
+
+    Blown-up runs of a learning-rate sweep (the lr_bsz format) sit far above the loss
+    surface and drag any law fitted through them: on the real lr_bsz.csv, keeping its
+    167 diverged runs brings the test R^2 of the log-power law from 0.59 to 0.22.
+    """
+    if rows.diverged_column is None or not rows.diverged.any():
+        return None
+    n_train = int((rows.diverged & rows.train).sum())
+    n_test = int((rows.diverged & ~rows.train).sum())
+    counts = f"{n_train} of the {int(rows.train.sum())} train rows"
+    if (~rows.train).any():
+        counts += f" and {n_test} of the {int((~rows.train).sum())} test rows"
+    return (
+        f"{path}: {counts} are marked diverged in column {rows.diverged_column!r} and are "
+        f"used like the others; add --exclude {rows.diverged_column}={rows.diverged_marker} "
+        "to drop them"
     )
 
 
@@ -575,8 +708,14 @@ class _Progress:
 
 
 def _law_error(exc, path, group_label, lines, features):
-    """Rewrite an estimator's ValueError as one line naming the file line and column."""
+    """Rewrite an estimator's error as one line naming the file line and column."""
     message = " ".join(str(exc).split())
+    if not isinstance(exc, ValueError):
+        # An overflow or a singular system says little by itself: name it and the cure.
+        message = (
+            f"the fit failed ({type(exc).__name__}: {message or 'no details'}); check "
+            "that the options, such as --f-scale and --alpha, suit the scale of the data"
+        )
     where = f"{path}" if group_label is None else f"{path}, group {group_label!r}"
     # The log-power domain check reports "column <j> (...) ... at row <i>" of the X it got.
     row = re.search(r" at row (\d+)", message)
@@ -620,7 +759,7 @@ def _fit_groups(args, rows, options, progress):
             try:
                 estimator.fit(rows.X[train], rows.y[train])
                 train_prediction = estimator.predict(rows.X[train])
-            except ValueError as exc:
+            except FIT_ERRORS as exc:
                 lines = rows.line[train]
                 raise CommandError(
                     _law_error(exc, args.data, shown, lines, args.features)
@@ -629,7 +768,7 @@ def _fit_groups(args, rows, options, progress):
             if test.any():
                 try:
                     test_prediction = estimator.predict(rows.X[test])
-                except ValueError as exc:
+                except FIT_ERRORS as exc:
                     lines = rows.line[test]
                     message = _law_error(exc, args.data, shown, lines, args.features)
                     raise CommandError(message) from None
@@ -850,7 +989,7 @@ def _fit(args):
             args.data, args.features, args.target, args.group, args.split_column, args.exclude or ()
         )
     except _MissingColumn as exc:
-        if defaulted and exc.column in args.features:
+        if defaulted and exc.column in args.features and exc.delimiter is None:
             raise CommandError(
                 f"{exc} (the default features of --law {args.law}; name yours with --features)"
             ) from None
@@ -865,6 +1004,9 @@ def _fit(args):
         _print_json(args, options, results, pooled)
     else:
         _print_text(args, results, pooled)
+    diverged = _diverged_note(args.data, rows)
+    if diverged is not None:
+        print(f"{PROG}: note: {diverged}", file=sys.stderr)
     for note in notes:
         print(f"{PROG}: warning: {note}", file=sys.stderr)
     if args.plot is not None:
@@ -899,7 +1041,7 @@ def main(argv=None):
     """
     parser = _build_parser()
     try:
-        args = parser.parse_args(argv)
+        args = _parse_args(parser, argv)
     except SystemExit as exc:
         # argparse exits for --help and usage errors; return its status instead.
         return exc.code if isinstance(exc.code, int) else int(exc.code is not None)

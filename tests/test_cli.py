@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import r2_score
 
-from sklearn_scaling import DoubleDescentRegressor, LogPowerHyperparamRegressor, cli
+from sklearn_scaling import DoubleDescentRegressor, LogPowerHyperparamRegressor, __version__, cli
 from sklearn_scaling.cli import main
 from sklearn_scaling.datasets import make_double_descent, make_lr_bsz_sweep
 
@@ -293,6 +293,79 @@ def test_help_returns_zero_and_documents_features(capsys):
     assert "--features" in out and "non_embedding_param_size" in out and "log_flops" in out
 
 
+def test_version(capsys):
+    assert main(["--version"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == f"sklearn-scaling {__version__}\n" and captured.err == ""
+
+
+@pytest.mark.parametrize(
+    "order",
+    [
+        # DATA after --features, whose list of columns took it until 0.1.0.
+        ["fit", "--law", "double-descent", "--features", "log_flops", "DATA", "--target", "score"],
+        ["fit", "--law", "double-descent", "--target", "score", "--features", "log_flops", "DATA"],
+        # Options before the subcommand.
+        ["--law", "double-descent", "--target", "score", "fit", "DATA"],
+        ["--law", "double-descent", "fit", "--features", "log_flops", "DATA", "--target", "score"],
+    ],
+)
+def test_options_before_data_or_before_the_subcommand(capsys, dd_csv, order):
+    split = ["--split-column", "split", *FAST]
+    expected = run_json(
+        capsys, ["fit", str(dd_csv), "--law", "double-descent", "--target", "score", *split]
+    )
+    argv = [str(dd_csv) if token == "DATA" else token for token in order]
+    assert run_json(capsys, [*argv, *split]) == expected
+
+
+@pytest.mark.parametrize(
+    "argv, fragments",
+    [
+        # Too many words for the law to be columns and DATA: say where DATA goes.
+        (["--features", "lr", "bsz", "lp.csv"], ["DATA", "put DATA before --features"]),
+        (["--features", "a", "b", "c", "d", "e", "lp.csv"], ["put DATA before --features"]),
+        ([], ["required: DATA"]),
+    ],
+)
+def test_missing_data_says_where_it_goes(capsys, argv, fragments):
+    base = ["fit", "--law", "log-power", "--target", "lm_loss"]
+    assert_one_line_error(capsys, [*base, *argv], *fragments)
+
+
+@pytest.mark.parametrize(
+    "options, expected",
+    [
+        (["--b0-bounds", "-inf", "inf"], {"b0_bounds": (-math.inf, math.inf)}),
+        (["--b0-bounds", "-1e3", "-1e-1"], {"b0_bounds": (-1000.0, -0.1)}),
+        (["--b0-bounds", "-.5", "-Infinity"], None),  # parsed, then LOW >= HIGH
+    ],
+)
+def test_negative_numbers_are_values(options, expected):
+    argv = ["fit", "--law", "double-descent", "data.csv", "--target", "y", *options]
+    if expected is None:
+        with pytest.raises(cli.CommandError, match="LOW must be below HIGH"):
+            build(argv)
+        return
+    params = build(argv).get_params()
+    assert {name: params[name] for name in expected} == expected
+
+
+def test_negative_numbers_are_values_of_log_power_options():
+    argv = ["fit", "--law", "log-power", "data.csv", "--target", "y"]
+    argv += ["--prediction-bounds", "-inf", "4.5", "--bound", "a", "-inf", "-1e-3"]
+    params = build(argv).get_params()
+    assert params["prediction_bounds"] == (-math.inf, 4.5)
+    assert params["bounds"] == {"a": (-math.inf, -1e-3)}
+
+
+def test_infinite_b0_bounds_fit(capsys, dd_csv):
+    argv = ["fit", "--law", "double-descent", str(dd_csv), "--target", "score", *FAST]
+    document = run_json(capsys, [*argv, "--split-column", "split", "--b0-bounds", "-inf", "inf"])
+    assert document["options"]["b0_bounds"] == [None, None]  # JSON has no infinity
+    assert math.isfinite(document["groups"][0]["params"]["b0"])
+
+
 # ----------------------------------------------------------------------------- errors
 
 LP_HEADER = [*LP_FEATURES, "lm_loss"]
@@ -408,6 +481,65 @@ def test_law_error_too_few_rows_names_the_group(capsys, tmp_path):
     assert_one_line_error(capsys, [*argv, "--group", "task", *FAST], "few.csv, group 'b'")
 
 
+@pytest.mark.parametrize("delimiter, name", [(";", "semicolon"), ("\t", "tab")])
+@pytest.mark.parametrize("features", [[], ["--features", "log_flops"]])
+def test_other_delimiter_gets_a_hint(capsys, tmp_path, delimiter, name, features):
+    path = tmp_path / "semi.csv"
+    X, y = make_double_descent(20, random_state=0)
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle, delimiter=delimiter)
+        writer.writerow(["log_flops", "score", "split"])
+        writer.writerows([[x, t, "train"] for x, t in zip(X[:, 0], y, strict=True)])
+    argv = ["fit", "--law", "double-descent", str(path), "--target", "score", *features]
+    err = assert_one_line_error(capsys, argv, "semi.csv", f"{name}s", "comma-separated")
+    # Not the hint about default features, which would send the user the wrong way.
+    assert "name yours with --features" not in err
+
+
+def test_comma_file_missing_column_has_no_delimiter_hint(capsys, dd_csv):
+    argv = ["fit", "--law", "double-descent", str(dd_csv), "--target", "nope"]
+    err = assert_one_line_error(capsys, argv, "no column 'nope'")
+    assert "comma-separated" not in err
+
+
+def test_fit_overflow_is_one_line(capsys, dd_csv):
+    # A huge loss scale overflowed the robust loss with a traceback in 0.1.0. The
+    # estimator may learn to take it; the command line must never show a traceback.
+    argv = ["fit", "--law", "double-descent", str(dd_csv), "--target", "score"]
+    argv += ["--split-column", "split", "--f-scale", "1e300", *FAST]
+    status = main(argv)
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err
+    if status != 0:
+        assert status == 2 and captured.out == ""
+        assert captured.err.startswith("sklearn-scaling: error: ")
+        assert captured.err.count("\n") == 1 and "dd.csv" in captured.err
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        OverflowError(34, "Numerical result out of range"),
+        FloatingPointError("overflow encountered in exp"),
+        np.linalg.LinAlgError("Singular matrix"),
+        ValueError("bad\nvalue"),
+    ],
+)
+@pytest.mark.parametrize("law", ["double-descent", "log-power"])
+def test_fit_errors_are_one_line(monkeypatch, capsys, dd_csv, lp_csv, law, error):
+    def fail(self, X, y, sample_weight=None):
+        raise error
+
+    estimator = cli.LAWS[law].estimator
+    monkeypatch.setattr(estimator, "fit", fail)
+    path, target = (dd_csv, "score") if law == "double-descent" else (lp_csv, "lm_loss")
+    argv = ["fit", "--law", law, str(path), "--target", target, "--split-column", "split", *FAST]
+    fragments = [path.name, *str(error).split()[:1]]
+    if not isinstance(error, ValueError):
+        fragments.append(type(error).__name__)
+    assert_one_line_error(capsys, argv, *fragments)
+
+
 def test_usage_error_is_one_line(capsys):
     assert_one_line_error(capsys, ["fit", "--law", "double-descent"], "required", "--help")
     assert_one_line_error(capsys, ["fitt"], "invalid choice")
@@ -423,6 +555,44 @@ def test_warnings_are_one_line_per_message(capsys, dd_csv):
     assert line.startswith("sklearn-scaling: warning:") and "did not converge" in line
     assert "groups 'small', 'medium', 'large'" in line
     assert "no" in captured.out.split("converged")[1].splitlines()[0]
+
+
+# --------------------------------------------------------------------------- diverged
+
+
+def test_diverged_rows_kept_get_a_note(capsys, lp_csv):
+    argv = ["fit", "--law", "log-power", str(lp_csv), "--target", "lm_loss", *FAST]
+    assert main([*argv, "--split-column", "split"]) == 0
+    captured = capsys.readouterr()
+    notes = [line for line in captured.err.splitlines() if ": note: " in line]
+    # Two rows (one train, one test; '1' and '1.0') are marked diverged in the fixture.
+    n_train = sum(row["split"] == "train" for row in read_rows(lp_csv))
+    assert notes == [
+        f"sklearn-scaling: note: {lp_csv}: 1 of the {n_train} train rows and 1 of the "
+        f"{122 - n_train} test rows are marked diverged in column 'diverged' and are used "
+        "like the others; add --exclude diverged=1 to drop them"
+    ]
+    assert ": note: " not in captured.out
+    # The suggested option is the cure.
+    assert main([*argv, "--split-column", "split", "--exclude", "diverged=1"]) == 0
+    assert ": note: " not in capsys.readouterr().err
+
+
+def test_diverged_note_only_for_diverged_rows(capsys, tmp_path):
+    X, y = make_lr_bsz_sweep(60, random_state=1)
+    argv = ["fit", "--law", "log-power", "--target", "lm_loss", *FAST]
+    without = write_csv(tmp_path / "plain.csv", [*LP_FEATURES, "lm_loss"], np.column_stack([X, y]))
+    assert main([*argv, str(without)]) == 0
+    assert ": note: " not in capsys.readouterr().err
+    # A 'diverged' column that marks no used row needs no note either.
+    rows = [[*x, t, "0" if k < 55 else "true"] for k, (x, t) in enumerate(zip(X, y, strict=True))]
+    marked = write_csv(tmp_path / "marked.csv", [*LP_FEATURES, "lm_loss", "Diverged"], rows)
+    assert main([*argv, str(marked), "--exclude", "Diverged=true"]) == 0
+    assert ": note: " not in capsys.readouterr().err
+    assert main([*argv, str(marked)]) == 0
+    err = capsys.readouterr().err
+    assert "5 of the 60 train rows are marked diverged" in err
+    assert "--exclude Diverged=true" in err
 
 
 # --------------------------------------------------------------------------- progress
