@@ -27,6 +27,7 @@ from ._losses import LOSSES, loss_value
 __all__ = [
     "CHUNK_ELEMENTS",
     "MultiStartResult",
+    "at_bounds",
     "chunks",
     "distinct_best",
     "single_threaded_blas",
@@ -189,9 +190,10 @@ class RobustProblem:
     def cost(self, theta):
         with np.errstate(all="ignore"):
             residuals = self.residuals(theta)
-        if not np.all(np.isfinite(residuals)):
-            return np.inf
-        return self.cost_from_residuals(residuals)
+            if not np.all(np.isfinite(residuals)):
+                return np.inf
+            # Finite residuals can still overflow in the loss; that cost is inf too.
+            return self.cost_from_residuals(residuals)
 
 
 @dataclass
@@ -347,6 +349,86 @@ def distinct_best(starts, order, n_pick, width, min_separation=0.0):
     return chosen
 
 
+def _describe_non_finite(problem, starts):
+    """Say what was non-finite at the starts, so the user knows what to change.
+
+    The data residuals are the law's value minus the target: when they are not finite the
+    law itself overflowed (or is undefined) at the data, which the bounds or the domain
+    of ``X`` decide; when only the prior residuals are not finite, a prior strength is;
+    when every residual is finite the loss overflowed, which the loss scale decides.
+    """
+    n_data, kinds = problem.n_data, set()
+    example = None
+    for index, start in enumerate(starts):
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            try:
+                residuals = np.asarray(problem.residuals(start), dtype=float)
+            except (ArithmeticError, ValueError):
+                kinds.add("error")
+                continue
+        data, prior = residuals[:n_data], residuals[n_data:]
+        if not np.all(np.isfinite(data)):
+            kinds.add("data")
+            if example is None:
+                row = int(np.flatnonzero(~np.isfinite(data))[0])
+                example = (index, row, float(data[row]))
+        elif not np.all(np.isfinite(prior)):
+            kinds.add("prior")
+        else:
+            kinds.add("loss")
+    n = len(starts)
+    parts = []
+    if "data" in kinds:
+        start, row, value = example
+        parts.append(
+            "the law's value (the data residuals, law minus target) is not finite "
+            f"(e.g. {value!r} at row {row} from start {start}): the law overflowed or is "
+            "undefined at the data, so check the domain of X and the parameter bounds"
+        )
+    if "prior" in kinds:
+        parts.append("the prior residuals are not finite: lower the prior strengths")
+    if "loss" in kinds:
+        parts.append(
+            "every residual is finite but the robust loss of them is not: the loss scale "
+            "f_scale is too small or too large for these residuals"
+        )
+    if "error" in kinds:
+        parts.append("evaluating the residuals raised an arithmetic error")
+    return f"at the {n} start(s), " + "; ".join(parts) + "."
+
+
+def at_bounds(x, lower, upper, rtol=1e-6):
+    """Which parameters end on (within ``rtol`` of the bounds' width of) a finite bound.
+
+    A bounded least-squares solver stops a hair inside an active bound, so equality is
+    too strict; a millionth of the width is far below any meaningful move of the
+    parameter. A bound with an infinite width is measured against ``max(1, |bound|)``.
+
+    Parameters
+    ----------
+    x, lower, upper : ndarray of shape (n_params,)
+    rtol : float, default=1e-6
+
+    Returns
+    -------
+    mask : ndarray of bool, shape (n_params,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> at_bounds(np.array([0.0, 1.0 - 1e-9, 5.0]), np.zeros(3), np.array([1.0, 1.0, np.inf]))
+    array([ True,  True, False])
+    """
+    x, lower, upper = (np.asarray(v, dtype=float) for v in (x, lower, upper))
+    width = upper - lower
+    with np.errstate(invalid="ignore"):
+        scale = np.where(np.isfinite(width), width, np.maximum(1.0, np.abs(x)))
+        near_low = np.isfinite(lower) & (x - lower <= rtol * scale)
+        near_high = np.isfinite(upper) & (upper - x <= rtol * scale)
+    return near_low | near_high
+
+
 def minimize_multistart(
     problem,
     starts,
@@ -380,13 +462,21 @@ def minimize_multistart(
     Returns
     -------
     MultiStartResult
+
+    Raises
+    ------
+    ValueError
+        When no start gives a finite cost; the message says whether the law's value
+        (the data residuals), the priors or the loss was not finite.
     """
     starts = np.clip(np.atleast_2d(np.asarray(starts, dtype=float)), problem.lower, problem.upper)
     costs = rank_starts(problem, starts)
     order = np.argsort(costs, kind="stable")
     order = order[np.isfinite(costs[order])]
     if order.size == 0:
-        raise ValueError("no starting point gives a finite cost; check the data and bounds")
+        raise ValueError(
+            "no starting point gives a finite cost: " + _describe_non_finite(problem, starts)
+        )
     width = problem.upper - problem.lower
     width = np.where(np.isfinite(width) & (width > 0), width, 1.0)
     chosen = distinct_best(starts, order, n_refine, width, min_separation)

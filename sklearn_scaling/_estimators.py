@@ -1,49 +1,70 @@
 """scikit-learn estimators for the scaling laws: validation in, fitted ``*_`` attributes out."""
 
-import numbers
 import warnings
+from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from ._fit_double_descent import DEFAULT_PENALTIES, fit_double_descent, mad_scale
+from ._engine import at_bounds, weighted_quantile
+from ._fit_double_descent import _RAW_BOUND, DEFAULT_PENALTIES, fit_double_descent, mad_scale
 from ._fit_log_power import FORMS, fit_log_power
 from ._losses import LOSSES
-from .laws import double_descent, double_descent_shape
+from .laws import DOUBLE_DESCENT_PARAMS, double_descent, double_descent_shape, softplus
 
 __all__ = ["DoubleDescentRegressor", "LogPowerHyperparamRegressor"]
 
-
-def _check_choice(name, value, choices):
-    if not isinstance(value, str) or value not in choices:
-        raise ValueError(f"{name} must be one of {sorted(choices)}; got {value!r}.")
-
-
-def _check_number(name, value, *, low=None, integer=False, strict=False, allow_none=False):
-    if value is None and allow_none:
-        return
-    kind = numbers.Integral if integer else numbers.Real
-    if isinstance(value, bool) or not isinstance(value, kind) or not np.isfinite(value):
-        what = "an integer" if integer else "a finite number"
-        raise ValueError(f"{name} must be {what}; got {value!r}.")
-    if low is not None and (value <= low if strict else value < low):
-        relation = ">" if strict else ">="
-        raise ValueError(f"{name} must be {relation} {low}; got {value!r}.")
+# The losses square the loss scale (and divide squared residuals by it): above this its
+# square comes near the float range (sqrt of the largest double is 1.3e154), so a larger
+# f_scale overflows instead of acting as the squared loss it is indistinguishable from.
+_MAX_F_SCALE = 1e150
 
 
-def _check_interval(name, value, *, allow_infinite=True):
+def _ordered_pair(name, value):
+    """``(low, high)`` as floats: what the "array-like" constraint cannot state.
+
+    NaN is rejected by ``low < high``; infinite ends are allowed (an open side).
+    """
     try:
-        low, high = (float(v) for v in value)
+        low, high = (v for v in value)
+        if isinstance(low, bool | np.bool_) or isinstance(high, bool | np.bool_):
+            raise TypeError
+        low, high = float(low), float(high)
     except (TypeError, ValueError):
         raise ValueError(f"{name} must be a (low, high) pair of numbers; got {value!r}.") from None
-    if np.isnan(low) or np.isnan(high) or not low < high:
+    if not low < high:
         raise ValueError(f"{name} must satisfy low < high; got {value!r}.")
-    if not allow_infinite and not (np.isfinite(low) and np.isfinite(high)):
-        raise ValueError(f"{name} must be finite; got {value!r}.")
     return low, high
+
+
+def _non_negative():
+    # [0, inf): the right end open so an infinite strength is rejected.
+    return Interval(Real, 0.0, np.inf, closed="left")
+
+
+def _check_numeric_target(y):
+    """Reject strings and booleans in ``y`` before numpy fails on them obscurely.
+
+    scikit-learn's ``y_numeric`` only converts object arrays: a string array reaches the
+    fit as text and a boolean one as booleans, where arithmetic raises TypeErrors.
+    """
+    try:
+        values = np.asarray(y)
+    except (TypeError, ValueError):
+        return  # ragged or odd input: validate_data explains it
+    if values.dtype.kind == "O":
+        bad = any(isinstance(v, bool | np.bool_ | str | bytes) for v in values.ravel())
+    else:
+        bad = values.dtype.kind in "bUSV"
+    if bad:
+        raise ValueError(
+            "y must be numeric (a loss or score per row, as floats or integers); got "
+            f"values of dtype {values.dtype}."
+        )
 
 
 class _ScalingLawRegressor(RegressorMixin, BaseEstimator):
@@ -52,13 +73,17 @@ class _ScalingLawRegressor(RegressorMixin, BaseEstimator):
     _n_columns = None
     _column_names = ()
 
-    def _check_fitting_options(self):
-        _check_choice("loss", self.loss, LOSSES)
-        if not (isinstance(self.f_scale, str) and self.f_scale == "mad"):
-            _check_number("f_scale", self.f_scale, low=0.0, strict=True)
-        _check_number("n_starts", self.n_starts, low=1, integer=True)
-        _check_number("max_nfev", self.max_nfev, low=1, integer=True)
-        _check_number("tol", self.tol, low=0.0, strict=True)
+    # Options every scaling-law regressor has; a subclass adds its own with
+    # ``{**_ScalingLawRegressor._parameter_constraints, ...}``.
+    _parameter_constraints = {
+        "loss": [StrOptions(set(LOSSES))],
+        "f_scale": [StrOptions({"mad"}), Interval(Real, 0.0, _MAX_F_SCALE, closed="right")],
+        "n_starts": [Interval(Integral, 1, None, closed="left")],
+        "max_nfev": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0.0, np.inf, closed="neither")],
+        "n_jobs": [Integral, None],
+        "random_state": ["random_state"],
+    }
 
     def _check_columns(self, X):
         if X.shape[1] != self._n_columns:
@@ -69,6 +94,7 @@ class _ScalingLawRegressor(RegressorMixin, BaseEstimator):
             )
 
     def _validate_fit_data(self, X, y, sample_weight, *, n_params, multi_output):
+        _check_numeric_target(y)
         X, y = validate_data(
             self, X, y, dtype=np.float64, multi_output=multi_output, y_numeric=True
         )
@@ -104,7 +130,7 @@ class _ScalingLawRegressor(RegressorMixin, BaseEstimator):
                 "evaluations; the best parameters found are kept. Increase max_nfev or "
                 "n_starts.",
                 ConvergenceWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
 
     def _warn_if_off_targets(self, X, y, hint):
@@ -130,7 +156,21 @@ class _ScalingLawRegressor(RegressorMixin, BaseEstimator):
                 f"target{of_column} (which span {spread:.3g}): it does not follow the data. "
                 + hint,
                 UserWarning,
-                stacklevel=3,
+                stacklevel=4,
+            )
+
+    def _warn_at_bounds(self, hits, hint):
+        """Warn that the fit ended on bounds: ``hits`` is ``{column: names}``."""
+        for column, names in hits.items():
+            if not names:
+                continue
+            of_column = "" if column is None else f" (target column {column})"
+            warnings.warn(
+                f"{type(self).__name__}'s fit{of_column} ends on a bound of "
+                f"{', '.join(names)}: the bounds, not the data, decide these values. "
+                + hint(names),
+                UserWarning,
+                stacklevel=4,
             )
 
     def _seed(self):
@@ -139,6 +179,26 @@ class _ScalingLawRegressor(RegressorMixin, BaseEstimator):
 
     def _rng(self):
         return np.random.default_rng(self._seed())
+
+
+def _double_descent_bound_hint(names):
+    parts = []
+    if "b0" in names:
+        parts.append("b0 is held by b0_bounds: widen them (None leaves b0 free)")
+    raw = [name for name in names if name.endswith("_raw")]
+    if raw:
+        parts.append(
+            f"{', '.join(raw)} end on the law's fixed box (-{_RAW_BOUND:g}, {_RAW_BOUND:g}) "
+            "of seed 000's raw parameters, which is not an option; amplitudes in it reach "
+            "about 8 in the units the priors are stated in, so prior_units='f_scale' "
+            "measures them in loss scales"
+        )
+    if "c0" in names:
+        parts.append(
+            "c0 ends on its fixed range, 0.2 beyond the training compute, which is not "
+            "an option: the transition lies outside the data"
+        )
+    return "; ".join(parts) + "."
 
 
 class DoubleDescentRegressor(_ScalingLawRegressor):
@@ -160,7 +220,9 @@ class DoubleDescentRegressor(_ScalingLawRegressor):
         Robust loss on the residuals.
     f_scale : 'mad' or float, default='mad'
         Residual scale where the robust loss starts to down-weight: 'mad' is
-        ``1.4826 * MAD(y)`` as in the seed (0.1 when the MAD is zero).
+        ``1.4826 * MAD(y)`` as in the seed; when the MAD vanishes, ``1.2533`` times the
+        mean absolute deviation (the seed's absolute 0.1 swamped tiny targets). A
+        number must lie in ``(0, 1e150]``.
     density_weighting : bool, default=True
         Weight rows inversely to how many rows share their compute range (8 to 20
         quantile bins), so crowded small-scale runs do not dominate.
@@ -224,6 +286,11 @@ class DoubleDescentRegressor(_ScalingLawRegressor):
         Whether the winning refinement met its tolerance.
     f_scale_ : float or ndarray
         Loss scale used, in units of ``y``.
+    at_bounds_ : tuple of str
+        Raw parameters (names of :data:`sklearn_scaling.laws.DOUBLE_DESCENT_PARAMS`)
+        that end on a bound: ``b0`` on ``b0_bounds``, ``c0`` on its range 0.2 beyond
+        the training compute, the others on the law's fixed box (-8, 8). For 2-D ``y``,
+        one such tuple per target.
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         Only when ``X`` has string column names.
@@ -242,6 +309,16 @@ class DoubleDescentRegressor(_ScalingLawRegressor):
 
     _n_columns = 1
     _column_names = ("log10 compute",)
+
+    _parameter_constraints = {
+        **_ScalingLawRegressor._parameter_constraints,
+        "shape": [StrOptions({"bump", "dip"})],
+        "density_weighting": ["boolean"],
+        **{f"{key}_penalty": [_non_negative()] for key in DEFAULT_PENALTIES},
+        "alpha": [_non_negative()],
+        "b0_bounds": [None, "array-like"],
+        "prior_units": [StrOptions({"y", "f_scale"})],
+    }
 
     def __init__(
         self,
@@ -288,14 +365,9 @@ class DoubleDescentRegressor(_ScalingLawRegressor):
         return tags
 
     def _strengths(self):
-        strengths = {}
-        for key in DEFAULT_PENALTIES:
-            name = f"{key}_penalty"
-            value = getattr(self, name)
-            _check_number(name, value, low=0.0)
-            strengths[key] = self.alpha * value
-        return strengths
+        return {key: self.alpha * getattr(self, f"{key}_penalty") for key in DEFAULT_PENALTIES}
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Fit the law, one independent law per column of a 2-D ``y``.
 
@@ -318,21 +390,27 @@ class DoubleDescentRegressor(_ScalingLawRegressor):
             When the best refinement stops on ``max_nfev`` before its tolerance.
         UserWarning
             When the fitted law lies below (or above) every training target: the
-            priors outweigh the data.
+            priors outweigh the data. When the fit ends on a bound (see
+            ``at_bounds_``). With ``prior_units='y'``, when the units of ``y`` are
+            outside what seed 000's prior strengths and parameter box suit (the loss
+            scale is within ten times the total prior strength, or the targets span
+            more than the largest amplitude of the law, ``softplus(8)``, about 8): set
+            ``prior_units='f_scale'``. When the fitted curve is flat over the central
+            90% of the training compute while the targets vary there.
+
+        Raises
+        ------
+        sklearn.utils._param_validation.InvalidParameterError
+            When an option has a wrong type or value (a ValueError).
+        ValueError
+            When ``b0_bounds`` is not ordered (low < high), or ``X``, ``y`` or
+            ``sample_weight`` are invalid (non-numeric ``y`` included).
         """
-        self._check_fitting_options()
-        _check_choice("shape", self.shape, {"bump", "dip"})
-        _check_choice("prior_units", self.prior_units, {"y", "f_scale"})
-        _check_number("alpha", self.alpha, low=0.0)
-        if not isinstance(self.density_weighting, bool | np.bool_):
-            raise ValueError(
-                f"density_weighting must be True or False; got {self.density_weighting!r}."
-            )
         strengths = self._strengths()
         b0_bounds = (
             (-np.inf, np.inf)
             if self.b0_bounds is None
-            else _check_interval("b0_bounds", self.b0_bounds)
+            else _ordered_pair("b0_bounds", self.b0_bounds)
         )
         X, y, sample_weight = self._validate_fit_data(
             X, y, sample_weight, n_params=6, multi_output=True
@@ -372,8 +450,21 @@ class DoubleDescentRegressor(_ScalingLawRegressor):
         self.nfev_ = collect([result.nfev for result in results])
         self.converged_ = collect([result.converged for result in results])
         self.f_scale_ = collect([result.f_scale for result in results])
+        hits = [
+            tuple(name for name, hit in zip(DOUBLE_DESCENT_PARAMS, r.at_bounds, strict=True) if hit)
+            for r in results
+        ]
+        self.at_bounds_ = hits[0] if single else tuple(hits)
         self._set_shape_attributes(x)
         self._warn_unconverged(self.converged_)
+        self._warn_at_bounds(
+            {None if single else t: names for t, names in enumerate(hits)},
+            _double_descent_bound_hint,
+        )
+        targets = y.reshape(len(y), -1)
+        if self.prior_units == "y":
+            self._warn_if_units_unsuited(targets, sample_weight, strengths)
+        self._warn_if_flat(x, targets, sample_weight)
         self._warn_if_off_targets(
             X,
             y,
@@ -387,6 +478,77 @@ class DoubleDescentRegressor(_ScalingLawRegressor):
             ),
         )
         return self
+
+    def _warn_if_units_unsuited(self, targets, sample_weight, strengths):
+        """Warn when seed 000's absolute prior strengths and box do not suit y's units.
+
+        With ``prior_units='y'`` the priors push the curve by about their total strength
+        in units of ``y`` (their gradients are of that size where the softplus priors
+        sit near zero), so once the loss scale is within ten times that total, they bend
+        the curve by a sizeable fraction of the noise level: measured on
+        ``make_double_descent``, R^2 falls from 0.95 to 0.80 at ``0.03 * y`` and to
+        -1.8 at ``0.003 * y``. At the other end each sigmoid's amplitude is capped at
+        ``softplus(8)``, about 8, in units of ``y``: targets that span more cannot be
+        followed (R^2 0.56 at ``100 * y``, a flat line at ``1e8 * y``).
+        """
+        total = float(sum(strengths.values()))
+        cap = float(softplus(_RAW_BOUND))
+        scales = np.atleast_1d(self.f_scale_)
+        for column in range(targets.shape[1]):
+            of_column = f" (target column {column})" if targets.shape[1] > 1 else ""
+            low, high = weighted_quantile(targets[:, column], [0.05, 0.95], sample_weight)
+            reasons = []
+            if total > 0.1 * scales[column]:
+                reasons.append(
+                    f"the loss scale f_scale_={scales[column]:.3g} is within ten times the "
+                    f"total prior strength {total:.3g}, stated in absolute units of y, so "
+                    "the priors bend the curve"
+                )
+            if high - low > cap:
+                reasons.append(
+                    f"the targets span {high - low:.3g} (5% to 95%), more than the largest "
+                    f"amplitude of either sigmoid, softplus({_RAW_BOUND:g}) = {cap:.3g} in "
+                    "units of y"
+                )
+            if reasons:
+                warnings.warn(
+                    f"{type(self).__name__}: the units of y{of_column} do not suit seed "
+                    f"000's defaults: {'; and '.join(reasons)}. Set prior_units='f_scale' "
+                    "to state the priors and amplitudes in units of the loss scale.",
+                    UserWarning,
+                    stacklevel=4,
+                )
+
+    def _warn_if_flat(self, x, targets, sample_weight):
+        """Warn when the fitted curve barely moves where most training rows are.
+
+        Over the central 90% of the training compute (weighted), a curve whose range is
+        below a tenth of the targets' 5%-95% spread there explains almost none of their
+        variation; a far outlier in ``X`` can drag the transitions out of the data so.
+        """
+        x_low, x_high = weighted_quantile(x, [0.05, 0.95], sample_weight)
+        inside = (x >= x_low) & (x <= x_high)
+        if x_high <= x_low or inside.sum() < 2:
+            return
+        grid = np.linspace(x_low, x_high, 201)
+        coef = np.atleast_2d(self.coef_)
+        for column in range(targets.shape[1]):
+            curve = double_descent(grid, coef[column], self.shape)
+            low, high = weighted_quantile(
+                targets[inside, column], [0.05, 0.95], sample_weight[inside]
+            )
+            spread = high - low
+            if spread > 0 and np.ptp(curve) < 0.1 * spread:
+                of_column = f" (target column {column})" if targets.shape[1] > 1 else ""
+                warnings.warn(
+                    f"{type(self).__name__}'s fitted curve{of_column} is flat over the "
+                    f"central 90% of the training compute ({x_low:.3g} to {x_high:.3g}): "
+                    f"it moves by {np.ptp(curve):.3g} there while the targets spread "
+                    f"{spread:.3g}. Check X for far outliers (the transitions follow the "
+                    "compute range), or drop or down-weight them.",
+                    UserWarning,
+                    stacklevel=4,
+                )
 
     def _set_shape_attributes(self, x):
         shape = double_descent_shape(self.coef_)
@@ -498,6 +660,8 @@ class LogPowerHyperparamRegressor(_ScalingLawRegressor):
     nfev_ : int
     converged_ : bool
     f_scale_ : float
+    at_bounds_ : tuple of str
+        Names (as in ``params_``) of the parameters that end on a bound.
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         Only when ``X`` has string column names.
@@ -516,6 +680,17 @@ class LogPowerHyperparamRegressor(_ScalingLawRegressor):
 
     _n_columns = 4
     _column_names = ("learning rate", "batch size", "data size", "non-embedding parameters")
+
+    _parameter_constraints = {
+        **_ScalingLawRegressor._parameter_constraints,
+        "optimum": [StrOptions({"fixed", "scaling"})],
+        "size_terms": [StrOptions({"log_power", "power"})],
+        "skew": ["boolean"],
+        "alpha": [_non_negative()],
+        "global_search": [StrOptions({"auto", "always", "never"})],
+        "bounds": [None, dict],
+        "prediction_bounds": [None, "array-like"],
+    }
 
     def __init__(
         self,
@@ -588,15 +763,23 @@ class LogPowerHyperparamRegressor(_ScalingLawRegressor):
     def _check_bounds(self, names):
         if self.bounds is None:
             return None
-        if not isinstance(self.bounds, dict):
-            raise ValueError(f"bounds must be a dict or None; got {self.bounds!r}.")
         unknown = sorted(set(self.bounds) - set(names))
         if unknown:
             raise ValueError(f"bounds names unknown parameters {unknown}; known: {list(names)}.")
-        return {
-            name: _check_interval(f"bounds[{name!r}]", value) for name, value in self.bounds.items()
-        }
+        checked = {}
+        for name, value in self.bounds.items():
+            checked[name] = _ordered_pair(f"bounds[{name!r}]", value)
+        # log(batch) ** gamma: log(1) = 0, so a negative gamma is infinite at batch size
+        # 1 (and the fit's Jacobian with it), whatever batch sizes the data hold.
+        if "gamma" in checked and checked["gamma"][0] < 0:
+            raise ValueError(
+                f"bounds['gamma'] must lie within [0, inf); got {self.bounds['gamma']!r}: "
+                "the law takes log(batch size) ** gamma, which is infinite at batch size 1 "
+                "for a negative gamma."
+            )
+        return checked
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Fit the law.
 
@@ -619,21 +802,28 @@ class LogPowerHyperparamRegressor(_ScalingLawRegressor):
             When the best refinement stops on ``max_nfev`` before its tolerance.
         UserWarning
             When the fitted law lies below (or above) every training target: the
-            priors or ``prediction_bounds`` outweigh the data.
+            priors or ``prediction_bounds`` outweigh the data. When the fit ends on a
+            bound (see ``at_bounds_``; ``bounds`` widens them). When the level ``a``
+            ends on its bound while the targets lie beyond it: the units of ``y`` do not
+            suit the bounds (the defaults are seed 001's, for losses of 1.5 to 4.5
+            nats), so pass ``bounds`` that do.
+
+        Raises
+        ------
+        sklearn.utils._param_validation.InvalidParameterError
+            When an option has a wrong type or value (a ValueError).
+        ValueError
+            When ``bounds`` names unknown parameters, a pair is not ordered, a bound of
+            ``gamma`` is negative, ``skew=True`` comes without ``optimum='scaling'``, or
+            ``X``, ``y`` or ``sample_weight`` are invalid (non-numeric ``y`` included).
         """
-        self._check_fitting_options()
-        _check_choice("optimum", self.optimum, {"fixed", "scaling"})
-        _check_choice("size_terms", self.size_terms, {"log_power", "power"})
-        if not isinstance(self.skew, bool | np.bool_):
-            raise ValueError(f"skew must be True or False; got {self.skew!r}.")
         if self.skew and self.optimum != "scaling":
             raise ValueError("skew=True needs optimum='scaling' (it skews the moving bowl).")
-        _check_choice("global_search", self.global_search, {"auto", "always", "never"})
-        _check_number("alpha", self.alpha, low=0.0)
-        names = FORMS[self._form_key].names
+        form = FORMS[self._form_key]
+        names = form.names
         bounds = self._check_bounds(names)
         if self.prediction_bounds is not None:
-            _check_interval("prediction_bounds", self.prediction_bounds)
+            _ordered_pair("prediction_bounds", self.prediction_bounds)
         X, y, sample_weight = self._validate_fit_data(
             X, y, sample_weight, n_params=len(names), multi_output=False
         )
@@ -661,13 +851,49 @@ class LogPowerHyperparamRegressor(_ScalingLawRegressor):
         self.converged_ = result.converged
         self.f_scale_ = f_scale
         self.batch_size_range_ = (float(X[:, 1].min()), float(X[:, 1].max()))
+        limits = {**form.bounds, **(bounds or {})}
+        lower = np.array([limits[name][0] for name in names])
+        upper = np.array([limits[name][1] for name in names])
+        hit = at_bounds(result.x, lower, upper)
+        self.at_bounds_ = tuple(name for name, on in zip(names, hit, strict=True) if on)
         self._warn_unconverged(self.converged_)
+        self._warn_at_bounds(
+            {None: self.at_bounds_},
+            lambda hits: (
+                "Widen them with bounds={name: (low, high)} (the defaults are seed 001's)."
+            ),
+        )
+        self._warn_if_level_held(y, limits["a"])
         self._warn_if_off_targets(
             X,
             y,
             "Check that prediction_bounds contain the targets, and lower alpha or widen bounds.",
         )
         return self
+
+    def _warn_if_level_held(self, y, a_bounds):
+        """Warn when the level ``a`` sits on its bound and the targets lie beyond it.
+
+        Then the bound, set for other units, holds the law's level away from the data,
+        and the size and batch terms must bend to make up the difference: the seed's
+        bounds misfit ``0.01 * y`` (R^2 -20) and ``100 * y`` (R^2 -1.9) of a sweep whose
+        losses lie in 2.2 to 3.1, which they fit with R^2 0.996.
+        """
+        a, (low, high) = self.params_["a"], a_bounds
+        width = high - low
+        if a - low <= 1e-6 * width and y.min() < low:
+            where = f"its lower bound {low:g} while the targets go down to {y.min():.3g}"
+        elif high - a <= 1e-6 * width and y.max() > high:
+            where = f"its upper bound {high:g} while the targets go up to {y.max():.3g}"
+        else:
+            return
+        warnings.warn(
+            f"{type(self).__name__}'s level a ends on {where}: the units of y do not suit "
+            "the bounds (the defaults are seed 001's, set for losses of 1.5 to 4.5 nats). "
+            "Pass bounds={'a': (low, high), ...} that suit the units of y.",
+            UserWarning,
+            stacklevel=4,
+        )
 
     def predict(self, X):
         """Predict the loss.
@@ -679,11 +905,29 @@ class LogPowerHyperparamRegressor(_ScalingLawRegressor):
         Returns
         -------
         y : ndarray of shape (n_samples,)
+
+        Warns
+        -----
+        UserWarning
+            When a prediction is a negative loss, outside the law's physical range: the
+            law is extrapolated where it no longer holds (the log-power size terms keep
+            falling without limit), or ``prediction_bounds`` allow it.
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, reset=False)
         self._check_domain(X)
-        return self._law_values(X)
+        pred = self._law_values(X)
+        negative = pred < 0.0
+        if np.any(negative):
+            row = int(np.argmin(pred))
+            warnings.warn(
+                f"{type(self).__name__} predicts a negative loss at {int(negative.sum())} "
+                f"of {len(pred)} rows (down to {float(pred[row]):.3g} at row {row}): a loss "
+                "is never below 0, so the law is extrapolated beyond where it holds there.",
+                UserWarning,
+                stacklevel=2,
+            )
+        return pred
 
     def _law_values(self, X):
         return FORMS[self._form_key].law(X, self.coef_, self.prediction_bounds)

@@ -19,6 +19,7 @@ from scipy.special import expit
 
 from ._engine import (
     RobustProblem,
+    at_bounds,
     chunks,
     minimize_multistart,
     penalty_residual,
@@ -94,17 +95,33 @@ def density_weights(x, sample_weight):
 
 
 def mad_scale(y, sample_weight):
-    """Seed 000's loss scale: ``1.4826 * MAD(y)``, or 0.1 when the MAD vanishes.
+    """Seed 000's loss scale ``1.4826 * MAD(y)``, with a fallback relative to ``y``.
+
+    When the MAD vanishes (more than half the weight on one value) the scale falls back
+    to ``1.2533`` times the mean absolute deviation from the median (both estimate the
+    standard deviation of normal noise), so it keeps the units of ``y``: seed 000 used
+    an absolute 0.1 there (and below a MAD of 1e-8), which swamps targets of tiny spread.
+    A MAD counts as vanished when it is at the rounding level of ``y``'s magnitude.
+    Only a constant ``y`` gets 1.0 (there is nothing to scale; estimators reject it).
 
     Examples
     --------
     >>> import numpy as np
     >>> round(mad_scale(np.array([0.0, 1.0, 2.0, 3.0, 10.0]), np.ones(5)), 4)
     1.4826
+    >>> float(mad_scale(1e-12 * np.array([0.0, 1.0, 2.0, 3.0, 10.0]), np.ones(5)))
+    1.4826e-12
+    >>> round(mad_scale(np.array([0.0, 0.0, 0.0, 1.0]), np.ones(4)), 4)
+    0.3133
     """
     median = weighted_quantile(y, 0.5, sample_weight)
-    mad = weighted_quantile(np.abs(y - median), 0.5, sample_weight)
-    return 1.4826 * mad if mad > 1e-8 else 0.1
+    deviation = np.abs(y - median)
+    mad = weighted_quantile(deviation, 0.5, sample_weight)
+    rounding = 8.0 * np.finfo(float).eps * float(np.max(np.abs(y)))
+    if mad > rounding:
+        return 1.4826 * mad
+    mean_deviation = float(np.average(deviation, weights=sample_weight))
+    return 1.2533 * mean_deviation if mean_deviation > rounding else 1.0
 
 
 def _batch_priors(params, x_min, x_max, positive_mean, strengths, sign):
@@ -367,8 +384,9 @@ def fit_double_descent(
     Returns
     -------
     result : MultiStartResult
-        With an extra attribute ``f_scale`` holding the loss scale used, in units of
-        ``y``. Its ``cost`` is that of the problem solved: of ``y / f_scale`` when
+        With extra attributes ``f_scale``, the loss scale used, in units of ``y``, and
+        ``at_bounds``, a boolean mask of the parameters that end on a bound. Its
+        ``cost`` is that of the problem solved: of ``y / f_scale`` when
         ``prior_units='f_scale'``.
     """
     if sample_weight is None:
@@ -401,6 +419,9 @@ def fit_double_descent(
         tolerance=tol,
         n_jobs=n_jobs,
     )
+    # Bounds are checked in the space they were imposed in: before the scaling back,
+    # since the raw box holds the raw parameters of the problem solved.
+    result.at_bounds = at_bounds(result.x, problem.lower, problem.upper)
     if unit != 1.0:
         result.x = _scale_linear_part(result.x, unit)
     result.x[0] *= sign

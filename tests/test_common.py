@@ -14,7 +14,11 @@ import re
 import warnings
 
 import pytest
-from sklearn.utils.estimator_checks import check_estimator, parametrize_with_checks
+from sklearn.utils.estimator_checks import (
+    check_estimator,
+    check_param_validation,
+    parametrize_with_checks,
+)
 
 from sklearn_scaling import DoubleDescentRegressor, LogPowerHyperparamRegressor
 
@@ -114,6 +118,15 @@ ESTIMATORS = [
 @parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failed_checks)
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda est: type(est).__name__)
+def test_sklearn_param_validation(estimator):
+    # scikit-learn 1.9's parametrize_with_checks does not yield check_param_validation
+    # (scikit-learn runs it from its own test suite), so it runs here: every option has
+    # a constraint, and a bad type or value raises InvalidParameterError before any data
+    # is looked at (its 5-column X never reaches the column check).
+    check_param_validation(type(estimator).__name__, estimator)
 
 
 def _root_cause(exc):

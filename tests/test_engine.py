@@ -291,3 +291,35 @@ def test_fit_memory_grows_linearly_with_a_small_constant(
     # Issue 3: nothing rows x rows, nor starts x rows x parameters beyond one chunk.
     small, large = (_peak_fit_memory(estimator, make_data, n) for n in sizes)
     assert (large - small) / (sizes[1] - sizes[0]) < bytes_per_row
+
+
+def test_multistart_says_the_laws_value_was_not_finite():
+    problem = RobustProblem(
+        residuals=lambda t: np.array([np.inf, 0.0]),
+        jacobian=lambda t: np.array([[1.0], [0.0]]),
+        data_weight=np.ones(2),
+        lower=np.array([-5.0]),
+        upper=np.array([5.0]),
+    )
+    with pytest.raises(ValueError, match=r"law's value .* not finite .*row 0.*bounds"):
+        minimize_multistart(problem, np.array([[1.0], [2.0]]))
+
+
+def test_multistart_says_the_loss_was_not_finite():
+    problem = RobustProblem(
+        residuals=lambda t: np.array([1e200]),
+        jacobian=lambda t: np.array([[1.0]]),
+        data_weight=np.ones(1),
+        lower=np.array([-5.0]),
+        upper=np.array([5.0]),
+    )
+    with pytest.raises(ValueError, match="robust loss of them is not.*f_scale"):
+        minimize_multistart(problem, np.array([[1.0]]))
+
+
+def test_at_bounds_uses_a_relative_tolerance():
+    from sklearn_scaling._engine import at_bounds
+
+    lower, upper = np.array([0.0, 0.0, -np.inf]), np.array([10.0, 10.0, np.inf])
+    mask = at_bounds(np.array([1e-6, 1e-4, 3.0]), lower, upper)
+    assert mask.tolist() == [True, False, False]

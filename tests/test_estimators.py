@@ -556,40 +556,48 @@ def test_bad_sample_weight_is_rejected(name):
 
 
 BAD_OPTIONS = [
-    (_dd, {"loss": "l2"}, "loss must be one of"),
-    (_lp, {"loss": "absolute"}, "loss must be one of"),
-    (_dd, {"amplitude_penalty": -1.0}, "amplitude_penalty must be >= 0"),
-    (_dd, {"order_penalty": np.nan}, "order_penalty must be a finite number"),
-    (_dd, {"separation_penalty": -1e-4}, "separation_penalty must be >= 0"),
-    (_dd, {"range_penalty": "big"}, "range_penalty must be a finite number"),
-    (_dd, {"tail_penalty": -1.0}, "tail_penalty must be >= 0"),
-    (_dd, {"alpha": -1.0}, "alpha must be >= 0"),
-    (_lp, {"alpha": -0.1}, "alpha must be >= 0"),
-    (_dd, {"n_starts": 0}, "n_starts must be >= 1"),
-    (_lp, {"n_starts": 0}, "n_starts must be >= 1"),
-    (_dd, {"n_starts": 2.5}, "n_starts must be an integer"),
-    (_lp, {"max_nfev": 0}, "max_nfev must be >= 1"),
-    (_dd, {"f_scale": -0.1}, "f_scale must be > 0"),
-    (_lp, {"f_scale": "median"}, "f_scale must be a finite number"),
-    (_dd, {"density_weighting": "yes"}, "density_weighting must be True or False"),
+    (_dd, {"loss": "l2"}, r"'loss' parameter of DoubleDescentRegressor must be a str among"),
+    (_lp, {"loss": "absolute"}, r"'loss' parameter of .* must be a str among"),
+    (_dd, {"amplitude_penalty": -1.0}, r"'amplitude_penalty' parameter .* in the range \[0"),
+    (_dd, {"order_penalty": np.nan}, r"'order_penalty' parameter .* in the range \[0"),
+    (_dd, {"separation_penalty": -1e-4}, r"'separation_penalty' parameter .* in the range \[0"),
+    (_dd, {"range_penalty": "big"}, r"'range_penalty' parameter .* must be a float"),
+    (_dd, {"tail_penalty": -1.0}, r"'tail_penalty' parameter .* in the range \[0"),
+    (_dd, {"alpha": -1.0}, r"'alpha' parameter .* in the range \[0"),
+    (_lp, {"alpha": -0.1}, r"'alpha' parameter .* in the range \[0"),
+    (_dd, {"n_starts": 0}, r"'n_starts' parameter .* in the range \[1"),
+    (_lp, {"n_starts": 0}, r"'n_starts' parameter .* in the range \[1"),
+    (_dd, {"n_starts": 2.5}, r"'n_starts' parameter .* must be an int"),
+    (_lp, {"max_nfev": 0}, r"'max_nfev' parameter .* in the range \[1"),
+    (_dd, {"f_scale": -0.1}, r"'f_scale' parameter .* in the range \(0"),
+    (
+        _lp,
+        {"f_scale": "median"},
+        r"'f_scale' parameter .* must be a str among \{'mad'\} or a float",
+    ),
+    (
+        _dd,
+        {"density_weighting": "yes"},
+        r"'density_weighting' parameter .* must be an instance of 'bool'",
+    ),
     (_dd, {"b0_bounds": (0.5, -6.0)}, "b0_bounds must satisfy low < high"),
-    (_dd, {"b0_bounds": "wide"}, r"b0_bounds must be a \(low, high\) pair"),
-    (_lp, {"optimum": "moving"}, "optimum must be one of"),
-    (_lp, {"size_terms": "chinchilla"}, "size_terms must be one of"),
-    (_lp, {"global_search": "sometimes"}, "global_search must be one of"),
-    (_lp, {"global_search": True}, "global_search must be one of"),
+    (_dd, {"b0_bounds": "wide"}, r"'b0_bounds' parameter .* must be None or an array-like"),
+    (_lp, {"optimum": "moving"}, r"'optimum' parameter .* must be a str among"),
+    (_lp, {"size_terms": "chinchilla"}, r"'size_terms' parameter .* must be a str among"),
+    (_lp, {"global_search": "sometimes"}, r"'global_search' parameter .* must be a str among"),
+    (_lp, {"global_search": True}, r"'global_search' parameter .* must be a str among"),
     (_lp, {"bounds": {"lr_optimum": (1e-4, 1e-2)}}, r"bounds names unknown parameters"),
     (_lp, {"bounds": {"lr_0": (-9.0, -3.0)}}, r"unknown parameters \['lr_0'\]"),
     (_lp, {"bounds": {"a": (4.5, 1.5)}}, r"bounds\['a'\] must satisfy low < high"),
-    (_lp, {"bounds": [(1.5, 4.5)]}, "bounds must be a dict or None"),
+    (_lp, {"bounds": [(1.5, 4.5)]}, r"'bounds' parameter .* must be None or an instance of 'dict'"),
     (_lp, {"prediction_bounds": (4.5, 1.5)}, "prediction_bounds must satisfy low < high"),
     (_lp, {"prediction_bounds": (1.5,)}, r"prediction_bounds must be a \(low, high\) pair"),
     (_lp, {"prediction_bounds": (np.nan, 4.5)}, "prediction_bounds must satisfy low < high"),
-    (_dd, {"shape": "u"}, "shape must be one of"),
-    (_dd, {"prior_units": "mad"}, "prior_units must be one of"),
-    (_dd, {"tol": 0.0}, "tol must be > 0"),
-    (_lp, {"tol": -1e-6}, "tol must be > 0"),
-    (_lp, {"skew": "yes"}, "skew must be True or False"),
+    (_dd, {"shape": "u"}, r"'shape' parameter .* must be a str among"),
+    (_dd, {"prior_units": "mad"}, r"'prior_units' parameter .* must be a str among"),
+    (_dd, {"tol": 0.0}, r"'tol' parameter .* in the range \(0"),
+    (_lp, {"tol": -1e-6}, r"'tol' parameter .* in the range \(0"),
+    (_lp, {"skew": "yes"}, r"'skew' parameter .* must be an instance of 'bool'"),
     (_lp, {"skew": True}, "skew=True needs optimum='scaling'"),
 ]
 
@@ -713,7 +721,9 @@ def test_rescaled_targets_follow_the_data_without_warning():
     X, y = _tiny_flat_scores()
     est = DoubleDescentRegressor(shape="dip", alpha=10.0, loss="cauchy", random_state=0)
     with warnings.catch_warnings():
-        warnings.simplefilter("error", UserWarning)
+        # Only the off-target warning is at stake: this fit's amplitudes do end on the
+        # raw box, which the at-bounds warning rightly reports.
+        warnings.filterwarnings("error", ".*every training target", UserWarning)
         est.fit(X, 1000.0 * y)
     pred = est.predict(X)
     assert 1000.0 * y.min() <= pred.min() and pred.max() <= 1000.0 * y.max()
@@ -773,7 +783,9 @@ def test_priors_in_f_scale_units_follow_tiny_targets():
 def test_default_fits_follow_their_targets(case):
     est, X, y = case
     with warnings.catch_warnings():
-        warnings.simplefilter("error", UserWarning)
+        # The off-target warning only: the default log-power fit of the sweep ends on the
+        # bounds of a and e, which the at-bounds warning rightly reports.
+        warnings.filterwarnings("error", ".*every training target", UserWarning)
         est.fit(X, y)
 
 
@@ -971,3 +983,183 @@ def test_optimal_batch_size_scaling_stays_in_the_domain():
     lr = est.optimal_learning_rate(data, params)
     at = _predict_grid(est, lr, batch, data, params)
     assert np.all(at <= _predict_grid(est, lr, 2 * batch, data, params))
+
+
+# ----------------------------------------------- validation, clear errors and warnings
+
+
+def _messages(record, text):
+    return [str(w.message) for w in record if text in str(w.message)]
+
+
+def test_invalid_option_raises_invalid_parameter_error():
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    est, X, y = _dd(n_jobs="two")
+    with pytest.raises(InvalidParameterError, match="'n_jobs' parameter"):
+        est.fit(X, y)
+    est, X, y = _lp(random_state="seed")
+    with pytest.raises(InvalidParameterError, match="'random_state' parameter"):
+        est.fit(X, y)
+
+
+def test_huge_f_scale_is_rejected_with_a_clear_message():
+    est, X, y = _dd(f_scale=1.4e154)
+    with pytest.raises(ValueError, match=r"'f_scale' parameter .* in the range \(0\.0, 1e\+150\]"):
+        est.fit(X, y)
+
+
+@pytest.mark.parametrize("make", [_dd, _lp], ids=["double_descent", "log_power"])
+@pytest.mark.parametrize("kind", ["str", "bool", "object-str"])
+def test_non_numeric_y_is_rejected(make, kind):
+    est, X, y = make()
+    bad = {
+        "str": y.astype(str),
+        "bool": y > np.median(y),
+        "object-str": np.array([str(v) for v in y], dtype=object),
+    }[kind]
+    with pytest.raises(ValueError, match="y must be numeric"):
+        est.fit(X, bad)
+
+
+def test_negative_gamma_bound_is_rejected():
+    est, X, y = _lp(bounds={"gamma": (-1.0, 2.0)})
+    with pytest.raises(ValueError, match=r"bounds\['gamma'\] must lie within \[0, inf\)"):
+        est.fit(X, y)
+
+
+@pytest.mark.parametrize("make", [_dd, _lp], ids=["double_descent", "log_power"])
+def test_tiny_sample_weight_does_not_leak_runtime_warnings(make):
+    est, X, y = make()
+    weight = np.ones(len(y))
+    weight[0] = 1e-310
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        est.fit(X, y, sample_weight=weight)
+    assert np.all(np.isfinite(est.coef_))
+
+
+def test_mad_fallback_scales_with_tiny_targets():
+    X, y = make_double_descent(80, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        unit = DoubleDescentRegressor(random_state=0).fit(X, y)
+        tiny = DoubleDescentRegressor(random_state=0).fit(X, 1e-12 * y)
+    assert_allclose(tiny.f_scale_, 1e-12 * unit.f_scale_, rtol=1e-12)
+
+
+def test_double_descent_at_bounds_is_empty_for_an_interior_fit():
+    X, y = make_double_descent(random_state=0)
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        est = DoubleDescentRegressor(random_state=0).fit(X, y)
+    assert est.at_bounds_ == ()
+    assert not _messages(record, "ends on a bound")
+
+
+def test_double_descent_b0_on_its_bound_warns_naming_b0_bounds():
+    X, y = make_double_descent(80, random_state=0)
+    est = DoubleDescentRegressor(b0_bounds=(-0.3, 0.5), random_state=0)
+    with pytest.warns(UserWarning, match="ends on a bound of b0.*b0_bounds"):
+        est.fit(X, y)
+    assert "b0" in est.at_bounds_
+    assert est.coef_[0] == pytest.approx(-0.3)
+
+
+def test_double_descent_raw_box_is_named_as_the_laws_fixed_box():
+    X, y = make_double_descent(random_state=0)
+    with pytest.warns(UserWarning, match="law's fixed box") as record:
+        est = DoubleDescentRegressor(random_state=0).fit(X, 1e8 * y)
+    assert set(est.at_bounds_) <= set(laws.DOUBLE_DESCENT_PARAMS) and est.at_bounds_
+    assert _messages(record, "ends on a bound")
+
+
+def test_log_power_tight_bound_warns_and_is_named():
+    X, y, _ = log_power_data(150, noise=0.01)
+    est = LogPowerHyperparamRegressor(bounds={"lr_opt": (1e-4, 1e-3)}, random_state=0)
+    with pytest.warns(UserWarning, match=r"ends on a bound of .*lr_opt.*bounds="):
+        est.fit(X, y)
+    assert "lr_opt" in est.at_bounds_
+    assert set(est.at_bounds_) <= set(est.params_)
+
+
+def test_log_power_default_sweep_fit_ends_on_bounds_and_says_so():
+    # The sweep's true level a = 4.4 sits near the seed's bound 4.5, and the fit of it
+    # does end on a = 4.5 (and e = 0.3): the warning is right there.
+    X, y = make_lr_bsz_sweep(random_state=0)
+    with pytest.warns(UserWarning, match="ends on a bound of a, e"):
+        est = LogPowerHyperparamRegressor(random_state=0).fit(X, y)
+    assert est.at_bounds_ == ("a", "e")
+
+
+def test_log_power_interior_fit_does_not_warn_at_bounds():
+    X, y, _ = log_power_data(150, "scaling", "power", noise=0.01)
+    est = LogPowerHyperparamRegressor(optimum="scaling", size_terms="power", random_state=0)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", ".*ends on a bound", UserWarning)
+        est.fit(X, y)
+    assert est.at_bounds_ == ()
+
+
+@pytest.mark.parametrize("factor", [1.0, 1e-3, 1e8])
+def test_double_descent_warns_when_units_do_not_suit_the_defaults(factor):
+    X, y = make_double_descent(random_state=0)
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        DoubleDescentRegressor(random_state=0).fit(X, factor * y)
+    units = _messages(record, "units of y do not suit")
+    if factor == 1.0:
+        assert not units
+    else:
+        assert units and all("prior_units='f_scale'" in m for m in units)
+
+
+def test_double_descent_units_warning_is_gone_with_f_scale_units():
+    X, y = make_double_descent(random_state=0)
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        DoubleDescentRegressor(prior_units="f_scale", random_state=0).fit(X, 1e-3 * y)
+    assert not _messages(record, "units of y do not suit")
+
+
+@pytest.mark.parametrize("factor", [1.0, 0.01, 100.0])
+def test_log_power_warns_when_units_do_not_suit_the_bounds(factor):
+    X, y = make_lr_bsz_sweep(random_state=0)
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        LogPowerHyperparamRegressor(random_state=0).fit(X, factor * y)
+    units = _messages(record, "units of y do not suit the bounds")
+    if factor == 1.0:
+        assert not units
+    else:
+        assert units and "bounds=" in units[0]
+
+
+def test_log_power_predict_warns_on_a_negative_loss():
+    X, y = make_lr_bsz_sweep(random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        est = LogPowerHyperparamRegressor(random_state=0).fit(X, y)
+    far = np.array([[1e-3, 256.0, 1e20, 1e20]])
+    with pytest.warns(UserWarning, match="predicts a negative loss"):
+        pred = est.predict(far)
+    assert pred[0] < 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        assert np.all(est.predict(X) > 0)
+
+
+def test_double_descent_flat_fit_over_the_data_warns():
+    X, y = make_double_descent(random_state=0)
+    X = X.copy()
+    X[0, 0] = 100.0  # one far outlier in compute among -1..3
+    with pytest.warns(UserWarning, match="is flat over the central 90%"):
+        est = DoubleDescentRegressor(random_state=0).fit(X, y)
+    assert est.score(X, y) < 0.1
+
+
+def test_double_descent_normal_fit_is_not_flat():
+    X, y = make_double_descent(random_state=0)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", ".*is flat over", UserWarning)
+        DoubleDescentRegressor(random_state=0).fit(X, y)
