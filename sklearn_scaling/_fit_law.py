@@ -27,9 +27,18 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import lsq_linear
 
-from ._engine import MultiStartResult, RobustProblem, minimize_multistart, single_threaded_blas
+from ._batch import BatchProblem, solve_batch
+from ._covariance import Covariance, sandwich_covariance
+from ._engine import (
+    MultiStartResult,
+    RobustProblem,
+    at_bounds,
+    minimize_multistart,
+    single_threaded_blas,
+    weighted_quantile,
+)
 
-__all__ = ["LawFit", "fit_law", "law_problem", "law_starts", "y_scale"]
+__all__ = ["LawFit", "LawObjective", "fit_law", "law_starts", "refit_batch", "y_scale"]
 
 #: Largest start grid searched; larger declared grids are subsampled at random.
 MAX_GRID = 4096
@@ -47,9 +56,30 @@ class LawFit(MultiStartResult):
     ----------
     y_scale : float
         ``s``: the fit was solved on ``y / s``; ``x`` is already back in units of ``y``.
+    at_bounds : ndarray of bool
+        Parameters that end on a bound.
+    covariance : Covariance or None
+        Sandwich covariance of ``x`` (in units of ``y``), parameters on a bound held.
+    residual_scale : float
+        Spread of the data residuals in the target space (``log y`` for ``'log'``,
+        units of ``y`` for ``'linear'``): the RMS for the squared loss, else 1.4826 x
+        their weighted median absolute deviation.
     """
 
     y_scale: float = 1.0
+    at_bounds: np.ndarray = None
+    covariance: Covariance = None
+    residual_scale: float = np.nan
+    objective: "LawObjective" = None
+
+
+def residual_scale(residuals, sample_weight, loss, n_params):
+    """Spread of residuals: RMS over ``n - p`` degrees of freedom, or a robust MAD."""
+    if loss == "squared":
+        dof = max(sample_weight.sum() - n_params, 1.0)
+        return float(np.sqrt(sample_weight @ residuals**2 / dof))
+    center = weighted_quantile(residuals, 0.5, sample_weight)
+    return float(1.4826 * weighted_quantile(np.abs(residuals - center), 0.5, sample_weight))
 
 
 def _linear_index(law):
@@ -162,57 +192,128 @@ def law_starts(law, X, z, data_weight, lower, upper, target_space, rng):
     return starts[finite]
 
 
-def law_problem(
-    law,
-    X,
-    z,
-    sample_weight,
-    *,
-    loss,
-    f_scale,
-    target_space,
-    alpha,
-    lower,
-    upper,
-    prior_center,
-    prior_width,
-):
-    """The objective of the module docstring on the scaled target ``z`` as a RobustProblem."""
-    data_weight = sample_weight / sample_weight.sum()
-    nonlin = _nonlinear_index(law)
-    root_alpha = np.sqrt(2.0 * alpha)
-    n_prior = nonlin.size if alpha > 0 else 0
-    prior_rows = np.zeros((n_prior, law.n_parameters))
-    prior_rows[np.arange(n_prior), nonlin[:n_prior]] = root_alpha / prior_width[:n_prior]
-    log_space = target_space == "log"
-    log_z = np.log(z) if log_space else None
+@dataclass
+class LawObjective:
+    """Everything but the data that fixes the objective of a law fit.
 
-    def prior(theta):
-        if n_prior == 0:
-            return np.empty(0)
-        return root_alpha * (theta[nonlin] - prior_center) / prior_width
+    Parameters live in the fit's internal units: linear parameters divided by
+    ``y_scale``, as the bounds ``lower`` and ``upper`` are.
+    """
 
-    def residuals(theta):
-        value = law.evaluate(X, theta)
-        data = np.log(value) - log_z if log_space else value - z
-        return np.concatenate([data, prior(theta)])
+    loss: str
+    f_scale: float
+    target_space: str
+    alpha: float
+    y_scale: float
+    lower: np.ndarray
+    upper: np.ndarray
+    prior_center: np.ndarray
+    prior_width: np.ndarray
 
-    def jacobian(theta):
-        value = law.evaluate(X, theta) if log_space or law.jacobian is None else None
-        jac = law.jacobian_matrix(X, theta, value)
-        if log_space:
-            jac = jac / value[:, None]
-        return np.vstack([jac, prior_rows])
+    def units(self, law):
+        """Factor from internal to ``y`` units of each parameter."""
+        units = np.ones(law.n_parameters)
+        units[_linear_index(law)] = self.y_scale
+        return units
 
-    return RobustProblem(
-        residuals=residuals,
-        jacobian=jacobian,
-        data_weight=data_weight,
-        lower=lower,
-        upper=upper,
-        loss=loss,
-        f_scale=f_scale,
-    )
+    def _prior_rows(self, law):
+        nonlin = _nonlinear_index(law)
+        n_prior = nonlin.size if self.alpha > 0 else 0
+        rows = np.zeros((n_prior, law.n_parameters))
+        root_alpha = np.sqrt(2.0 * self.alpha)
+        rows[np.arange(n_prior), nonlin[:n_prior]] = root_alpha / self.prior_width[:n_prior]
+        return rows
+
+    def _data_residuals(self, value, z):
+        if self.target_space == "log":
+            return np.log(value) - np.log(z)
+        return value - z
+
+    def problem(self, law, X, y, sample_weight):
+        """This objective on ``(X, y)`` as a :class:`RobustProblem` over internal parameters."""
+        z = y / self.y_scale
+        prior_rows = self._prior_rows(law)
+        center = np.zeros(law.n_parameters)
+        center[_nonlinear_index(law)] = self.prior_center
+        log_space = self.target_space == "log"
+
+        def residuals(theta):
+            value = law.evaluate(X, theta)
+            return np.concatenate([self._data_residuals(value, z), prior_rows @ (theta - center)])
+
+        def jacobian(theta):
+            value = law.evaluate(X, theta) if log_space or law.jacobian is None else None
+            jac = law.jacobian_matrix(X, theta, value)
+            if log_space:
+                jac = jac / value[:, None]
+            return np.vstack([jac, prior_rows])
+
+        return RobustProblem(
+            residuals=residuals,
+            jacobian=jacobian,
+            data_weight=sample_weight / sample_weight.sum(),
+            lower=self.lower,
+            upper=self.upper,
+            loss=self.loss,
+            f_scale=self.f_scale,
+        )
+
+    def batch_problem(self, law, X, targets, weights):
+        """Problems with targets ``(B, n)`` and weights ``(B, n)`` as a :class:`BatchProblem`.
+
+        The law is evaluated for all problems at once (:meth:`Law.evaluate_many`) and
+        differentiated by batched central differences, one-sided at a bound.
+        """
+        Z = np.atleast_2d(targets) / self.y_scale
+        prior_rows = self._prior_rows(law)
+        center = np.zeros(law.n_parameters)
+        center[_nonlinear_index(law)] = self.prior_center
+        lower, upper = self.lower, self.upper
+
+        def residuals(thetas, index):
+            value = law.evaluate_many(X, thetas)
+            data = self._data_residuals(value, Z[index % Z.shape[0]])
+            return np.hstack([data, (thetas - center) @ prior_rows.T])
+
+        def jacobian(thetas, index):
+            analytic = law.jacobian_many(X, thetas)
+            if analytic is None:
+                return _batched_differences(residuals, thetas, index, lower, upper)
+            if self.target_space == "log":
+                analytic = analytic / law.evaluate_many(X, thetas)[:, :, None]
+            prior = np.broadcast_to(prior_rows, (thetas.shape[0], *prior_rows.shape))
+            return np.concatenate([analytic, prior], axis=1)
+
+        W = np.atleast_2d(weights)
+        return BatchProblem(
+            residuals=residuals,
+            jacobian=jacobian,
+            data_weight=W / W.sum(axis=1, keepdims=True),
+            lower=lower,
+            upper=upper,
+            loss=self.loss,
+            f_scale=self.f_scale,
+        )
+
+
+#: Relative step of batched central differences (cube root of the machine epsilon).
+FD_STEP = np.finfo(float).eps ** (1.0 / 3.0)
+
+
+def _batched_differences(residuals, thetas, index, lower, upper):
+    """Central differences of batched ``residuals`` in every parameter (one-sided at a bound)."""
+    step = FD_STEP * np.maximum(np.abs(thetas), 1.0)
+    up = np.minimum(thetas + step, upper)
+    down = np.maximum(thetas - step, lower)
+    k = thetas.shape[0]
+    columns = []
+    for j in range(thetas.shape[1]):
+        high, low = thetas.copy(), thetas.copy()
+        high[:, j], low[:, j] = up[:, j], down[:, j]
+        span = (up[:, j] - down[:, j])[:, None]
+        both = residuals(np.vstack([high, low]), np.concatenate([index, index]))
+        columns.append((both[:k] - both[k:]) / np.where(span > 0, span, 1.0))
+    return np.stack(columns, axis=2)
 
 
 def scaled_bounds(law, bounds, scale):
@@ -282,25 +383,22 @@ def fit_law(
     lower, upper = scaled_bounds(law, bounds, scale)
     data_weight = sample_weight / sample_weight.sum()
     starts = law_starts(law, X, z, data_weight, lower, upper, target_space, rng)
-    nonlin = _nonlinear_index(law)
-    spread = starts[:, nonlin]
+    spread = starts[:, _nonlinear_index(law)]
     center = np.median(spread, axis=0)
     width = np.ptp(spread, axis=0)
     width = np.where(width > 0, width, np.maximum(np.abs(center), 1.0))
-    problem = law_problem(
-        law,
-        X,
-        z,
-        sample_weight,
+    objective = LawObjective(
         loss=loss,
         f_scale=f_scale,
         target_space=target_space,
         alpha=alpha,
+        y_scale=scale,
         lower=lower,
         upper=upper,
         prior_center=center,
         prior_width=width,
     )
+    problem = objective.problem(law, X, y, sample_weight)
     result = minimize_multistart(
         problem,
         starts,
@@ -310,17 +408,55 @@ def fit_law(
         tolerance=tol,
         n_jobs=n_jobs,
     )
-    lin = _linear_index(law)
-    x = result.x.copy()
-    x[lin] *= scale
-    start_x = result.start_x.copy()
-    start_x[:, lin] *= scale
+    fixed = at_bounds(result.x, lower, upper)
+    covariance = sandwich_covariance(problem, result.x, sample_weight, fixed=fixed)
+    # Back to units of y: the linear parameters (and their covariance) scale with s.
+    units = objective.units(law)
+    covariance.rescale(units)
+    with np.errstate(all="ignore"):
+        data_residuals = problem.residuals(result.x)[: len(y)]
+    spread = residual_scale(data_residuals, sample_weight, loss, int((~fixed).sum()))
     return LawFit(
-        x=x,
+        x=result.x * units,
         cost=result.cost,
         nfev=result.nfev,
         converged=result.converged,
         start_costs=result.start_costs,
-        start_x=start_x,
+        start_x=result.start_x * units,
         y_scale=scale,
+        at_bounds=fixed,
+        covariance=covariance,
+        residual_scale=spread * (1.0 if target_space == "log" else scale),
+        objective=objective,
     )
+
+
+def refit_batch(law, objective, X, targets, weights, coef, *, max_iter=100, tol=1e-8):
+    """Refit ``law`` to many targets/weights at once, warm-started from ``coef``.
+
+    Parameters
+    ----------
+    law : Law
+    objective : LawObjective
+        The full-data fit's objective (units, bounds, prior).
+    X : ndarray of shape (n, n_features)
+    targets : ndarray of shape (B, n) or (n,)
+        In units of ``y``; one row for all problems or one per problem.
+    weights : ndarray of shape (B, n)
+        Sample weights of each problem (e.g. bootstrap counts).
+    coef : ndarray of shape (p,)
+        The full-data fit, in units of ``y``.
+
+    Returns
+    -------
+    coefs : ndarray of shape (B, p)
+        In units of ``y``.
+    cost : ndarray of shape (B,)
+    converged : ndarray of bool, shape (B,)
+    """
+    batch = objective.batch_problem(law, X, targets, weights)
+    units = objective.units(law)
+    start = np.repeat((coef / units)[None], weights.shape[0], axis=0)
+    result = solve_batch(batch, start, max_iter=max_iter, tol=tol)
+    finite = np.isfinite(result.cost) & np.all(np.isfinite(result.x), axis=1)
+    return result.x * units, result.cost, result.converged & finite

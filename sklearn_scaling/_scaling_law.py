@@ -10,15 +10,13 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._estimators import _ScalingLawRegressor
-from ._fit_law import fit_law
+from ._fit_law import fit_law, refit_batch
+from ._intervals import UncertaintyMixin
 from ._losses import LOSSES
 from .laws import Law, get_law
 from .laws._base import check_interval
 
 __all__ = ["ScalingLawRegressor"]
-
-# A parameter within this fraction of its bound's scale counts as on the bound.
-_AT_BOUND_RTOL = 1e-6
 
 
 def _law_has(method):
@@ -33,7 +31,7 @@ def _law_has(method):
     return check
 
 
-class ScalingLawRegressor(_ScalingLawRegressor):
+class ScalingLawRegressor(UncertaintyMixin, _ScalingLawRegressor):
     """Any scaling law of the registry (or your own), fitted robustly from many starts.
 
     The law's linear parameters are solved exactly at every start (variable
@@ -89,7 +87,19 @@ class ScalingLawRegressor(_ScalingLawRegressor):
     converged_ : bool
     at_bounds_ : tuple of str
         Parameters that end on a bound: the data push them past it, and the fit
-        there is the bound's as much as the data's.
+        there is the bound's as much as the data's. They are held there for the
+        uncertainty: no standard error pretends to measure them.
+    coef_cov_ : ndarray of shape (n_parameters, n_parameters)
+        Robust sandwich covariance of ``coef_`` (valid under a robust loss and a
+        misspecified law, with the prior's curvature included); rows and columns of
+        parameters in ``at_bounds_`` are 0, those of unidentified parameters ``inf``.
+    params_std_ : dict
+        Standard error of each parameter: ``nan`` on a bound, ``inf`` unidentified.
+    unidentified_ : tuple of str
+        Parameters the data do not identify (a singular curvature).
+    residual_scale_ : float
+        Spread of the residuals in the target space (``log y`` for 'log'), which
+        ``predict_interval(kind='observation')`` adds to the law's uncertainty.
     y_scale_ : float
         The fit was solved on ``y / y_scale_`` (the root mean square of ``y`` for laws
         that scale with their linear parameters, else 1), so it does not depend on
@@ -239,7 +249,13 @@ class ScalingLawRegressor(_ScalingLawRegressor):
         self.nfev_ = result.nfev
         self.converged_ = result.converged
         self.y_scale_ = result.y_scale
-        self.at_bounds_ = self._parameters_at_bounds(law, bounds)
+        self.at_bounds_ = tuple(np.asarray(law.parameters)[result.at_bounds].tolist())
+        self._store_covariance(result.covariance, result.residual_scale, self.target_space)
+        self._objective = result.objective
+        fitted = self._law_values(X)
+        self._train_residuals = (
+            np.log(y) - np.log(fitted) if self.target_space == "log" else y - fitted
+        )
         self._warn_unconverged(self.converged_)
         if self.at_bounds_:
             warnings.warn(
@@ -253,41 +269,74 @@ class ScalingLawRegressor(_ScalingLawRegressor):
         self._warn_if_off_targets(X, y, "Lower alpha, or check the law and its bounds.")
         return self
 
-    def _parameters_at_bounds(self, law, bounds):
-        limits = {**law.bounds, **(bounds or {})}
-        names = []
-        for name, value in self.params_.items():
-            low, high = limits[name]
-            tolerance = _AT_BOUND_RTOL * max(abs(value), 1.0)
-            if (np.isfinite(low) and value - low <= tolerance) or (
-                np.isfinite(high) and high - value <= tolerance
-            ):
-                names.append(name)
-        return tuple(names)
-
-    def predict(self, X):
-        """The fitted law's value.
+    def predict(self, X, return_std=False):
+        """The fitted law's value, and optionally its standard deviation.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+        return_std : bool, default=False
+            Also return the delta-method standard deviation of the law's value from
+            ``coef_cov_`` (see :meth:`predict_interval`).
 
         Returns
         -------
         y : ndarray of shape (n_samples,)
+        std : ndarray of shape (n_samples,)
+            Only with ``return_std``; ``inf`` where the value depends on parameters the
+            data do not identify.
 
         Warns
         -----
         UserWarning
             When a prediction lies below the law's physical minimum (a loss below 0,
-            or below the fitted irreducible loss).
+            or below the fitted irreducible loss), and with ``return_std`` when some
+            parameters are not identified.
         """
+        X = self._validated_X(X)
+        prediction = self._law_values(X)
+        self._warn_below_minimum(prediction)
+        if not return_std:
+            return prediction
+        return prediction, self._law_std(X, prediction)
+
+    def _validated_X(self, X):
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, reset=False)
         self.law_.check_X(X, owner=f"{type(self).__name__}(law={self.law_.name!r})")
-        prediction = self._law_values(X)
-        self._warn_below_minimum(prediction)
-        return prediction
+        return X
+
+    def _law_jacobian(self, X, prediction):
+        with np.errstate(all="ignore"):
+            return self.law_.jacobian_matrix(X, self.coef_, prediction)
+
+    def _bootstrap_refits(self, X, targets, weights):
+        """Refits to ``targets`` and ``weights`` of shape (B, n), solved as one batch.
+
+        Warm-started from this fit, on its objective (units, bounds, prior); returns the
+        parameters (B, p) and which refits converged.
+        """
+        X = self._validated_X(X)
+        targets = np.asarray(targets, dtype=float)
+        if self.target_space == "log" and not np.all(targets > 0):
+            raise ValueError("target_space='log' needs every resampled target > 0.")
+        coefs, _, converged = refit_batch(
+            self.law_,
+            self._objective,
+            X,
+            targets,
+            np.asarray(weights, dtype=float),
+            self.coef_,
+            max_iter=100,
+            tol=self.tol,
+        )
+        return coefs, converged
+
+    def _predict_many(self, X, coefs):
+        """The law at ``X`` for each row of ``coefs``: ``(n_coefs, n_samples)``."""
+        X = self._validated_X(X)
+        with np.errstate(all="ignore"):
+            return self.law_.evaluate_many(X, coefs)
 
     def _law_values(self, X):
         with np.errstate(all="ignore"):

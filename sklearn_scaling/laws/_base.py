@@ -299,6 +299,55 @@ class Law:
             )
         return value
 
+    def evaluate_many(self, X, thetas):
+        """The law at many parameter vectors at once: ``(k, n_samples)`` for ``(k, p)``.
+
+        Calls ``function`` once with each parameter a ``(k, 1)`` column when the law
+        broadcasts that way (plain NumPy arithmetic does), checked against a single
+        evaluation the first time; otherwise one call per vector.
+        """
+        thetas = np.atleast_2d(np.asarray(thetas, dtype=float))
+        if getattr(self, "_broadcasts", None) is not False:
+            value = None
+            try:
+                value = np.asarray(self.function(X, *thetas.T[:, :, None]), dtype=float)
+            except Exception:  # noqa: BLE001 -- any failure means "does not broadcast"
+                value = None
+            expected = (thetas.shape[0], X.shape[0])
+            if value is not None and value.shape == expected:
+                if getattr(self, "_broadcasts", None) is None:
+                    single = self.evaluate(X, thetas[0])
+                    self._broadcasts = bool(
+                        np.allclose(value[0], single, rtol=1e-10, atol=0.0, equal_nan=True)
+                    )
+                if self._broadcasts:
+                    return value
+            else:
+                self._broadcasts = False
+        return np.stack([self.evaluate(X, theta) for theta in thetas])
+
+    def jacobian_many(self, X, thetas):
+        """The declared Jacobian at many parameter vectors: ``(k, n_samples, p)``, or None.
+
+        None when the law declares no Jacobian or it does not broadcast over ``(k, 1)``
+        parameter columns (checked against a single evaluation the first time).
+        """
+        if self.jacobian is None or getattr(self, "_jacobian_broadcasts", None) is False:
+            return None
+        thetas = np.atleast_2d(np.asarray(thetas, dtype=float))
+        expected = (thetas.shape[0], X.shape[0], self.n_parameters)
+        try:
+            jac = np.asarray(self.jacobian(X, *thetas.T[:, :, None]), dtype=float)
+        except Exception:  # noqa: BLE001 -- any failure means "does not broadcast"
+            jac = None
+        if jac is None or jac.shape != expected:
+            self._jacobian_broadcasts = False
+            return None
+        if getattr(self, "_jacobian_broadcasts", None) is None:
+            single = self.jacobian_matrix(X, thetas[0])
+            self._jacobian_broadcasts = bool(np.allclose(jac[0], single, rtol=1e-10, atol=0.0))
+        return jac if self._jacobian_broadcasts else None
+
     def jacobian_matrix(self, X, theta, value=None):
         """Derivatives of the law with respect to its parameters, ``(n_samples, n_params)``.
 

@@ -16,22 +16,20 @@ def chinchilla(X, E, A, B, alpha, beta):
     >>> float(chinchilla(np.array([[1e9, 2e10]]), 1.82, 482.0, 2085.0, 0.348, 0.366)[0])
     2.5296...
     """
-    return E + A * X[:, 0] ** -alpha + B * X[:, 1] ** -beta
+    # exp(-alpha log N) is N**-alpha at about half the cost of a power.
+    return E + A * np.exp(-alpha * np.log(X[:, 0])) + B * np.exp(-beta * np.log(X[:, 1]))
 
 
 def chinchilla_jacobian(X, E, A, B, alpha, beta):
-    """Derivatives of :func:`chinchilla` with respect to ``E, A, B, alpha, beta``."""
-    n_term = X[:, 0] ** -alpha
-    d_term = X[:, 1] ** -beta
-    return np.column_stack(
-        [
-            np.ones(X.shape[0]),
-            n_term,
-            d_term,
-            -A * n_term * np.log(X[:, 0]),
-            -B * d_term * np.log(X[:, 1]),
-        ]
-    )
+    """Derivatives of :func:`chinchilla` with respect to ``E, A, B, alpha, beta``.
+
+    Parameters broadcast like the law's: ``(k, 1)`` columns give ``(k, n, 5)``.
+    """
+    log_n, log_d = np.log(X[:, 0]), np.log(X[:, 1])
+    n_term = np.exp(-alpha * log_n)
+    d_term = np.exp(-beta * log_d)
+    columns = (np.ones_like(n_term), n_term, d_term, -A * n_term * log_n, -B * d_term * log_d)
+    return np.stack(np.broadcast_arrays(*columns), axis=-1)
 
 
 def chinchilla_compute_optimal(params, compute):

@@ -20,9 +20,11 @@ def power_law(X, E, A, alpha):
 
 
 def power_law_jacobian(X, E, A, alpha):
-    """Derivatives of :func:`power_law` with respect to ``E, A, alpha``."""
-    term = X[:, 0] ** -alpha
-    return np.column_stack([np.ones(X.shape[0]), term, -A * term * np.log(X[:, 0])])
+    """Derivatives of :func:`power_law` with respect to ``E, A, alpha`` (broadcasting)."""
+    log_x = np.log(X[:, 0])
+    term = np.exp(-alpha * log_x)
+    columns = (np.ones_like(term), term, -A * term * log_x)
+    return np.stack(np.broadcast_arrays(*columns), axis=-1)
 
 
 def broken_power_law(X, a, b, c0, c1, d1, f1):

@@ -23,12 +23,12 @@ def rectified(X, B, E, D_l, beta):
 
 
 def rectified_jacobian(X, B, E, D_l, beta):
-    """Derivatives of :func:`rectified` with respect to ``B, E, D_l, beta``."""
-    power = X[:, 0] ** beta
+    """Derivatives of :func:`rectified` with respect to ``B, E, D_l, beta`` (broadcasting)."""
+    log_d = np.log(X[:, 0])
+    power = np.exp(beta * log_d)
     inverse = 1.0 / (D_l + power)
-    return np.column_stack(
-        [inverse, np.ones(X.shape[0]), -B * inverse**2, -B * inverse**2 * power * np.log(X[:, 0])]
-    )
+    columns = (inverse, np.ones_like(inverse), -B * inverse**2, -B * inverse**2 * power * log_d)
+    return np.stack(np.broadcast_arrays(*columns), axis=-1)
 
 
 def _rectified_starts(X, y):

@@ -132,6 +132,10 @@ LOG_POWER = register_law(
             "L = a + b ln(D)**alpha + c ln(N)**beta + (d + interaction ln(bsz)) "
             "(ln(lr) - ln(lr_opt))**2 + e ln(bsz)**gamma"
         ),
+        latex=(
+            r"L = a + b (\ln D)^\alpha + c (\ln N)^\beta + (d + \iota \ln B)\,u^2"
+            r" + e (\ln B)^\gamma,\quad u = \ln \eta - \ln \eta^*"
+        ),
         reference="Li et al. (2025), Predictable Scale: Part I (StepLaw); seed 001 of this package",
         description=(
             "Final loss against learning rate, batch size, data size and non-embedding "

@@ -1,0 +1,179 @@
+"""Covariance of a fitted robust problem: the sandwich form, for the engine.
+
+For the M-estimator minimising ``sum_i v_i l(r_i(theta)) + 1/2 |q(theta)|^2`` (robust
+loss ``l`` on the data residuals, priors ``q``), the covariance of ``theta`` is
+
+.. math::
+
+    \\Sigma = c\\, H^{-1} B H^{-1},\\quad
+    H = \\bar\\ell''\\, \\sum_i v_i J_i J_i^T + Q^T Q,\\quad
+    B = \\sum_i \\frac{v_i^2}{w_i} \\ell'(r_i)^2 J_i J_i^T
+
+with ``J_i`` the gradient of residual ``i``, ``Q`` the priors' Jacobian (their curvature
+belongs in ``H``: a prior narrows the estimate), ``w_i`` the frequency weight of row
+``i`` (a row of weight ``k`` counts as ``k`` rows, so ``B`` is what ``k`` copies give)
+and ``c = n / (n - p)`` the small-sample correction over ``n = sum(w)`` rows and ``p``
+free parameters. ``B`` is the outer product of each row's own score, so ``Sigma`` stays
+valid when the law is misspecified or the noise heteroscedastic (White's estimator);
+``H`` uses Huber's (1981) estimate of the loss curvature, its weighted mean
+``l''-bar`` over the rows, which stays stable when a small Huber ``f_scale`` leaves few
+residuals inside the quadratic zone. For the squared loss ``l'' = 1`` and this is the
+textbook heteroscedasticity-consistent covariance.
+
+Parameters on a bound are held there: they get no variance (their row and column are
+zero) and the caller reports them. Directions the data do not identify (eigenvalues of
+the unit-diagonal ``H`` below ``RCOND`` times the largest) are named, and any quantity
+that depends on them has infinite variance rather than a made-up one.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ._losses import LOSSES
+
+__all__ = ["Covariance", "RCOND", "sandwich_covariance"]
+
+#: Relative eigenvalue below which a direction counts as unidentified.
+RCOND = 1e-10
+
+# A parameter whose share in the unidentified directions exceeds this is unidentified.
+_NULL_SHARE = 1e-3
+
+
+@dataclass
+class Covariance:
+    """Sandwich covariance of a fit.
+
+    Attributes
+    ----------
+    cov : ndarray of shape (p, p)
+        Covariance of the parameters; ``inf`` in the rows and columns of unidentified
+        parameters, 0 in those of parameters held on a bound.
+    unidentified : ndarray of bool, shape (p,)
+    fixed : ndarray of bool, shape (p,)
+        Parameters held on a bound.
+    null_space : ndarray of shape (p, k)
+        Unidentified directions in parameter units (``k`` may be 0).
+    identified_cov : ndarray of shape (p, p)
+        The sandwich with the pseudo-inverse of ``H``: finite, and exact for every
+        combination of parameters orthogonal to ``null_space`` (what :meth:`std_of`
+        uses).
+    dof : float
+        Residual degrees of freedom ``n - p``.
+    """
+
+    cov: np.ndarray
+    unidentified: np.ndarray
+    fixed: np.ndarray
+    null_space: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    dof: float = np.inf
+    identified_cov: np.ndarray = None
+
+    def rescale(self, units):
+        """The same covariance for parameters multiplied by ``units``."""
+        outer = np.outer(units, units)
+        self.cov = self.cov * outer
+        self.identified_cov = self.identified_cov * outer
+        self.null_space = self.null_space * np.asarray(units)[:, None]
+
+    def std_of(self, gradients):
+        """Delta-method standard deviation of quantities with these gradients.
+
+        Parameters
+        ----------
+        gradients : ndarray of shape (m, p)
+
+        Returns
+        -------
+        std : ndarray of shape (m,)
+            ``inf`` where a quantity moves along an unidentified direction.
+        """
+        gradients = np.asarray(gradients, dtype=float)
+        variance = np.einsum("ij,jk,ik->i", gradients, self.identified_cov, gradients)
+        std = np.sqrt(np.maximum(variance, 0.0))
+        if self.null_space.shape[1]:
+            along = np.abs(gradients @ self.null_space).max(axis=1)
+            size = np.abs(gradients).max(axis=1) * np.abs(self.null_space).max()
+            std[along > 1e-8 * np.maximum(size, 1e-300)] = np.inf
+        return std
+
+
+def _loss_derivatives(residuals, loss, f_scale):
+    """``l'(r)`` and ``l''(r)`` of ``l(r) = 1/2 f^2 rho((r / f)^2)``."""
+    z = (residuals / f_scale) ** 2
+    _, first, second = LOSSES[loss](z)
+    return first * residuals, first + 2.0 * z * second
+
+
+def sandwich_covariance(problem, theta, frequency_weight, fixed=None):
+    """The covariance of the module docstring at the solution ``theta`` of ``problem``.
+
+    Parameters
+    ----------
+    problem : RobustProblem
+    theta : ndarray of shape (p,)
+    frequency_weight : ndarray of shape (n_data,)
+        The sample weights (1 for plain rows).
+    fixed : ndarray of bool of shape (p,) or None
+        Parameters held on a bound.
+
+    Returns
+    -------
+    Covariance
+    """
+    n = problem.n_data
+    p = theta.shape[0]
+    fixed = np.zeros(p, dtype=bool) if fixed is None else np.asarray(fixed, dtype=bool)
+    with np.errstate(all="ignore"):
+        residuals = problem.residuals(theta)
+        jac = problem.jacobian(theta)
+    r, J, Q = residuals[:n], jac[:n], jac[n:]
+    v, w = problem.data_weight, np.asarray(frequency_weight, dtype=float)
+    slope, curvature = _loss_derivatives(r, problem.loss, problem.f_scale)
+    mean_curvature = float(v @ curvature / v.sum())
+    free = ~fixed
+    Jf, Qf = J[:, free], Q[:, free]
+    hessian = mean_curvature * (Jf.T * v) @ Jf + Qf.T @ Qf
+    score = Jf * (v * slope / np.sqrt(w))[:, None]
+    meat = score.T @ score
+    n_rows, n_free = float(w.sum()), int(free.sum())
+
+    # Unit-diagonal scaling makes the eigenvalue threshold independent of units.
+    diagonal = np.sqrt(np.abs(np.diag(hessian)))
+    scale = np.where(diagonal > 0, 1.0 / np.where(diagonal > 0, diagonal, 1.0), 0.0)
+    scaled = hessian * np.outer(scale, scale)
+    values, vectors = np.linalg.eigh(scaled)
+    largest = values.max() if values.size else 0.0
+    identified = values > RCOND * max(largest, 1e-300)
+    # Degrees of freedom count the directions the data identify, not the names.
+    dof = n_rows - int(identified.sum())
+    correction = n_rows / dof if dof > 0 else np.inf
+    inverse_scaled = (vectors[:, identified] / values[identified]) @ vectors[:, identified].T
+    inverse = inverse_scaled * np.outer(scale, scale)
+    cov_free = correction * inverse @ meat @ inverse
+    null_free = vectors[:, ~identified] * scale[:, None]
+    # A parameter with no curvature at all (zero diagonal) is unidentified too.
+    null_free = np.hstack([null_free, np.eye(n_free)[:, diagonal == 0]])
+    share = (null_free / np.maximum(np.abs(null_free).max(axis=0), 1e-300)) ** 2
+    unidentified_free = (
+        share.max(axis=1) > _NULL_SHARE if null_free.shape[1] else np.zeros(n_free, dtype=bool)
+    )
+
+    cov = np.zeros((p, p))
+    cov[np.ix_(free, free)] = cov_free
+    identified_cov = cov.copy()
+    unidentified = np.zeros(p, dtype=bool)
+    unidentified[free] = unidentified_free
+    cov[unidentified, :] = np.inf
+    cov[:, unidentified] = np.inf
+    null_space = np.zeros((p, null_free.shape[1]))
+    null_space[free] = null_free
+    return Covariance(
+        cov=cov,
+        unidentified=unidentified,
+        fixed=fixed,
+        null_space=null_space,
+        dof=dof,
+        identified_cov=identified_cov,
+    )

@@ -1,0 +1,120 @@
+"""Standard errors and intervals of fitted laws: one mixin for every estimator.
+
+An estimator provides ``_validated_X(X)``, ``_law_values(X)`` and ``_law_jacobian(X,
+value)`` (derivatives of the law with respect to ``coef_``) and calls
+``_store_covariance`` at the end of ``fit``; the mixin turns the covariance into
+``params_std_``, ``predict(X, return_std=True)`` and :meth:`predict_interval`.
+"""
+
+import numbers
+import warnings
+
+import numpy as np
+from scipy import stats
+
+__all__ = ["UncertaintyMixin", "check_coverage", "interval_quantile"]
+
+
+def check_coverage(coverage):
+    """``coverage`` as a float in (0, 1), or a ValueError that says so."""
+    if (
+        isinstance(coverage, bool)
+        or not isinstance(coverage, numbers.Real)
+        or not 0.0 < coverage < 1.0
+    ):
+        raise ValueError(f"coverage must be a number in (0, 1), e.g. 0.9; got {coverage!r}.")
+    return float(coverage)
+
+
+def interval_quantile(coverage, dof):
+    """Two-sided Student-t quantile of ``coverage`` on ``dof`` degrees of freedom."""
+    level = 0.5 + 0.5 * coverage
+    if dof <= 0:
+        return np.inf
+    if not np.isfinite(dof):
+        return float(stats.norm.ppf(level))
+    return float(stats.t.ppf(level, dof))
+
+
+class UncertaintyMixin:
+    """``coef_cov_``, ``params_std_``, ``predict(return_std=True)`` and ``predict_interval``."""
+
+    def _store_covariance(self, covariance, residual_scale, target_space):
+        names = self._parameter_names()
+        self._covariance = covariance
+        self._target_space = target_space
+        self.coef_cov_ = covariance.cov
+        self.unidentified_ = tuple(np.asarray(names)[covariance.unidentified].tolist())
+        diagonal = np.diag(covariance.cov).copy()
+        std = np.sqrt(np.where(np.isfinite(diagonal), np.maximum(diagonal, 0.0), np.inf))
+        std[covariance.fixed] = np.nan
+        self.params_std_ = dict(zip(names, map(float, std), strict=True))
+        self.residual_scale_ = float(residual_scale)
+
+    def _parameter_names(self):
+        return list(self.params_)
+
+    def _warn_unidentified(self):
+        if self.unidentified_:
+            warnings.warn(
+                f"{type(self).__name__}: the data do not identify {list(self.unidentified_)} "
+                "(the fit's curvature is singular along them); standard deviations that "
+                "depend on them are inf. Add runs that vary what they control, or fix them "
+                "with bounds.",
+                UserWarning,
+                stacklevel=3,
+            )
+
+    def _law_std(self, X, prediction):
+        """Delta-method standard deviation of the law's value, in units of ``y``."""
+        self._warn_unidentified()
+        return self._covariance.std_of(self._law_jacobian(X, prediction))
+
+    def predict_interval(self, X, coverage=0.9, kind="law"):
+        """Interval of the law's value, or of a new run's, at ``X``.
+
+        The delta method around the fit: ``value +- t * std`` with the Student-t
+        quantile of ``coverage`` on the fit's residual degrees of freedom. For
+        ``target_space='log'`` the interval is built on ``log y`` and exponentiated,
+        so it is asymmetric and stays positive.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        coverage : float, default=0.9
+            Probability the interval is meant to hold, in (0, 1).
+        kind : {'law', 'observation'}, default='law'
+            'law' covers the law's value (the parameters' uncertainty only);
+            'observation' a new run's value, adding the residual spread
+            ``residual_scale_``.
+
+        Returns
+        -------
+        low, high : ndarray of shape (n_samples,)
+
+        Notes
+        -----
+        The interval assumes the law holds: where it is misspecified (beyond the data,
+        above all) the truth can lie outside it however many runs were fitted. A
+        bootstrap (:class:`~sklearn_scaling.uncertainty.BootstrapRegressor`) does not
+        fix that either; the user guide reports measured coverage.
+        """
+        coverage = check_coverage(coverage)
+        if kind not in ("law", "observation"):
+            raise ValueError(f"kind must be 'law' or 'observation'; got {kind!r}.")
+        X = self._validated_X(X)
+        value = self._law_values(X)
+        std = self._law_std(X, value)
+        log_space = self._target_space == "log"
+        if log_space:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                center, std = np.log(value), std / np.abs(value)
+        else:
+            center = value
+        if kind == "observation":
+            std = np.sqrt(std**2 + self.residual_scale_**2)
+        half = interval_quantile(coverage, self._covariance.dof) * std
+        low, high = center - half, center + half
+        if log_space:
+            return np.exp(low), np.exp(high)
+        return low, high
