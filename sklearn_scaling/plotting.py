@@ -1,28 +1,37 @@
 """Plots of fitted scaling laws, following scikit-learn's Display API.
 
-:class:`ScalingLawDisplay` draws a fitted law over its data: the double-descent curve
-of a score against log10 compute with its peak, or the loss against learning rate at a
-few fixed (batch size, data size, model size) slices with each curve's optimum.
+:class:`ScalingLawDisplay` draws a fitted law over its data. Any law of the registry
+(:mod:`sklearn_scaling.laws`) or of your own plots the same way: the law's curve along
+one of its features with the others held at fixed values, the data as a scatter, and
+optionally the curve extended beyond the data and an uncertainty band. The two seed
+estimators add what their laws know: the peak of the double-descent curve, and the
+learning-rate slices of the log-power law with each slice's optimum.
 
 matplotlib is an optional dependency (``pip install 'sklearn_scaling[plot]'``): it is
 imported only when something is drawn, so this module imports without it.
 """
 
 import numbers
+from collections.abc import Mapping
 
 import numpy as np
 from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted
 
 from ._estimators import DoubleDescentRegressor, LogPowerHyperparamRegressor
+from ._scaling_law import ScalingLawRegressor
+from .laws import Law, get_law
 
 __all__ = ["ScalingLawDisplay"]
 
-_KINDS = ("double_descent", "learning_rate")
+_KINDS = ("law", "double_descent", "learning_rate")
 
 # An optimum further than this (in decades) beyond the plotted data is not worth
 # squashing the whole plot for: its marker is left out instead.
 _MAX_OPTIMUM_REACH = 2.0
+
+# A positive feature whose values span more than this ratio gets a log axis.
+_LOG_AXIS_RATIO = 10.0
 
 # Short matplotlib aliases mapped to their full names, so that a user's "c" or "lw"
 # replaces the default "color" or "linewidth" instead of clashing with it.
@@ -76,6 +85,10 @@ def _slice_label(slice_):
     return f"B={batch}, D={_format_size(data_size)}, N={_format_size(param_size)}"
 
 
+def _fixed_label(fixed):
+    return ", ".join(f"{name}={_format_size(value)}" for name, value in fixed.items())
+
+
 def _check_number(name, value, *, low, integer=False):
     kind = numbers.Integral if integer else numbers.Real
     if isinstance(value, bool) or not isinstance(value, kind) or not np.isfinite(value):
@@ -85,7 +98,7 @@ def _check_number(name, value, *, low, integer=False):
         raise ValueError(f"{name} must be >= {low}; got {value!r}.")
 
 
-def _predict(estimator, X):
+def _as_frame(estimator, X):
     # A grid passed as a bare array to an estimator fitted on a DataFrame would warn
     # about missing feature names, so it gets the training column names back.
     names = getattr(estimator, "feature_names_in_", None)
@@ -93,13 +106,42 @@ def _predict(estimator, X):
         import pandas as pd
 
         X = pd.DataFrame(X, columns=names)
-    return np.asarray(estimator.predict(X), dtype=float)
+    return X
 
 
-def _validate_xy(X, y, n_columns, name):
+def _predict(estimator, X):
+    return np.asarray(estimator.predict(_as_frame(estimator, X)), dtype=float)
+
+
+def _predict_band(estimator, X, coverage, target=0):
+    """``(low, high)`` of ``estimator.predict_interval`` on the grid ``X``."""
+    result = estimator.predict_interval(_as_frame(estimator, X), coverage=coverage)
+    if isinstance(result, tuple | list) and len(result) == 2:
+        low, high = (np.asarray(bound, dtype=float) for bound in result)
+    else:
+        # An array of shape (n_points, 2) with the bounds as columns.
+        result = np.asarray(result, dtype=float)
+        if result.ndim != 2 or result.shape[1] != 2:
+            raise ValueError(
+                "predict_interval must return (low, high) or an array of shape "
+                f"(n_samples, 2); got {type(result).__name__} of shape {result.shape}."
+            )
+        low, high = result[:, 0], result[:, 1]
+    if low.ndim == 2:
+        low, high = low[:, target], high[:, target]
+    if low.shape != (len(X),) or high.shape != (len(X),):
+        raise ValueError(
+            f"predict_interval must return bounds of shape ({len(X)},); got {low.shape} "
+            f"and {high.shape}."
+        )
+    return low, high
+
+
+def _validate_xy(X, y, n_columns, name, features=None):
     X = check_array(X, dtype=np.float64, input_name=name)
     if X.shape[1] != n_columns:
-        raise ValueError(f"{name} must have {n_columns} column(s); got {X.shape[1]}.")
+        names = f" ({', '.join(features)})" if features else ""
+        raise ValueError(f"{name} must have {n_columns} column(s){names}; got {X.shape[1]}.")
     y = check_array(y, dtype=np.float64, ensure_2d=False, input_name=f"y for {name}")
     if y.shape[0] != X.shape[0]:
         raise ValueError(f"{name} has {X.shape[0]} rows but its y has {y.shape[0]}.")
@@ -119,28 +161,52 @@ def _log10_span(values, extend):
     return logs.min() - extend, logs.max() + extend
 
 
+def _is_log_scale(values, rule=None):
+    """A positive feature spanning more than a decade is read on a log axis.
+
+    Unless the law declares the feature's domain ``rule`` to admit negative values
+    ('finite', or an interval reaching below 0): such a feature (log10 compute) is a
+    logarithm already.
+    """
+    if rule == "finite" or (isinstance(rule, tuple) and rule[0] < 0):
+        return False
+    values = np.asarray(values, dtype=float)
+    return bool(
+        values.size and np.all(values > 0) and values.max() > _LOG_AXIS_RATIO * values.min()
+    )
+
+
+def _y_label(y, default):
+    name = getattr(y, "name", None)
+    return name if isinstance(name, str) and name else default
+
+
 class ScalingLawDisplay:
     """A fitted scaling law drawn over its data.
 
-    Two kinds of plot exist. ``kind="double_descent"`` draws a score against log10
-    compute: the data as a scatter (training and test rows told apart), the law as a
-    curve and its peak as a star. ``kind="learning_rate"`` draws the loss against
+    Three kinds of plot exist. ``kind="law"`` draws any law along one of its features:
+    the data as a scatter (training and test rows told apart), the law as a curve with
+    the other features held at fixed values, and optionally an uncertainty band.
+    ``kind="double_descent"`` is the same plot for the double-descent law of log10
+    compute, with its peak as a star. ``kind="learning_rate"`` draws the loss against
     learning rate (log axis) at a few slices of fixed (batch size, data size, model
     size): per slice, the rows of that slice, the law as a curve and the curve's
     optimum as a star.
 
     Build one with :meth:`from_estimator` (from a fitted
+    :class:`~sklearn_scaling.ScalingLawRegressor` of any law,
     :class:`~sklearn_scaling.DoubleDescentRegressor` or
     :class:`~sklearn_scaling.LogPowerHyperparamRegressor`) or :meth:`from_predictions`
     (from your own curve); the constructor only stores what :meth:`plot` draws.
 
     Parameters
     ----------
-    kind : {'double_descent', 'learning_rate'}
+    kind : {'law', 'double_descent', 'learning_rate'}
         Which plot to draw.
     x_data, y_data : ndarray of shape (n_samples,) or list of such arrays
-        The data: log10 compute and score for 'double_descent'; for 'learning_rate' one
-        array of learning rates (and of losses) per slice.
+        The data: the plotted feature and the target ('law'; log10 compute and score
+        for 'double_descent'); for 'learning_rate' one array of learning rates (and of
+        losses) per slice.
     x_curve, y_curve : ndarray of shape (n_points,) or list of such arrays
         The law on a grid: one curve, or one per slice for 'learning_rate'.
     is_test : ndarray of bool or list of such arrays, default=None
@@ -158,6 +224,25 @@ class ScalingLawDisplay:
         Title of the axes.
     peak_label : str, default='peak'
         Legend name of the marked extremum: 'trough' for a double-descent 'dip'.
+    feature : str or None, default=None
+        Name of the plotted feature, the x label of 'law' (underscores read as spaces).
+    fixed : dict or None, default=None
+        ``{feature: value}`` the curve holds the other features at; shown in the
+        legend of the rows near those values. 'law' and 'double_descent'.
+    is_near : ndarray of bool or None, default=None
+        Which data points lie near the fixed values (same layout as ``x_data``); the
+        others are drawn faded. None means all are near.
+    band : tuple of ndarray or list of such tuples or None, default=None
+        ``(low, high)`` of an uncertainty band on the grid ``x_curve``; for
+        'learning_rate' one pair (or None) per slice.
+    coverage : float or None, default=None
+        Coverage of ``band``, for its legend.
+    xscale : {'linear', 'log'} or None, default=None
+        Scale of the x axis; None is 'log' for 'learning_rate', else 'linear'.
+    x_label, y_label : str or None, default=None
+        Axis labels; None uses the kind's: ``feature`` and 'y' for 'law', 'log10
+        compute' and 'score' for 'double_descent', 'learning rate' and 'loss' for
+        'learning_rate'.
 
     Attributes
     ----------
@@ -166,16 +251,21 @@ class ScalingLawDisplay:
     figure_ : matplotlib Figure
         Figure holding ``ax_``.
     scatter_ : list of matplotlib PathCollection
-        The data. For 'double_descent' ``[train]`` or ``[train, test]``; for
-        'learning_rate' one collection of training rows per slice, followed by one of
-        test rows per slice when there are test rows.
+        The data. For 'law' and 'double_descent' ``[train]`` or ``[train, test]``,
+        followed by the same for the rows away from the fixed values when some are
+        (faded, after the rows near them); for 'learning_rate' one collection of
+        training rows per slice, followed by one of test rows per slice when there
+        are test rows.
     lines_ : list of matplotlib Line2D
         The law: one curve, or one per slice.
+    band_ : matplotlib PolyCollection, list of (PolyCollection or None), or None
+        The uncertainty band: one, or one per slice for 'learning_rate'; None without
+        a band.
     peak_marker_ : matplotlib Line2D or None
         The peak ('double_descent' with a peak), else None.
     optimum_markers_ : list of (matplotlib Line2D or None) or None
         One marker per slice ('learning_rate'), None for slices without an optimum;
-        None for 'double_descent'.
+        None for the other kinds.
 
     See Also
     --------
@@ -217,6 +307,14 @@ class ScalingLawDisplay:
         slices=None,
         law_name=None,
         peak_label="peak",
+        feature=None,
+        fixed=None,
+        is_near=None,
+        band=None,
+        coverage=None,
+        xscale=None,
+        x_label=None,
+        y_label=None,
     ):
         self.kind = kind
         self.peak_label = peak_label
@@ -229,10 +327,26 @@ class ScalingLawDisplay:
         self.optimum = optimum
         self.slices = slices
         self.law_name = law_name
+        self.feature = feature
+        self.fixed = fixed
+        self.is_near = is_near
+        self.band = band
+        self.coverage = coverage
+        self.xscale = xscale
+        self.x_label = x_label
+        self.y_label = y_label
 
     # ------------------------------------------------------------------------- drawing
 
-    def plot(self, ax=None, *, scatter_kwargs=None, line_kwargs=None, marker_kwargs=None):
+    def plot(
+        self,
+        ax=None,
+        *,
+        scatter_kwargs=None,
+        line_kwargs=None,
+        marker_kwargs=None,
+        band_kwargs=None,
+    ):
         """Draw the plot.
 
         Parameters
@@ -245,6 +359,9 @@ class ScalingLawDisplay:
             Keywords for every ``Axes.plot`` call drawing a curve, over the defaults.
         marker_kwargs : dict, default=None
             Keywords for the peak or optimum markers, over the defaults.
+        band_kwargs : dict, default=None
+            Keywords for ``Axes.fill_between`` drawing the uncertainty band, over the
+            defaults.
 
         Returns
         -------
@@ -276,10 +393,11 @@ class ScalingLawDisplay:
             _, ax = plt.subplots()
         self.peak_marker_ = None
         self.optimum_markers_ = None
-        if self.kind == "double_descent":
-            self._plot_double_descent(ax, scatter_kwargs, line_kwargs, marker_kwargs)
+        self.band_ = None
+        if self.kind == "learning_rate":
+            self._plot_learning_rate(ax, scatter_kwargs, line_kwargs, marker_kwargs, band_kwargs)
         else:
-            self._plot_learning_rate(ax, scatter_kwargs, line_kwargs, marker_kwargs)
+            self._plot_law(ax, scatter_kwargs, line_kwargs, marker_kwargs, band_kwargs)
         if self.law_name is not None:
             ax.set_title(self.law_name)
         ax.legend(fontsize="small")
@@ -287,7 +405,22 @@ class ScalingLawDisplay:
         self.figure_ = ax.figure
         return self
 
-    def _plot_double_descent(self, ax, scatter_kwargs, line_kwargs, marker_kwargs):
+    def _band_style(self, color):
+        label = None if self.coverage is None else f"{100 * self.coverage:g}% interval"
+        return {"color": color, "alpha": 0.2, "linewidth": 0, "label": label, "zorder": 1}
+
+    def _labels(self):
+        defaults = {
+            "law": ((self.feature or "x").replace("_", " "), "y"),
+            "double_descent": ("log10 compute", "score"),
+            "learning_rate": ("learning rate", "loss"),
+        }[self.kind]
+        return (
+            defaults[0] if self.x_label is None else self.x_label,
+            defaults[1] if self.y_label is None else self.y_label,
+        )
+
+    def _plot_law(self, ax, scatter_kwargs, line_kwargs, marker_kwargs, band_kwargs):
         x = np.asarray(self.x_data, dtype=float)
         y = np.asarray(self.y_data, dtype=float)
         is_test = (
@@ -295,20 +428,67 @@ class ScalingLawDisplay:
             if self.is_test is None
             else np.asarray(self.is_test, dtype=bool)
         )
+        is_near = (
+            np.ones(x.shape, dtype=bool)
+            if self.is_near is None
+            else np.asarray(self.is_near, dtype=bool)
+        )
         has_test = bool(is_test.any())
-        label = "train" if has_test else "data"
+        # With features held fixed, the legend says which rows the curve describes.
+        where = " near the slice" if self.fixed else ""
+        label = ("train" if has_test else "data") + where
         train_style = {"color": "C0", "marker": "o", "s": 24, "alpha": 0.8, "label": label}
-        test_style = {"color": "C1", "marker": "^", "s": 36, "alpha": 0.9, "label": "test"}
+        test_style = {
+            "color": "C1",
+            "marker": "^",
+            "s": 36,
+            "alpha": 0.9,
+            "label": "test" + where,
+        }
+        near_train, near_test = ~is_test & is_near, is_test & is_near
+        if self.fixed:
+            # No legend entry for an empty group: it would claim rows that are not there.
+            for style, rows in ((train_style, near_train), (test_style, near_test)):
+                if not rows.any():
+                    style["label"] = "_" + style["label"]
         self.scatter_ = [
-            ax.scatter(x[~is_test], y[~is_test], **_style(train_style, scatter_kwargs))
+            ax.scatter(x[near_train], y[near_train], **_style(train_style, scatter_kwargs))
         ]
         if has_test:
             self.scatter_.append(
-                ax.scatter(x[is_test], y[is_test], **_style(test_style, scatter_kwargs))
+                ax.scatter(x[near_test], y[near_test], **_style(test_style, scatter_kwargs))
             )
+        if not is_near.all():
+            # Rows away from the slice stay visible, faded: the curve does not claim
+            # to pass through them, and hiding them would hide the data's coverage.
+            away_style = {"color": "0.6", "s": 16, "alpha": 0.4, "zorder": 1}
+            away_train, away_test = ~is_test & ~is_near, is_test & ~is_near
+            self.scatter_.append(
+                ax.scatter(
+                    x[away_train],
+                    y[away_train],
+                    **_style(
+                        {**away_style, "marker": "o", "label": "away from the slice"},
+                        scatter_kwargs,
+                    ),
+                )
+            )
+            if has_test:
+                self.scatter_.append(
+                    ax.scatter(
+                        x[away_test],
+                        y[away_test],
+                        **_style({**away_style, "marker": "^"}, scatter_kwargs),
+                    )
+                )
         line_style = {"color": "black", "linewidth": 2, "label": "fit", "zorder": 3}
         (line,) = ax.plot(self.x_curve, self.y_curve, **_style(line_style, line_kwargs))
         self.lines_ = [line]
+        if self.band is not None:
+            low, high = self.band
+            self.band_ = ax.fill_between(
+                self.x_curve, low, high, **_style(self._band_style("0.3"), band_kwargs)
+            )
         if self.peak is not None:
             peak_x, peak_y = self.peak
             marker_style = {
@@ -323,10 +503,12 @@ class ScalingLawDisplay:
             (self.peak_marker_,) = ax.plot(
                 [peak_x], [peak_y], **_style(marker_style, marker_kwargs)
             )
-        ax.set_xlabel("log10 compute")
-        ax.set_ylabel("score")
+        ax.set_xscale(self.xscale or "linear")
+        x_label, y_label = self._labels()
+        ax.set_xlabel(x_label)
+        ax.set_ylabel(y_label)
 
-    def _plot_learning_rate(self, ax, scatter_kwargs, line_kwargs, marker_kwargs):
+    def _plot_learning_rate(self, ax, scatter_kwargs, line_kwargs, marker_kwargs, band_kwargs):
         n_slices = len(self.x_curve)
         x_data = [np.asarray(x, dtype=float) for x in self.x_data]
         y_data = [np.asarray(y, dtype=float) for y in self.y_data]
@@ -346,6 +528,19 @@ class ScalingLawDisplay:
             line_style = {"color": colors[i], "linewidth": 2, "label": label}
             (line,) = ax.plot(self.x_curve[i], self.y_curve[i], **_style(line_style, line_kwargs))
             self.lines_.append(line)
+        if self.band is not None:
+            self.band_ = []
+            for i, band in enumerate(self.band):
+                if band is None:
+                    self.band_.append(None)
+                    continue
+                style = self._band_style(colors[i])
+                # Labelled once: the legend explains the shading, not every colour.
+                if any(b is not None for b in self.band_):
+                    style["label"] = None
+                self.band_.append(
+                    ax.fill_between(self.x_curve[i], *band, **_style(style, band_kwargs))
+                )
         train, test = [], []
         for i in range(n_slices):
             x, y, mask = x_data[i], y_data[i], is_test[i]
@@ -381,9 +576,10 @@ class ScalingLawDisplay:
                 [optimum[i][0]], [optimum[i][1]], **_style(marker_style, marker_kwargs)
             )
             self.optimum_markers_.append(marker)
-        ax.set_xscale("log")
-        ax.set_xlabel("learning rate")
-        ax.set_ylabel("loss")
+        ax.set_xscale(self.xscale or "log")
+        x_label, y_label = self._labels()
+        ax.set_xlabel(x_label)
+        ax.set_ylabel(y_label)
 
     # -------------------------------------------------------------------- constructors
 
@@ -396,6 +592,10 @@ class ScalingLawDisplay:
         *,
         X_test=None,
         y_test=None,
+        feature=None,
+        fixed=None,
+        near=0.1,
+        interval=None,
         n_points=200,
         extend=0.5,
         slices=None,
@@ -404,40 +604,79 @@ class ScalingLawDisplay:
         scatter_kwargs=None,
         line_kwargs=None,
         marker_kwargs=None,
+        band_kwargs=None,
     ):
         """Plot a fitted scaling-law regressor over its data.
 
-        For a :class:`~sklearn_scaling.DoubleDescentRegressor`: the rows as a scatter
-        (test rows, when given, with their own marker), the law on a grid of log10
-        compute reaching ``extend`` beyond all the rows on both sides, and the peak
-        ``estimator.peak_``.
+        For any law (a :class:`~sklearn_scaling.ScalingLawRegressor`, whatever its
+        ``law_``, registered or your own :class:`~sklearn_scaling.laws.Law`): the law
+        along one feature, ``feature``, with every other feature held at ``fixed``, on
+        a grid reaching ``extend`` beyond all the rows (training and test) on both
+        sides, so the curve shows the law's extrapolation; the rows as a scatter, test
+        rows with their own marker. The x axis is logarithmic when the feature is
+        positive and spans more than a decade; the grid stays inside the law's declared
+        domain of the feature.
 
-        For a :class:`~sklearn_scaling.LogPowerHyperparamRegressor`: the loss against
-        learning rate at each slice of fixed (batch size, data size, model size): the
-        rows of that slice, the law on a log grid of learning rates reaching ``extend``
-        decades beyond all the rows' learning rates, and the curve's minimum. For
-        ``optimum='fixed'`` the minimum is ``lr_opt``; for ``optimum='scaling'`` it is
-        ``optimal_learning_rate`` when the slice's batch size is
-        ``optimal_batch_size``, and moves by the law's interaction term otherwise. The
-        grid is widened to reach the minimum when it lies up to two decades further;
-        a minimum further out than that (or a bowl that does not open upwards) gets
-        no marker.
+        With several features, a row lies on the plotted curve only if its other
+        features equal the fixed values, which real runs seldom do exactly. Every row
+        is drawn, so the plot never hides how the data cover the feature, but only the
+        rows *near the slice* -- each fixed feature within ``near`` of its value, as a
+        fraction of that feature's range (of its log10 range for a positive feature
+        spanning more than a decade) -- are drawn in colour; the others are faded grey,
+        and labelled "away from the slice". Distance of the coloured points from the
+        curve is then the law's error; that of the grey points is mostly the effect of
+        the features held fixed. The fixed values are in the title.
+
+        For a :class:`~sklearn_scaling.DoubleDescentRegressor`: the same plot of its
+        one feature, log10 compute, plus the peak ``estimator.peak_``.
+
+        For a :class:`~sklearn_scaling.LogPowerHyperparamRegressor` without ``feature``
+        or ``fixed``: the loss against learning rate at each slice of fixed (batch
+        size, data size, model size): the rows of that slice, the law on a log grid of
+        learning rates reaching ``extend`` decades beyond all the rows' learning rates,
+        and the curve's minimum. For ``optimum='fixed'`` the minimum is ``lr_opt``; for
+        ``optimum='scaling'`` it is ``optimal_learning_rate`` when the slice's batch
+        size is ``optimal_batch_size``, and moves by the law's interaction term
+        otherwise. The grid is widened to reach the minimum when it lies up to two
+        decades further; a minimum further out than that (or a bowl that does not
+        open upwards) gets no marker. With ``feature`` or ``fixed`` it gets the plot of
+        any law instead.
 
         Parameters
         ----------
-        estimator : DoubleDescentRegressor or LogPowerHyperparamRegressor
-            A fitted regressor.
+        estimator : ScalingLawRegressor, DoubleDescentRegressor or LogPowerHyperparamRegressor
+            A fitted regressor; any estimator whose fitted ``law_`` is a
+            :class:`~sklearn_scaling.laws.Law` works like a ScalingLawRegressor.
         X : array-like of shape (n_samples, n_features)
-            Training rows (or any rows to show as "train").
+            Training rows (or any rows to show as "train"), the law's features as
+            columns.
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
-            Their targets.
+            Their targets. The name of a pandas Series labels the y axis.
         X_test, y_test : array-like, default=None
             Rows to show as "test"; both or neither.
+        feature : str, int or None, default=None
+            The feature along the x axis: a name of the law's features
+            (``estimator.law_.features``; a column name of a DataFrame the estimator was
+            fitted on also works) or a column index. None takes the first feature, or
+            for a law of several features the positive one that varies most in log
+            scale over ``X``.
+        fixed : dict or None, default=None
+            ``{feature name: value}`` for the other features; those left out are held
+            at their median over ``X``. The values used are the display's ``fixed``.
+        near : float, default=0.1
+            Half-width of the slice whose rows are drawn in colour, as a fraction of
+            each fixed feature's range over all the rows; ``inf`` colours every row.
+            Ignored for a law of one feature.
+        interval : float or None, default=None
+            Coverage of an uncertainty band around the curve, in (0, 1), e.g. 0.9;
+            needs an estimator with ``predict_interval(X, coverage=...)`` returning
+            ``(low, high)``. None draws no band.
         n_points : int, default=200
             Points of each curve's grid.
         extend : float, default=0.5
-            How far the grid reaches beyond the data on each side, in decades of the
-            x-axis (log10 compute or log10 learning rate).
+            How far the grid reaches beyond the data on each side: in decades on a log
+            axis (and for the learning-rate plot), in the feature's own units on a
+            linear one (the double-descent law's log10 compute is itself in decades).
         slices : list of (batch_size, data_size, param_size) or None, default=None
             Slices of the learning-rate plot; None takes the (up to) three
             combinations most frequent in ``X``. Rows belong to a slice when their
@@ -446,7 +685,7 @@ class ScalingLawDisplay:
             Column of a 2-D ``y`` (multi-target double-descent fit) to draw.
         ax : matplotlib Axes, default=None
             Axes to draw on; None creates a new figure.
-        scatter_kwargs, line_kwargs, marker_kwargs : dict, default=None
+        scatter_kwargs, line_kwargs, marker_kwargs, band_kwargs : dict, default=None
             Passed to :meth:`plot`.
 
         Returns
@@ -456,18 +695,33 @@ class ScalingLawDisplay:
         Raises
         ------
         TypeError
-            If ``estimator`` is not one of the two regressors.
+            If ``estimator`` is none of the regressors above.
         sklearn.exceptions.NotFittedError
             If it is not fitted.
+        ValueError
+            For an unknown ``feature``, ``fixed`` values for unknown features or for
+            the plotted one, ``X`` with another column count than the law's features,
+            ``interval`` for an estimator without ``predict_interval``, or options out
+            of range.
 
         Examples
         --------
         >>> import matplotlib
         >>> matplotlib.use("Agg")
         >>> import matplotlib.pyplot as plt
-        >>> from sklearn_scaling import DoubleDescentRegressor, LogPowerHyperparamRegressor
-        >>> from sklearn_scaling.datasets import make_double_descent, make_lr_bsz_sweep
+        >>> from sklearn_scaling import (
+        ...     DoubleDescentRegressor, LogPowerHyperparamRegressor, ScalingLawRegressor
+        ... )
+        >>> from sklearn_scaling.datasets import (
+        ...     make_chinchilla, make_double_descent, make_lr_bsz_sweep
+        ... )
         >>> from sklearn_scaling.plotting import ScalingLawDisplay
+        >>> X, y = make_chinchilla(n_samples=120, random_state=0)
+        >>> reg = ScalingLawRegressor("chinchilla", n_starts=2, random_state=0).fit(X, y)
+        >>> disp = ScalingLawDisplay.from_estimator(reg, X, y, feature="N", fixed={"D": 2e10})
+        >>> disp.ax_.get_xscale(), disp.ax_.get_title()
+        ('log', 'chinchilla, slice D=2e10')
+        >>> plt.close(disp.figure_)
         >>> X, y = make_double_descent(n_samples=60, random_state=0)
         >>> reg = DoubleDescentRegressor(n_starts=2, random_state=0).fit(X[:40], y[:40])
         >>> disp = ScalingLawDisplay.from_estimator(
@@ -484,67 +738,175 @@ class ScalingLawDisplay:
         >>> plt.close(disp.figure_)
         """
         _check_matplotlib()
-        if not isinstance(estimator, DoubleDescentRegressor | LogPowerHyperparamRegressor):
-            raise TypeError(
-                "ScalingLawDisplay.from_estimator needs a DoubleDescentRegressor or a "
-                f"LogPowerHyperparamRegressor; got {type(estimator).__name__}."
-            )
-        check_is_fitted(estimator)
+        law = _estimator_law(estimator)
         _check_number("n_points", n_points, low=2, integer=True)
         _check_number("extend", extend, low=0.0)
+        if isinstance(near, bool) or not isinstance(near, numbers.Real) or not near >= 0:
+            raise ValueError(f"near must be a number >= 0; got {near!r}.")
+        if interval is not None:
+            if (
+                isinstance(interval, bool)
+                or not isinstance(interval, numbers.Real)
+                or not 0 < interval < 1
+            ):
+                raise ValueError(
+                    f"interval must be a coverage in (0, 1) or None; got {interval!r}."
+                )
+            if not callable(getattr(estimator, "predict_interval", None)):
+                raise ValueError(
+                    f"interval needs an estimator with predict_interval(X, coverage=...); "
+                    f"{type(estimator).__name__} has none."
+                )
         if (X_test is None) != (y_test is None):
             raise ValueError("X_test and y_test must be given together.")
+        learning_rate = isinstance(estimator, LogPowerHyperparamRegressor) and (
+            feature is None and fixed is None
+        )
+        if slices is not None and not learning_rate:
+            raise ValueError(
+                "slices only applies to a LogPowerHyperparamRegressor's learning-rate plot "
+                "(without feature or fixed)."
+            )
+        options = {
+            "feature": feature,
+            "fixed": fixed,
+            "near": float(near),
+            "interval": interval,
+            "n_points": n_points,
+            "extend": extend,
+        }
         if isinstance(estimator, DoubleDescentRegressor):
-            if slices is not None:
-                raise ValueError("slices only applies to a LogPowerHyperparamRegressor.")
-            display = cls._double_descent(estimator, X, y, X_test, y_test, n_points, extend, target)
+            display = cls._double_descent(estimator, law, X, y, X_test, y_test, target, options)
         else:
             _check_number("target", target, low=0, integer=True)
             if target != 0:
-                raise ValueError(f"LogPowerHyperparamRegressor has one target; got {target=}.")
-            display = cls._learning_rate(estimator, X, y, X_test, y_test, n_points, extend, slices)
+                raise ValueError(f"{type(estimator).__name__} has one target; got {target=}.")
+            if learning_rate:
+                display = cls._learning_rate(
+                    estimator, X, y, X_test, y_test, n_points, extend, slices, interval
+                )
+            else:
+                y_label = "loss" if isinstance(estimator, LogPowerHyperparamRegressor) else "y"
+                display = cls._law(
+                    estimator,
+                    law,
+                    X,
+                    y,
+                    X_test,
+                    y_test,
+                    options,
+                    law_name=_law_title(estimator, law),
+                    y_label=_y_label(y, y_label),
+                )
         return display.plot(
             ax=ax,
             scatter_kwargs=scatter_kwargs,
             line_kwargs=line_kwargs,
             marker_kwargs=marker_kwargs,
+            band_kwargs=band_kwargs,
         )
 
     @classmethod
-    def _double_descent(cls, estimator, X, y, X_test, y_test, n_points, extend, target):
+    def _law(
+        cls,
+        estimator,
+        law,
+        X,
+        y,
+        X_test,
+        y_test,
+        options,
+        *,
+        law_name,
+        target=0,
+        kind="law",
+        y_label=None,
+    ):
+        """The law along one feature, the others fixed: the plot of every law."""
+        X, y = _validate_xy(X, y, law.n_features, "X", law.features)
+        y = _select_target(y, target, "y")
+        X_all, y_all = X, y
+        is_test = np.zeros(len(X), dtype=bool)
+        if X_test is not None:
+            X_test, y_test = _validate_xy(X_test, y_test, law.n_features, "X_test", law.features)
+            X_all = np.concatenate([X, X_test])
+            y_all = np.concatenate([y, _select_target(y_test, target, "y_test")])
+            is_test = np.concatenate([is_test, np.ones(len(X_test), dtype=bool)])
+        names_in = getattr(estimator, "feature_names_in_", None)
+        column = _resolve_feature(law, options["feature"], X, names_in)
+        fixed = _resolve_fixed(law, options["fixed"], column, X, names_in)
+
+        x_all = X_all[:, column]
+        rule = law.domain.get(law.features[column])
+        log_axis = _is_log_scale(x_all, rule)
+        extend = options["extend"]
+        if log_axis:
+            low, high = _log10_span(x_all, extend)
+            grid = np.logspace(low, high, options["n_points"])
+        else:
+            grid = np.linspace(x_all.min() - extend, x_all.max() + extend, options["n_points"])
+        grid = _clip_to_domain(grid, rule, x_all, log_axis)
+        X_curve = _law_grid(law, column, fixed, grid)
+        y_curve = _predict(estimator, X_curve)
+        if y_curve.ndim == 2:
+            y_curve = y_curve[:, target]
+        band = None
+        if options["interval"] is not None:
+            band = _predict_band(estimator, X_curve, options["interval"], target)
+        is_near = None
+        if fixed:
+            is_near = _near_rows(law, X_all, fixed, options["near"])
+        if fixed:
+            law_name = f"{law_name}, slice {_fixed_label(fixed)}"
+        return cls(
+            kind=kind,
+            x_data=x_all,
+            y_data=y_all,
+            x_curve=grid,
+            y_curve=y_curve,
+            is_test=is_test,
+            law_name=law_name,
+            feature=law.features[column],
+            fixed=fixed,
+            is_near=is_near,
+            band=band,
+            coverage=options["interval"],
+            xscale="log" if log_axis else "linear",
+            y_label=y_label,
+        )
+
+    @classmethod
+    def _double_descent(cls, estimator, law, X, y, X_test, y_test, target, options):
         n_targets = estimator.coef_.shape[0] if np.ndim(estimator.coef_) == 2 else 1
         _check_number("target", target, low=0, integer=True)
         if target >= n_targets:
             raise ValueError(f"target must be < {n_targets} (the number of targets); got {target}.")
-        X, y = _validate_xy(X, y, 1, "X")
-        x, y = X[:, 0], _select_target(y, target, "y")
-        is_test = np.zeros(len(x), dtype=bool)
-        if X_test is not None:
-            X_test, y_test = _validate_xy(X_test, y_test, 1, "X_test")
-            x = np.concatenate([x, X_test[:, 0]])
-            y = np.concatenate([y, _select_target(y_test, target, "y_test")])
-            is_test = np.concatenate([is_test, np.ones(len(X_test), dtype=bool)])
-        x_curve = np.linspace(x.min() - extend, x.max() + extend, n_points)
-        y_curve = _predict(estimator, x_curve[:, None])
-        peak = estimator.peak_["log_compute"], estimator.peak_["value"]
-        if n_targets > 1 or y_curve.ndim == 2:
-            y_curve = y_curve[:, target]
-            peak = tuple(np.atleast_1d(value)[target] for value in peak)
         name = type(estimator).__name__
-        return cls(
-            kind="double_descent",
-            x_data=x,
-            y_data=y,
-            x_curve=x_curve,
-            y_curve=y_curve,
-            is_test=is_test,
-            peak=(float(peak[0]), float(peak[1])),
+        display = cls._law(
+            estimator,
+            law,
+            X,
+            y,
+            X_test,
+            y_test,
+            options,
             law_name=name if n_targets == 1 else f"{name} (target {target})",
-            peak_label="trough" if estimator.shape == "dip" else "peak",
+            target=target,
+            kind="double_descent",
+            y_label=_y_label(y, "score"),
         )
+        # What the generic plot does not know: the law's extremum.
+        peak = estimator.peak_["log_compute"], estimator.peak_["value"]
+        if n_targets > 1:
+            peak = tuple(np.atleast_1d(value)[target] for value in peak)
+        display.peak = (float(peak[0]), float(peak[1]))
+        display.peak_label = "trough" if estimator.shape == "dip" else "peak"
+        # The seed law's one feature is log10 compute, whatever the axis says.
+        display.x_label = "log10 compute"
+        return display
 
     @classmethod
-    def _learning_rate(cls, estimator, X, y, X_test, y_test, n_points, extend, slices):
+    def _learning_rate(cls, estimator, X, y, X_test, y_test, n_points, extend, slices, interval):
         X, y = _validate_xy(X, y, 4, "X")
         if y.ndim != 1:
             raise ValueError(f"y must be 1-D for a LogPowerHyperparamRegressor; got {y.shape}.")
@@ -559,6 +921,7 @@ class ScalingLawDisplay:
         low, high = _log10_span(lr_all, extend)
 
         x_data, y_data, is_test, x_curve, y_curve, optimum = [], [], [], [], [], []
+        band = None if interval is None else []
         for slice_ in slices:
             rows = _slice_rows(X, slice_)
             xs, ys, mask = X[rows, 0], y[rows], np.zeros(rows.sum(), dtype=bool)
@@ -577,6 +940,8 @@ class ScalingLawDisplay:
                 grid_high = max(high, np.log10(best_lr))
             lr_grid = np.logspace(grid_low, grid_high, n_points)
             curve = _predict(estimator, _slice_grid(lr_grid, slice_))
+            if band is not None:
+                band.append(_predict_band(estimator, _slice_grid(lr_grid, slice_), interval))
             best = None
             if reachable:
                 best = (best_lr, float(_predict(estimator, _slice_grid([best_lr], slice_))[0]))
@@ -596,6 +961,8 @@ class ScalingLawDisplay:
             optimum=optimum,
             slices=slices,
             law_name=f"{type(estimator).__name__} (optimum={estimator.optimum!r})",
+            band=band,
+            coverage=interval,
         )
 
     @classmethod
@@ -767,3 +1134,140 @@ def _curve_minimum(estimator, slice_):
     v = np.log(batch_size) - np.log(bsz_star)
     shift = -p["interaction"] * v / (2.0 * p["d"])
     return float(lr_star * np.exp(shift))
+
+
+# -------------------------------------------------------------------- any law's curve
+
+
+def _estimator_law(estimator):
+    """The :class:`Law` whose features ``estimator`` takes, once it is known fitted."""
+    if isinstance(estimator, DoubleDescentRegressor):
+        check_is_fitted(estimator)
+        return get_law("double_descent")
+    if isinstance(estimator, LogPowerHyperparamRegressor):
+        check_is_fitted(estimator)
+        return get_law("log_power")
+    if isinstance(estimator, ScalingLawRegressor) or isinstance(
+        getattr(estimator, "law_", None), Law
+    ):
+        check_is_fitted(estimator)
+        return estimator.law_
+    raise TypeError(
+        "ScalingLawDisplay.from_estimator needs a ScalingLawRegressor (or another "
+        "estimator with a fitted law_), a DoubleDescentRegressor or a "
+        f"LogPowerHyperparamRegressor; got {type(estimator).__name__}."
+    )
+
+
+def _law_title(estimator, law):
+    if isinstance(estimator, LogPowerHyperparamRegressor):
+        return f"{type(estimator).__name__} (optimum={estimator.optimum!r})"
+    return law.name
+
+
+def _feature_column(law, name, names_in, what):
+    """Column of the feature called ``name``: a law feature or a fitted column name."""
+    if isinstance(name, str):
+        if name in law.features:
+            return law.features.index(name)
+        if names_in is not None and name in list(names_in):
+            return list(names_in).index(name)
+    columns = "" if names_in is None else f" (or the fitted columns {list(names_in)})"
+    raise ValueError(
+        f"{what} names unknown feature {name!r} of law {law.name!r}; its features are "
+        f"{list(law.features)}{columns}."
+    )
+
+
+def _resolve_feature(law, feature, X, names_in):
+    """Column of the plotted feature; None picks one."""
+    if feature is None:
+        if law.n_features == 1:
+            return 0
+        # The positive feature spanning the most decades; the first if none is positive.
+        spans = [
+            np.log10(X[:, j].max() / X[:, j].min()) if np.all(X[:, j] > 0) else -np.inf
+            for j in range(law.n_features)
+        ]
+        return int(np.argmax(spans)) if np.isfinite(max(spans)) else 0
+    if isinstance(feature, numbers.Integral) and not isinstance(feature, bool):
+        if not 0 <= feature < law.n_features:
+            raise ValueError(
+                f"feature index must be in [0, {law.n_features}) for law {law.name!r} of "
+                f"features {list(law.features)}; got {feature}."
+            )
+        return int(feature)
+    if not isinstance(feature, str):
+        raise ValueError(
+            f"feature must be a feature name, a column index or None; got {feature!r}."
+        )
+    return _feature_column(law, feature, names_in, "feature")
+
+
+def _resolve_fixed(law, fixed, column, X, names_in):
+    """``{feature: value}`` of every feature but the plotted one, in the law's order."""
+    if fixed is None:
+        fixed = {}
+    if not isinstance(fixed, Mapping):
+        raise ValueError(f"fixed must be a dict {{feature name: value}}; got {fixed!r}.")
+    values = {}
+    for name, value in fixed.items():
+        j = _feature_column(law, name, names_in, "fixed")
+        if j == column:
+            raise ValueError(
+                f"fixed gives a value for {law.features[j]!r}, the plotted feature; the "
+                "curve varies it. Fix only the other features "
+                f"{[f for i, f in enumerate(law.features) if i != column]}."
+            )
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
+            raise ValueError(f"fixed[{name!r}] must be a finite number; got {value!r}.")
+        values[j] = float(value)
+    return {
+        law.features[j]: values.get(j, float(np.median(X[:, j])))
+        for j in range(law.n_features)
+        if j != column
+    }
+
+
+def _clip_to_domain(grid, rule, values, log_axis):
+    """The grid, kept inside the law's declared domain of the feature."""
+    low, high = grid[0], grid[-1]
+    if rule == "positive" and low <= 0:
+        low = values.min()
+    elif rule == "nonnegative":
+        low = max(low, 0.0)
+    elif isinstance(rule, tuple):
+        low, high = max(low, rule[0]), min(high, rule[1])
+    if (low, high) == (grid[0], grid[-1]):
+        return grid
+    if log_axis:
+        return np.logspace(np.log10(low), np.log10(high), grid.size)
+    return np.linspace(low, high, grid.size)
+
+
+def _law_grid(law, column, fixed, grid):
+    """Rows of the law's features: ``grid`` in ``column``, the fixed values elsewhere."""
+    X = np.empty((grid.size, law.n_features))
+    for j, name in enumerate(law.features):
+        X[:, j] = grid if j == column else fixed[name]
+    return X
+
+
+def _near_rows(law, X, fixed, near):
+    """Rows whose every fixed feature lies within ``near`` of its value.
+
+    Distances are fractions of the feature's range over ``X``: of its log10 range for
+    a feature on a log scale (see :func:`_is_log_scale`) with a positive fixed value.
+    """
+    near_all = np.ones(len(X), dtype=bool)
+    for name, value in fixed.items():
+        values = X[:, law.features.index(name)]
+        if _is_log_scale(values, law.domain.get(name)) and value > 0:
+            values, value = np.log10(values), np.log10(value)
+        span = np.ptp(values)
+        distance = np.abs(values - value)
+        if span > 0:
+            near_all &= distance <= near * span
+        elif not np.isinf(near):
+            near_all &= distance == 0
+    return near_all

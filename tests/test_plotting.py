@@ -10,19 +10,25 @@ matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
+from sklearn.base import BaseEstimator, RegressorMixin  # noqa: E402
 from sklearn.exceptions import NotFittedError  # noqa: E402
 from sklearn.linear_model import LinearRegression  # noqa: E402
 
 from sklearn_scaling import (  # noqa: E402
     DoubleDescentRegressor,
     LogPowerHyperparamRegressor,
+    ScalingLawRegressor,
+    datasets,
     laws,
 )
 from sklearn_scaling.datasets import (  # noqa: E402
     DEFAULT_LOG_POWER_PARAMS,
+    make_chinchilla,
     make_double_descent,
     make_lr_bsz_sweep,
+    make_power_law,
 )
+from sklearn_scaling.laws import Law  # noqa: E402
 from sklearn_scaling.plotting import ScalingLawDisplay  # noqa: E402
 
 MISSING_MPL = "ScalingLawDisplay requires matplotlib; install it with pip install"
@@ -448,3 +454,403 @@ def test_dip_marks_its_trough():
     assert disp.peak_marker_.get_label().startswith("trough")
     assert disp.peak_marker_.get_ydata()[0] == pytest.approx(reg.peak_["value"])
     assert reg.peak_["value"] <= disp.y_curve.min() + 1e-6
+
+
+# ---------------------------------------------------------------------- any law's curve
+
+# Every registered law with a generator in datasets: ``make_<name>``, and the log-power
+# sweep. A law registered later with a generator is picked up without editing here.
+GENERATORS = {
+    name: getattr(datasets, f"make_{name}")
+    for name in laws.available_laws()
+    if hasattr(datasets, f"make_{name}")
+}
+GENERATORS["log_power"] = make_lr_bsz_sweep
+
+
+def cooling(X, E, A, alpha, k):
+    """A user's law: a power law in N plus a linear effect of a temperature T >= 0."""
+    return E + A * X[:, 0] ** -alpha + k * X[:, 1]
+
+
+COOLING = Law(
+    "cooling",
+    cooling,
+    features=("N", "T"),
+    bounds={"E": (0, np.inf), "A": (0, np.inf), "alpha": (0, 2), "k": (-np.inf, np.inf)},
+    linear=("E", "A", "k"),
+    domain={"N": "positive", "T": "nonnegative"},
+)
+
+
+def make_cooling(n_samples=80, random_state=0):
+    rng = np.random.default_rng(random_state)
+    X = np.column_stack([10 ** rng.uniform(6, 9, n_samples), rng.uniform(0.0, 1.0, n_samples)])
+    X[:5, 1] = 0.0  # some runs at T = 0 exactly
+    y = cooling(X, 1.5, 30.0, 0.3, 0.2) + 0.005 * rng.standard_normal(n_samples)
+    return X, y
+
+
+def _quiet_fit(estimator, X, y):
+    # Fit warnings (a parameter on a bound) are about the fit, not the plot.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return estimator.fit(X, y)
+
+
+def _grid(disp, law, x_curve):
+    """The law's feature rows of the curve, rebuilt from the display's fixed values."""
+    columns = [
+        x_curve if name == disp.feature else np.full(x_curve.size, disp.fixed[name])
+        for name in law.features
+    ]
+    return np.column_stack(columns)
+
+
+def _all_offsets(disp):
+    return np.concatenate([_offsets(s) for s in disp.scatter_])
+
+
+@pytest.fixture(scope="module", params=[*sorted(GENERATORS), "user:cooling"])
+def law_fit(request):
+    name = request.param
+    if name == "user:cooling":
+        X, y = make_cooling()
+        law = COOLING
+    else:
+        n_samples = 150 if name == "log_power" else 80
+        X, y = GENERATORS[name](n_samples=n_samples, random_state=0)
+        law = laws.get_law(name)
+    reg = _quiet_fit(ScalingLawRegressor(law, n_starts=2, random_state=0), X, y)
+    return reg, X, y
+
+
+def test_registry_laws_with_generators_are_covered():
+    assert {"chinchilla", "data_constrained", "power_law", "broken_power_law", "rectified"} <= set(
+        GENERATORS
+    )
+
+
+def test_every_law_plots_its_prediction_on_the_grid(law_fit):
+    reg, X, y = law_fit
+    law = reg.law_
+    with warnings.catch_warnings():
+        # Extrapolating below a law's minimum warns in predict; that is the law's news.
+        warnings.simplefilter("ignore", UserWarning)
+        disp = ScalingLawDisplay.from_estimator(reg, X, y, n_points=50)
+        (line,) = disp.lines_
+        x_curve, y_curve = line.get_data()
+        expected = reg.predict(_grid(disp, law, x_curve))
+    assert x_curve.shape == (50,)
+    np.testing.assert_allclose(y_curve, expected, rtol=1e-12)
+    assert disp.kind == "law" and disp.feature in law.features
+    column = law.features.index(disp.feature)
+    # The other features are held at the median of X, in the law's order.
+    assert list(disp.fixed) == [f for f in law.features if f != disp.feature]
+    for name, value in disp.fixed.items():
+        assert value == pytest.approx(np.median(X[:, law.features.index(name)]))
+    # Every row is drawn, whether near the slice or not.
+    offsets = _all_offsets(disp)
+    assert len(offsets) == len(X)
+    np.testing.assert_array_equal(np.sort(offsets[:, 0]), np.sort(X[:, column].astype(float)))
+    x = X[:, column]
+    log_axis = law.domain.get(disp.feature) != "finite" and x.min() > 0 and x.max() > 10 * x.min()
+    assert disp.ax_.get_xscale() == ("log" if log_axis else "linear")
+    if log_axis:
+        # Half a decade of extrapolation each side (unless the domain cuts it short).
+        assert x_curve.max() == pytest.approx(x.max() * 10**0.5)
+        assert x_curve.min() <= x.min()
+    assert disp.ax_.get_xlabel() == disp.feature.replace("_", " ")
+    assert disp.ax_.get_title().startswith(law.name)
+
+
+def test_default_feature_varies_most_in_log_scale():
+    X, y = make_cooling()
+    reg = _quiet_fit(ScalingLawRegressor(COOLING, n_starts=2, random_state=0), X, y)
+    disp = ScalingLawDisplay.from_estimator(reg, X, y)
+    # T holds zeros (no log axis); N spans three decades.
+    assert disp.feature == "N" and disp.ax_.get_xscale() == "log"
+    along_t = ScalingLawDisplay.from_estimator(reg, X, y, feature="T", extend=0.25)
+    x_curve, y_curve = along_t.lines_[0].get_data()
+    assert along_t.ax_.get_xscale() == "linear"
+    # Linear axis: extend in T's own units, but not below T's domain (T >= 0).
+    assert x_curve.min() == 0.0
+    assert x_curve.max() == pytest.approx(X[:, 1].max() + 0.25)
+    np.testing.assert_allclose(y_curve, reg.predict(_grid(along_t, COOLING, x_curve)))
+    by_index = ScalingLawDisplay.from_estimator(reg, X, y, feature=1)
+    assert by_index.feature == "T"
+
+    X, y = make_chinchilla(n_samples=60, random_state=0)
+    reg = _quiet_fit(ScalingLawRegressor("chinchilla", n_starts=2, random_state=0), X, y)
+    spans = np.log10(X.max(axis=0) / X.min(axis=0))
+    disp = ScalingLawDisplay.from_estimator(reg, X, y)
+    assert disp.feature == ("N", "D")[int(np.argmax(spans))]
+
+
+@pytest.fixture(scope="module")
+def chinchilla_fit():
+    X, y = make_chinchilla(n_samples=120, random_state=0)
+    reg = _quiet_fit(ScalingLawRegressor("chinchilla", n_starts=2, random_state=0), X, y)
+    return reg, X, y
+
+
+def test_fixed_values_are_honoured(chinchilla_fit):
+    reg, X, y = chinchilla_fit
+    disp = ScalingLawDisplay.from_estimator(reg, X, y, feature="N", fixed={"D": 3e10})
+    assert disp.fixed == {"D": 3e10}
+    x_curve, y_curve = disp.lines_[0].get_data()
+    np.testing.assert_allclose(y_curve, reg.predict(np.column_stack([x_curve, 0 * x_curve + 3e10])))
+    assert "D=3e10" in disp.ax_.get_title()
+    # A different slice is a different curve.
+    other = ScalingLawDisplay.from_estimator(reg, X, y, feature="N", fixed={"D": 3e11})
+    assert np.all(other.lines_[0].get_ydata() < y_curve)
+
+    X3, y3 = datasets.make_data_constrained(n_samples=60, random_state=0)
+    reg3 = _quiet_fit(ScalingLawRegressor("data_constrained", n_starts=2, random_state=0), X3, y3)
+    disp = ScalingLawDisplay.from_estimator(reg3, X3, y3, feature="D", fixed={"U": 1e9})
+    # Given values are kept; the rest default to the median.
+    assert disp.fixed == {"N": pytest.approx(np.median(X3[:, 0])), "U": 1e9}
+    x_curve, y_curve = disp.lines_[0].get_data()
+    np.testing.assert_allclose(y_curve, reg3.predict(_grid(disp, reg3.law_, x_curve)))
+
+
+def test_rows_near_the_slice_are_told_apart(chinchilla_fit):
+    reg, X, y = chinchilla_fit
+    fixed_d = 3e10
+    disp = ScalingLawDisplay.from_estimator(reg, X, y, feature="N", fixed={"D": fixed_d}, near=0.1)
+    log_d = np.log10(X[:, 1])
+    near = np.abs(log_d - np.log10(fixed_d)) <= 0.1 * np.ptp(log_d)
+    assert 0 < near.sum() < len(X)
+    close, away = disp.scatter_
+    np.testing.assert_array_equal(_offsets(close), np.column_stack([X[near, 0], y[near]]))
+    np.testing.assert_array_equal(_offsets(away), np.column_stack([X[~near, 0], y[~near]]))
+    assert close.get_label() == "data near the slice"
+    assert away.get_label() == "away from the slice"
+    assert not np.allclose(close.get_facecolor(), away.get_facecolor())
+
+    everything = ScalingLawDisplay.from_estimator(reg, X, y, feature="N", near=np.inf)
+    assert len(everything.scatter_) == 1 and len(_offsets(everything.scatter_[0])) == len(X)
+
+    # Test rows near and away get their own collections too.
+    split = ScalingLawDisplay.from_estimator(
+        reg, X[:80], y[:80], X_test=X[80:], y_test=y[80:], feature="N", fixed={"D": fixed_d}
+    )
+    assert [s.get_label() for s in split.scatter_][:3] == [
+        "train near the slice",
+        "test near the slice",
+        "away from the slice",
+    ]
+    assert sum(len(_offsets(s)) for s in split.scatter_) == len(X)
+    assert sum(len(_offsets(s)) for s in split.scatter_[:2]) == near.sum()
+
+    # A slice no training row lies near: no legend entry claims one.
+    small = X[:, 0] < 1e9
+    beyond = ScalingLawDisplay.from_estimator(
+        reg, X[small], y[small], X_test=X[~small], y_test=y[~small], feature="D", fixed={"N": 5e9}
+    )
+    assert len(_offsets(beyond.scatter_[0])) == 0
+    legend = [text.get_text() for text in beyond.ax_.get_legend().get_texts()]
+    assert "train near the slice" not in legend and "test near the slice" in legend
+
+
+def test_one_feature_law_extends_and_stays_in_domain():
+    X, y = make_power_law(n_samples=40, random_state=0)
+    reg = _quiet_fit(ScalingLawRegressor("power_law", n_starts=2, random_state=0), X, y)
+    disp = ScalingLawDisplay.from_estimator(reg, X, y, extend=1.0)
+    x_curve = disp.lines_[0].get_xdata()
+    np.testing.assert_allclose([x_curve.min(), x_curve.max()], [X.min() / 10, X.max() * 10])
+    assert disp.fixed == {} and disp.is_near is None
+    assert disp.scatter_[0].get_label() == "data" and disp.ax_.get_title() == "power_law"
+
+    # Less than a decade of x: a linear axis, whose extension stops at x > 0.
+    X, y = make_power_law(n_samples=40, x_range=(2.0, 8.0), random_state=0)
+    reg = _quiet_fit(ScalingLawRegressor("power_law", n_starts=2, random_state=0), X, y)
+    disp = ScalingLawDisplay.from_estimator(reg, X, y, extend=5.0)
+    x_curve, y_curve = disp.lines_[0].get_data()
+    assert disp.ax_.get_xscale() == "linear"
+    np.testing.assert_allclose([x_curve.min(), x_curve.max()], [X.min(), X.max() + 5.0])
+    np.testing.assert_allclose(y_curve, reg.predict(x_curve[:, None]))
+
+
+def test_double_descent_positive_log_compute_keeps_a_linear_axis():
+    # log10 compute is a logarithm already: no log axis even when it is all positive.
+    X, y = make_double_descent(n_samples=40, x_range=(0.1, 3.0), random_state=0)
+    reg = DoubleDescentRegressor(n_starts=2, random_state=0).fit(X, y)
+    disp = ScalingLawDisplay.from_estimator(reg, X, y)
+    assert disp.ax_.get_xscale() == "linear"
+    assert disp.kind == "double_descent" and disp.peak_marker_ is not None
+
+
+def test_dataframe_columns_and_series_name():
+    pd = pytest.importorskip("pandas")
+    X, y = make_chinchilla(n_samples=60, random_state=0)
+    frame = pd.DataFrame(X, columns=["params", "tokens"])
+    target = pd.Series(y, name="val_loss")
+    reg = _quiet_fit(ScalingLawRegressor("chinchilla", n_starts=2, random_state=0), frame, target)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        disp = ScalingLawDisplay.from_estimator(
+            reg, frame, target, feature="tokens", fixed={"params": 1e9}
+        )
+    assert disp.feature == "D" and disp.fixed == {"N": 1e9}
+    assert disp.ax_.get_ylabel() == "val_loss"
+    x_curve, y_curve = disp.lines_[0].get_data()
+    grid = pd.DataFrame({"params": 1e9, "tokens": x_curve})
+    np.testing.assert_allclose(y_curve, reg.predict(grid))
+
+
+def test_log_power_estimator_with_feature_uses_the_generic_plot(lp_fixed, grid_sweep):
+    X, y = grid_sweep
+    disp = ScalingLawDisplay.from_estimator(lp_fixed, X, y, feature="data_size", n_points=30)
+    assert disp.kind == "law" and disp.optimum_markers_ is None
+    assert list(disp.fixed) == ["learning_rate", "batch_size", "param_size"]
+    x_curve, y_curve = disp.lines_[0].get_data()
+    np.testing.assert_allclose(
+        y_curve, lp_fixed.predict(_grid(disp, laws.get_law("log_power"), x_curve))
+    )
+    assert disp.ax_.get_ylabel() == "loss" and disp.ax_.get_xlabel() == "data size"
+    with pytest.raises(ValueError, match="slices only applies"):
+        ScalingLawDisplay.from_estimator(
+            lp_fixed, X, y, feature="data_size", slices=[(128, 1e10, 1e8)]
+        )
+
+
+# ----------------------------------------------------------------------- interval band
+
+
+class IntervalStub(ScalingLawRegressor):
+    """A fitted ScalingLawRegressor with a made-up band: +-(coverage / 10) of the fit."""
+
+    def predict_interval(self, X, coverage=0.9):
+        prediction = self.predict(X)
+        half = coverage / 10 * np.abs(prediction)
+        return prediction - half, prediction + half
+
+
+class ArrayIntervalStub(IntervalStub):
+    """The same band as an (n_samples, 2) array."""
+
+    def predict_interval(self, X, coverage=0.9):
+        return np.column_stack(super().predict_interval(X, coverage=coverage))
+
+
+class BadIntervalStub(ScalingLawRegressor):
+    def predict_interval(self, X, coverage=0.9):
+        return np.zeros(3)
+
+
+@pytest.fixture(scope="module")
+def power_data():
+    return make_power_law(n_samples=40, random_state=0)
+
+
+@pytest.mark.parametrize("stub", [IntervalStub, ArrayIntervalStub])
+def test_interval_draws_a_band(stub, power_data):
+    X, y = power_data
+    reg = _quiet_fit(stub("power_law", n_starts=2, random_state=0), X, y)
+    disp = ScalingLawDisplay.from_estimator(reg, X, y, interval=0.8, n_points=40)
+    x_curve, y_curve = disp.lines_[0].get_data()
+    low, high = disp.band
+    np.testing.assert_allclose(low, y_curve * 0.92)
+    np.testing.assert_allclose(high, y_curve * 1.08)
+    assert disp.coverage == 0.8 and disp.band_ in disp.ax_.collections
+    vertices = disp.band_.get_paths()[0].vertices
+    np.testing.assert_allclose(
+        [vertices[:, 1].min(), vertices[:, 1].max()], [low.min(), high.max()]
+    )
+    legend = [text.get_text() for text in disp.ax_.get_legend().get_texts()]
+    assert "80% interval" in legend
+
+    plain = ScalingLawDisplay.from_estimator(reg, X, y)
+    assert plain.band is None and plain.band_ is None
+
+
+def test_interval_on_learning_rate_slices(lp_fixed, grid_sweep):
+    X, y = grid_sweep
+
+    class LogPowerStub(LogPowerHyperparamRegressor):
+        def predict_interval(self, X, coverage=0.9):
+            prediction = self.predict(X)
+            return prediction - coverage, prediction + coverage
+
+    stub = copy.copy(lp_fixed)
+    stub.__class__ = LogPowerStub
+    disp = ScalingLawDisplay.from_estimator(stub, X, y, interval=0.5)
+    assert len(disp.band_) == 3
+    for (low, high), line in zip(disp.band, disp.lines_, strict=True):
+        np.testing.assert_allclose(high - line.get_ydata(), 0.5)
+        np.testing.assert_allclose(line.get_ydata() - low, 0.5)
+    legend = [text.get_text() for text in disp.ax_.get_legend().get_texts()]
+    assert legend.count("50% interval") == 1
+
+
+class LawOnly(RegressorMixin, BaseEstimator):
+    """Any estimator with a fitted ``law_`` and ``predict``, and no ``predict_interval``."""
+
+    def __init__(self, fitted=None):
+        self.fitted = fitted
+
+    def fit(self, X, y):
+        self.law_ = self.fitted.law_
+        return self
+
+    def predict(self, X):
+        return self.fitted.predict(X)
+
+
+def test_interval_errors(power_data):
+    X, y = power_data
+    reg = _quiet_fit(ScalingLawRegressor("power_law", n_starts=2, random_state=0), X, y)
+    duck = LawOnly(reg).fit(X, y)
+    # Without interval, an estimator that only has a fitted law_ plots like any other.
+    disp = ScalingLawDisplay.from_estimator(duck, X, y)
+    np.testing.assert_allclose(disp.lines_[0].get_ydata(), reg.predict(disp.x_curve[:, None]))
+    with pytest.raises(ValueError, match="needs an estimator with predict_interval"):
+        ScalingLawDisplay.from_estimator(duck, X, y, interval=0.9)
+    stub = _quiet_fit(IntervalStub("power_law", n_starts=2, random_state=0), X, y)
+    for bad in (0.0, 1.0, 1.5, True, "90%"):
+        with pytest.raises(ValueError, match=r"interval must be a coverage in \(0, 1\)"):
+            ScalingLawDisplay.from_estimator(stub, X, y, interval=bad)
+    broken = _quiet_fit(BadIntervalStub("power_law", n_starts=2, random_state=0), X, y)
+    with pytest.raises(ValueError, match="predict_interval must return"):
+        ScalingLawDisplay.from_estimator(broken, X, y, interval=0.9)
+
+
+# -------------------------------------------------------------------- any law's errors
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (
+            {"feature": "C"},
+            r"unknown feature 'C' of law 'chinchilla'; its features are \['N', 'D'\]",
+        ),
+        ({"feature": 2}, r"feature index must be in \[0, 2\)"),
+        ({"feature": 1.5}, "feature must be a feature name, a column index or None"),
+        ({"fixed": {"U": 1e9}}, r"fixed names unknown feature 'U'.*\['N', 'D'\]"),
+        ({"feature": "N", "fixed": {"N": 1e9}}, "value for 'N', the plotted feature"),
+        ({"feature": "N", "fixed": {"D": "many"}}, r"fixed\['D'\] must be a finite number"),
+        ({"feature": "N", "fixed": {"D": np.nan}}, r"fixed\['D'\] must be a finite number"),
+        ({"fixed": [("D", 1e10)]}, "fixed must be a dict"),
+        ({"near": -0.1}, "near must be a number >= 0"),
+        ({"target": 1}, "ScalingLawRegressor has one target"),
+        ({"slices": [(128, 1e10, 1e8)]}, "slices only applies"),
+        ({"n_points": 1}, "n_points must be >= 2"),
+        ({"extend": -1.0}, "extend must be >= 0"),
+        ({"X_test": np.ones((2, 2))}, "X_test and y_test must be given together"),
+        ({"X_test": np.ones((2, 3)), "y_test": np.ones(2)}, r"X_test must have 2 column\(s\)"),
+    ],
+)
+def test_law_argument_errors(chinchilla_fit, kwargs, match):
+    reg, X, y = chinchilla_fit
+    with pytest.raises(ValueError, match=match):
+        ScalingLawDisplay.from_estimator(reg, X, y, **kwargs)
+
+
+def test_law_column_count_and_fitting_errors(chinchilla_fit):
+    reg, X, y = chinchilla_fit
+    with pytest.raises(ValueError, match=r"X must have 2 column\(s\) \(N, D\); got 3"):
+        ScalingLawDisplay.from_estimator(reg, np.column_stack([X, X[:, :1]]), y)
+    with pytest.raises(NotFittedError):
+        ScalingLawDisplay.from_estimator(ScalingLawRegressor("chinchilla"), X, y)
