@@ -1,10 +1,17 @@
 """Command line of sklearn_scaling.
 
-``sklearn-scaling demo`` fits both laws on built-in synthetic data; ``sklearn-scaling
-fit`` fits a law to any CSV file, per group, and reports parameters and R^2.
+``sklearn-scaling demo`` fits the two seed laws and the Chinchilla law on built-in
+synthetic data; ``sklearn-scaling laws`` lists the laws of the registry;
+``sklearn-scaling fit`` fits any of them to a CSV file, per group, and reports parameters
+(and with ``--interval`` their standard errors and prediction intervals) and R^2.
+
+The laws ``fit`` takes come from the registry (:func:`~sklearn_scaling.laws.available_laws`)
+when asked, so a law registered by the user's own code needs no change here: the two
+seed laws keep their own estimators and options, every other law is fitted by
+:class:`~sklearn_scaling.ScalingLawRegressor` with the generic options.
 
 Errors the user can fix (a missing file or column, a value that is not a number or that
-the law cannot take, an option of the other law) print one line on stderr, naming the
+the law cannot take, an option of another law) print one line on stderr, naming the
 file, line and column where known, and exit with status 2.
 """
 
@@ -15,17 +22,25 @@ import math
 import os
 import re
 import sys
+import textwrap
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from sklearn.metrics import r2_score
 
-from . import DoubleDescentRegressor, LogPowerHyperparamRegressor, __version__
+from . import DoubleDescentRegressor, LogPowerHyperparamRegressor, ScalingLawRegressor, __version__
 from ._losses import LOSSES
-from .datasets import make_double_descent, make_lr_bsz_sweep
-from .laws import LOG_POWER_PARAMS, double_descent, double_descent_shape
+from .datasets import make_chinchilla, make_double_descent, make_lr_bsz_sweep
+from .laws import (
+    LOG_POWER_PARAMS,
+    available_laws,
+    double_descent,
+    double_descent_shape,
+    get_law,
+)
 
 __all__ = ["main"]
 
@@ -55,56 +70,156 @@ FIT_ERRORS = (ValueError, OverflowError, FloatingPointError, np.linalg.LinAlgErr
 
 # ------------------------------------------------------------------------------ laws
 
+#: The kind of law every registered law but the two seed laws is: fitted by
+#: ScalingLawRegressor, with the generic options only.
+REGISTRY = "registry"
+
 
 @dataclass(frozen=True)
 class _Law:
+    """How ``fit`` fits one law: the estimator, its default feature columns, and for a
+    law of the registry, the registered :class:`~sklearn_scaling.laws.Law`."""
+
+    name: str
     estimator: type
     default_features: tuple
     feature_meaning: str
+    #: The registered Law that ScalingLawRegressor fits; None for the seed estimators.
+    law: object = None
+    #: The registry's name of the same law (the seed laws are registered too).
+    registered: str | None = None
+
+    @property
+    def kind(self):
+        """'double-descent', 'log-power' or REGISTRY: which options the law takes."""
+        return REGISTRY if self.law is not None else self.name
+
+    @property
+    def n_features(self):
+        return len(self.default_features)
+
+    @property
+    def title(self):
+        if self.law is None:
+            return self.estimator.__name__
+        return f"{self.estimator.__name__}(law={self.law.name!r})"
+
+    def build(self, options):
+        """The unfitted estimator with these constructor parameters."""
+        if self.law is None:
+            return self.estimator(**options)
+        return self.estimator(law=self.law.name, **options)
 
 
-LAWS = {
-    "double-descent": _Law(DoubleDescentRegressor, ("log_flops",), "log10 compute"),
+#: The two seed laws keep their own estimators, options and parameters; the registry's
+#: declarations of the same laws (``double_descent``, ``log_power``) name them too.
+SEED_LAWS = {
+    "double-descent": _Law(
+        "double-descent",
+        DoubleDescentRegressor,
+        ("log_flops",),
+        "log10 compute",
+        registered="double_descent",
+    ),
     "log-power": _Law(
+        "log-power",
         LogPowerHyperparamRegressor,
         ("lr", "bsz", "data_size", "non_embedding_param_size"),
         "learning rate, batch size, data size, non-embedding parameters",
+        registered="log_power",
     ),
 }
 
-# Fitting options as (flag, constructor parameter); the law-specific ones are refused
-# for the other law, so that a typo in --law cannot silently drop an option.
-COMMON_OPTIONS = (
-    ("--loss", "loss"),
-    ("--f-scale", "f_scale"),
-    ("--alpha", "alpha"),
-    ("--n-starts", "n_starts"),
-    ("--max-nfev", "max_nfev"),
-    ("--tol", "tol"),
-    ("--n-jobs", "n_jobs"),
-    ("--random-state", "random_state"),
+
+def _spelling(name):
+    """A law's name with '-' and '_' alike: 'data-constrained' is 'data_constrained'."""
+    return name.replace("-", "_")
+
+
+class _LawTable(Mapping):
+    """``fit --law`` name -> :class:`_Law`: the two seed laws and every law of the
+    registry, read when asked so that a law registered after import (by a user's
+    module) is there without editing this file. A name may be written with '-' or '_'."""
+
+    def _names(self):
+        """Name -> registered name of the law (None for the seed laws), in sorted order."""
+        seeds = {_spelling(law.registered) for law in SEED_LAWS.values()}
+        names = dict.fromkeys(SEED_LAWS)
+        for name in available_laws():
+            if _spelling(name) not in seeds:
+                names[name] = name
+        return dict(sorted(names.items()))
+
+    def resolve(self, name):
+        """The table's own name of ``name``, however it is spelled; KeyError if none."""
+        names = self._names()
+        if name in names:
+            return name
+        matches = [known for known in names if _spelling(known) == _spelling(name)]
+        if len(matches) == 1:
+            return matches[0]
+        raise KeyError(name)
+
+    def __getitem__(self, name):
+        name = self.resolve(name)
+        if name in SEED_LAWS:
+            return SEED_LAWS[name]
+        law = get_law(name)
+        return _Law(
+            name,
+            ScalingLawRegressor,
+            tuple(law.features),
+            f"{', '.join(law.features)}, in this order",
+            law=law,
+            registered=name,
+        )
+
+    def __iter__(self):
+        return iter(self._names())
+
+    def __len__(self):
+        return len(self._names())
+
+
+LAWS = _LawTable()
+
+# Fitting options as (flag, constructor parameter, kinds of law that take it); an option
+# is refused for the other laws, so that a typo in --law cannot silently drop it.
+_ALL = ("double-descent", "log-power", REGISTRY)
+FIT_OPTIONS = (
+    ("--loss", "loss", _ALL),
+    ("--f-scale", "f_scale", _ALL),
+    ("--target-space", "target_space", (REGISTRY,)),
+    ("--alpha", "alpha", _ALL),
+    ("--n-starts", "n_starts", _ALL),
+    ("--max-nfev", "max_nfev", _ALL),
+    ("--tol", "tol", _ALL),
+    ("--n-jobs", "n_jobs", _ALL),
+    ("--random-state", "random_state", _ALL),
+    ("--bound", "bounds", ("log-power", REGISTRY)),
+    ("--shape", "shape", ("double-descent",)),
+    ("--no-density-weighting", "density_weighting", ("double-descent",)),
+    ("--amplitude-penalty", "amplitude_penalty", ("double-descent",)),
+    ("--order-penalty", "order_penalty", ("double-descent",)),
+    ("--separation-penalty", "separation_penalty", ("double-descent",)),
+    ("--range-penalty", "range_penalty", ("double-descent",)),
+    ("--tail-penalty", "tail_penalty", ("double-descent",)),
+    ("--b0-bounds", "b0_bounds", ("double-descent",)),
+    ("--prior-units", "prior_units", ("double-descent",)),
+    ("--optimum", "optimum", ("log-power",)),
+    ("--size-terms", "size_terms", ("log-power",)),
+    ("--skew", "skew", ("log-power",)),
+    ("--global-search", "global_search", ("log-power",)),
+    ("--prediction-bounds", "prediction_bounds", ("log-power",)),
 )
-LAW_OPTIONS = {
-    "double-descent": (
-        ("--shape", "shape"),
-        ("--no-density-weighting", "density_weighting"),
-        ("--amplitude-penalty", "amplitude_penalty"),
-        ("--order-penalty", "order_penalty"),
-        ("--separation-penalty", "separation_penalty"),
-        ("--range-penalty", "range_penalty"),
-        ("--tail-penalty", "tail_penalty"),
-        ("--b0-bounds", "b0_bounds"),
-        ("--prior-units", "prior_units"),
-    ),
-    "log-power": (
-        ("--optimum", "optimum"),
-        ("--size-terms", "size_terms"),
-        ("--skew", "skew"),
-        ("--global-search", "global_search"),
-        ("--prediction-bounds", "prediction_bounds"),
-        ("--bound", "bounds"),
-    ),
-}
+
+
+def _kinds_text(kinds):
+    """Who takes an option, for the error that refuses it."""
+    laws = [f"--law {kind}" for kind in kinds if kind != REGISTRY]
+    if REGISTRY in kinds:
+        laws.append("the laws of the registry (see 'sklearn-scaling laws')")
+    return " and ".join(laws)
 
 
 # --------------------------------------------------------------------- argument types
@@ -159,6 +274,15 @@ def _f_scale(text):
     return value
 
 
+def _coverage(text):
+    value = _float(text)
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected a coverage between 0 and 1, e.g. 0.9 for 90%, got {text!r}"
+        )
+    return value
+
+
 def _exclusion(text):
     column, sep, value = text.partition("=")
     if not sep or not column.strip():
@@ -193,6 +317,11 @@ class _Parser(argparse.ArgumentParser):
 FIT_DESCRIPTION = """\
 Fit a scaling law to the rows of a CSV file and report its parameters and R^2.
 
+--law takes every law of 'sklearn-scaling laws' ('-' and '_' alike): the two seed laws
+double-descent and log-power with their own estimators and options, every other law
+with ScalingLawRegressor and the generic options. --features names the CSV columns
+of the law's features, in the law's order. Parameters that end on a bound are marked.
+
 The file needs a header row. Feature and target columns must hold numbers on every
 row that is used; other columns are ignored. With --group, one law is fitted per value
 of that column. With --split-column, rows whose value is 'train' are fitted, R^2 is
@@ -208,7 +337,9 @@ examples:
   sklearn-scaling fit --law double-descent easy_question.csv --target brier_score \\
       --group group --split-column split
   sklearn-scaling fit --law log-power lr_bsz.csv --target lm_loss \\
-      --split-column split --exclude diverged=1 --json"""
+      --split-column split --exclude diverged=1 --json
+  sklearn-scaling fit --law chinchilla runs.csv --target loss --features params,tokens \\
+      --target-space log --interval 0.9"""
 
 
 def _build_parser():
@@ -220,11 +351,28 @@ def _build_parser():
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     demo = commands.add_parser(
         "demo",
-        help="fit both laws on built-in synthetic data",
-        description="Fit both laws on built-in synthetic data and print their parameters.",
+        help="fit the seed laws and chinchilla on built-in synthetic data",
+        description=(
+            "Fit the two seed laws and the Chinchilla law on built-in synthetic data and "
+            "print their parameters next to the true ones."
+        ),
     )
     demo.add_argument("--random-state", type=int, default=0)
     demo.set_defaults(handler=_demo)
+
+    laws = commands.add_parser(
+        "laws",
+        help="list the laws fit can fit",
+        description=(
+            "List every registered law: its name (for fit --law), the features it needs "
+            "in order, its parameters, formula and reference."
+        ),
+    )
+    laws.add_argument(
+        "--n-features", type=_positive_int, metavar="N", help="only laws of N features"
+    )
+    laws.add_argument("--json", action="store_true", help="print one JSON document instead")
+    laws.set_defaults(handler=_laws)
 
     fit = commands.add_parser(
         "fit",
@@ -237,19 +385,25 @@ def _build_parser():
     # Optional for argparse only: _parse_args takes DATA from the end of --features when
     # it was written after them, and otherwise reports it missing.
     fit.add_argument("data", metavar="DATA", nargs="?", help="CSV file with a header row")
-    fit.add_argument("--law", required=True, choices=sorted(LAWS), help="the law to fit")
+    fit.add_argument(
+        "--law",
+        required=True,
+        metavar="NAME",
+        help="the law to fit: double-descent, log-power or a law of 'sklearn-scaling laws'",
+    )
     fit.add_argument("--target", required=True, metavar="COL", help="column to predict")
     fit.add_argument(
         "--features",
         nargs="+",
         metavar="COL",
         help=(
-            "feature columns in the law's order (a DATA written right after them is "
-            "read as DATA). "
+            "feature columns in the law's order, separated by spaces or commas (a DATA "
+            "written right after them is read as DATA). "
             "double-descent: one column, log10 compute (default: log_flops). log-power: "
             "four columns, learning rate, batch size, data size, non-embedding parameters "
-            "(default: lr bsz data_size non_embedding_param_size). Required when the "
-            "defaults are not columns of DATA"
+            "(default: lr bsz data_size non_embedding_param_size). Other laws: as many as "
+            "the law's features (default: their names, e.g. N,D for chinchilla). Required "
+            "when the defaults are not columns of DATA"
         ),
     )
     fit.add_argument("--group", metavar="COL", help="fit one law per value of this column")
@@ -267,21 +421,36 @@ def _build_parser():
     )
     fit.add_argument("--json", action="store_true", help="print one JSON document instead")
     fit.add_argument(
+        "--interval",
+        type=_coverage,
+        metavar="COVERAGE",
+        help=(
+            "also report each parameter's standard error and intervals of the "
+            "predictions of this coverage, e.g. 0.9, with the fraction of rows inside"
+        ),
+    )
+    fit.add_argument(
         "--plot",
         metavar="OUT.png",
         help="save a plot of the fitted law(s), one panel per group (needs matplotlib)",
     )
 
-    common = fit.add_argument_group("fitting options (both laws; default: the estimator's)")
+    common = fit.add_argument_group("fitting options (every law; default: the estimator's)")
     common.add_argument("--loss", choices=sorted(LOSSES), help="loss on the residuals")
     common.add_argument(
-        "--f-scale", type=_f_scale, metavar="{mad,NUMBER}", help="scale of the robust loss"
+        "--f-scale",
+        type=_f_scale,
+        metavar="{mad,NUMBER}",
+        help="scale of the robust loss ('mad': the seed laws only)",
     )
     common.add_argument(
         "--alpha",
         type=_non_negative,
         metavar="X",
-        help="prior strength multiplier (double-descent) or ridge strength (log-power)",
+        help=(
+            "prior strength multiplier (double-descent), ridge strength (log-power) or "
+            "strength of the prior towards the starts (other laws)"
+        ),
     )
     common.add_argument("--n-starts", type=_positive_int, metavar="N", help="local refinements")
     common.add_argument(
@@ -292,6 +461,21 @@ def _build_parser():
     )
     common.add_argument("--n-jobs", type=_n_jobs, metavar="N", help="parallel refinements")
     common.add_argument("--random-state", type=int, metavar="SEED", help="seed of the starts")
+    common.add_argument(
+        "--bound",
+        dest="bounds",
+        action="append",
+        nargs=3,
+        metavar=("NAME", "LOW", "HIGH"),
+        help="bounds on one parameter (repeatable; log-power and the registry's laws)",
+    )
+
+    generic = fit.add_argument_group("options of the registry's laws (ScalingLawRegressor)")
+    generic.add_argument(
+        "--target-space",
+        choices=("linear", "log"),
+        help="residuals of y, or of log y (needs y > 0; every run by its relative error)",
+    )
 
     double = fit.add_argument_group("double-descent options")
     double.add_argument(
@@ -348,15 +532,7 @@ def _build_parser():
         metavar=("LOW", "HIGH"),
         help="clip predictions (never applied during the fit)",
     )
-    power.add_argument(
-        "--bound",
-        dest="bounds",
-        action="append",
-        nargs=3,
-        metavar=("NAME", "LOW", "HIGH"),
-        help="bounds on one parameter (repeatable)",
-    )
-    parser.commands = {"demo": demo, "fit": fit}
+    parser.commands = {"demo": demo, "fit": fit, "laws": laws}
     return parser
 
 
@@ -382,18 +558,32 @@ def _parse_args(parser, argv):
     DATA even after ``--features`` (whose list of columns would otherwise swallow it)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(_subcommand_first(argv, parser.commands))
-    if args.command == "fit" and args.data is None:
-        n_needed = len(LAWS[args.law].default_features)
-        if args.features is not None and len(args.features) == n_needed + 1:
+    if args.command != "fit":
+        return args
+    fit = parser.commands["fit"]
+    try:
+        args.law = LAWS.resolve(args.law)
+    except KeyError:
+        fit.error(
+            f"argument --law: unknown law {args.law!r}; the laws are "
+            f"{', '.join(LAWS)} ('sklearn-scaling laws' describes them)"
+        )
+    words = args.features
+    if words is not None:
+        # Columns are separated by spaces or commas: 'N D' and 'N,D' alike.
+        args.features = [c.strip() for word in words for c in word.split(",") if c.strip()]
+    if args.data is None:
+        n_needed = LAWS[args.law].n_features
+        if words is not None and "," not in words[-1] and len(args.features) == n_needed + 1:
             # --features took every word up to the next option, DATA included.
             args.data = args.features.pop()
-        elif args.features is not None:
-            parser.commands["fit"].error(
+        elif words is not None:
+            fit.error(
                 "the following arguments are required: DATA (--features takes every word "
                 "up to the next option: put DATA before --features)"
             )
         else:
-            parser.commands["fit"].error("the following arguments are required: DATA")
+            fit.error("the following arguments are required: DATA")
     return args
 
 
@@ -401,6 +591,16 @@ def _parse_args(parser, argv):
 
 
 def _demo(args):
+    # Warnings are one line each after the output, as for fit, not Python's two lines.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _demo_fits(args)
+    for message in dict.fromkeys(" ".join(str(w.message).split()) for w in caught):
+        print(f"{PROG}: warning: {message}", file=sys.stderr)
+    return 0
+
+
+def _demo_fits(args):
     X, y, true = make_double_descent(
         n_samples=150, noise=0.02, random_state=args.random_state, return_params=True
     )
@@ -428,7 +628,18 @@ def _demo(args):
         "  (the size and batch terms of this law nearly trade off, so a, b, c, e and the\n"
         "   exponents are weakly identified; the curve and lr_opt are what the data fix)"
     )
-    return 0
+    X, y, true = make_chinchilla(random_state=args.random_state, return_params=True)
+    reg = ScalingLawRegressor("chinchilla", target_space="log", random_state=args.random_state).fit(
+        X, y
+    )
+    print(
+        f"ScalingLawRegressor(law='chinchilla') on {len(y)} runs: train R^2 {reg.score(X, y):.3f}"
+    )
+    _print_fitted_and_true(reg.params_, true)
+    print(
+        "  (any law of 'sklearn-scaling laws' fits the same way: "
+        "sklearn-scaling fit --law NAME ...)"
+    )
 
 
 def _print_fitted_and_true(fitted, true):
@@ -437,22 +648,91 @@ def _print_fitted_and_true(fitted, true):
         print(f"  {name:>12s} = {value: 10.4g}   {float(true[name]): 10.4g}")
 
 
+# --------------------------------------------------------------------------- laws
+
+
+def _law_entry(name):
+    """What ``laws`` says of the registered law ``name``."""
+    law = get_law(name)
+    seed = next((s for s in SEED_LAWS.values() if s.registered == name), None)
+    if seed is None:
+        fit = f"--law {name}: ScalingLawRegressor(law={name!r})"
+    else:
+        fit = (
+            f"--law {seed.name}: {seed.estimator.__name__}, with its own parameters and "
+            "options (see 'sklearn-scaling fit --help')"
+        )
+    return {
+        "name": name,
+        "description": law.description,
+        "features": list(law.features),
+        "parameters": list(law.parameters),
+        "formula": law.formula,
+        "reference": law.reference,
+        "fit": fit,
+    }
+
+
+def _laws(args):
+    entries = [_law_entry(name) for name in available_laws(n_features=args.n_features)]
+    if args.json:
+        print(json.dumps({"laws": entries}, indent=2))
+        return 0
+    if not entries:
+        print(f"no registered law takes {args.n_features} feature(s)")
+        return 0
+    rows = (
+        ("features", "features"),
+        ("parameters", "parameters"),
+        ("formula", "formula"),
+        ("reference", "reference"),
+        ("fit", "fit"),
+    )
+    width = max(len(label) for label, _ in rows)
+    blocks = []
+    for entry in entries:
+        head = (
+            entry["name"]
+            if not entry["description"]
+            else (f"{entry['name']}: {entry['description']}")
+        )
+        lines = textwrap.wrap(head, TABLE_WIDTH, subsequent_indent="    ")
+        for label, key in rows:
+            value = entry[key]
+            if isinstance(value, list):
+                value = ", ".join(value)
+            lines += textwrap.wrap(
+                value or "-",
+                TABLE_WIDTH,
+                initial_indent=f"  {label.ljust(width)}  ",
+                subsequent_indent=" " * (width + 4),
+            )
+        blocks.append("\n".join(lines))
+    print("\n\n".join(blocks))
+    return 0
+
+
 # ------------------------------------------------------------------------ options
 
 
 def _estimator_options(args):
     """Constructor parameters the user gave, checked against the chosen law."""
-    for law, options in LAW_OPTIONS.items():
-        if law == args.law:
-            continue
-        for flag, name in options:
-            if getattr(args, name) is not None:
-                raise CommandError(f"{flag} applies to --law {law} only, not to --law {args.law}")
+    law = LAWS[args.law]
     given = {}
-    for _, name in (*COMMON_OPTIONS, *LAW_OPTIONS[args.law]):
-        value = getattr(args, name)
-        if value is not None:
-            given[name] = value
+    for flag, name, kinds in FIT_OPTIONS:
+        value = getattr(args, name, None)
+        if value is None:
+            continue
+        if law.kind not in kinds:
+            raise CommandError(
+                f"{flag} applies to {_kinds_text(kinds)} only, not to --law {law.name}"
+            )
+        given[name] = value
+    if law.kind == REGISTRY and given.get("f_scale") == "mad":
+        raise CommandError(
+            f"--f-scale mad applies to --law double-descent and --law log-power only; "
+            f"--law {law.name} takes a number > 0"
+        )
     for flag, name in (("--b0-bounds", "b0_bounds"), ("--prediction-bounds", "prediction_bounds")):
         if name in given:
             low, high = given[name]
@@ -468,6 +748,11 @@ def _estimator_options(args):
                 raise CommandError(f"--bound {name}: {exc}") from None
             if not low < high:
                 raise CommandError(f"--bound {name}: LOW must be below HIGH, got {low:g} {high:g}")
+            if law.law is not None and name not in law.law.parameters:
+                raise CommandError(
+                    f"--bound {name}: --law {law.name} has no parameter {name!r}; its "
+                    f"parameters are {', '.join(law.law.parameters)}"
+                )
             bounds[name] = (low, high)
         given["bounds"] = bounds
     return given
@@ -475,7 +760,7 @@ def _estimator_options(args):
 
 def _build_estimator(args):
     """The estimator ``fit`` would use for these parsed arguments (before fitting)."""
-    return LAWS[args.law].estimator(**_estimator_options(args))
+    return LAWS[args.law].build(_estimator_options(args))
 
 
 # --------------------------------------------------------------------------- data
@@ -733,8 +1018,67 @@ def _r2(y, prediction):
     return float(r2_score(y, prediction)) if len(y) >= 2 else None
 
 
+def _at_bounds(estimator):
+    """Names of the parameters that end on a bound, as a tuple (none if not reported)."""
+    names = getattr(estimator, "at_bounds_", ())
+    if names is None:
+        return ()
+    if isinstance(names, str):
+        return (names,)
+    return tuple(str(name) for name in names)
+
+
+def _no_intervals(law):
+    return CommandError(
+        f"--interval: {law.title} (--law {law.name}) has no intervals yet: its estimator "
+        "lacks params_std_ and predict_interval; drop --interval"
+    )
+
+
+def _intervals(args, law, estimator, rows, masks, shown):
+    """Standard errors, and the coverage and width of the intervals on each part."""
+    std = getattr(estimator, "params_std_", None)
+    if std is None or not callable(getattr(estimator, "predict_interval", None)):
+        raise _no_intervals(law)
+    result = {
+        "params_std": {name: float(value) for name, value in std.items()},
+        "train_coverage": None,
+        "test_coverage": None,
+        "median_law_width": None,
+        "median_observation_width": None,
+    }
+    inside, widths = {}, {"law": [], "observation": []}
+    for part, mask in masks.items():
+        if not mask.any():
+            continue
+        X, y = rows.X[mask], rows.y[mask]
+        bands = {}
+        try:
+            for kind in widths:
+                bands[kind] = [
+                    np.asarray(bound, dtype=float)
+                    for bound in estimator.predict_interval(X, coverage=args.interval, kind=kind)
+                ]
+        except FIT_ERRORS as exc:
+            message = _law_error(exc, args.data, shown, rows.line[mask], args.features)
+            raise CommandError(f"--interval: {message}") from None
+        for kind, (low, high) in bands.items():
+            widths[kind].append(high - low)
+        # Coverage of the observed targets: the interval of a new run, not of the law.
+        low, high = bands["observation"]
+        inside[part] = (low <= y) & (y <= high)
+        result[f"{part}_coverage"] = float(inside[part].mean())
+    for kind, values in widths.items():
+        values = np.concatenate(values)
+        result[f"median_{kind}_width"] = float(np.median(values)) if len(values) else None
+    return result, inside.get("test", np.zeros(0, bool))
+
+
 def _fit_groups(args, rows, options, progress):
     law = LAWS[args.law]
+    if args.interval is not None and not callable(getattr(law.estimator, "predict_interval", None)):
+        # Before fitting rather than after: the estimator cannot give intervals at all.
+        raise _no_intervals(law)
     labels = list(dict.fromkeys(rows.group))
     results = []
     # Warning message -> groups that raised it, so nine groups that share one warning
@@ -753,7 +1097,7 @@ def _fit_groups(args, rows, options, progress):
             progress.show(f"fitting {int(train.sum())} rows...")
         else:
             progress.show(f"fitting group {i + 1}/{len(labels)} ({label})...")
-        estimator = law.estimator(**options)
+        estimator = law.build(options)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
@@ -772,28 +1116,41 @@ def _fit_groups(args, rows, options, progress):
                     lines = rows.line[test]
                     message = _law_error(exc, args.data, shown, lines, args.features)
                     raise CommandError(message) from None
+            interval, test_inside = None, np.zeros(0, bool)
+            if args.interval is not None:
+                masks = {"train": train, "test": test}
+                interval, test_inside = _intervals(args, law, estimator, rows, masks, shown)
         # Warnings become one line each after the output (a ConvergenceWarning is also
         # the 'converged' row), instead of Python's two-line form with a source line.
         for warning in caught:
             groups = notes.setdefault(" ".join(str(warning.message).split()), [])
             if shown is not None and shown not in groups:
                 groups.append(shown)
-        results.append(
-            {
-                "group": shown,
-                "n_train": int(train.sum()),
-                "n_test": int(test.sum()),
-                "train_r2": _r2(rows.y[train], train_prediction),
-                "test_r2": _r2(rows.y[test], test_prediction),
-                "params": {name: float(value) for name, value in estimator.params_.items()},
-                "converged": bool(estimator.converged_),
-                # Kept for the plot and the pooled score; not part of the JSON output.
-                "_estimator": estimator,
-                "_train": train,
-                "_test": test,
-                "_test_prediction": test_prediction,
-            }
-        )
+        result = {
+            "group": shown,
+            "n_train": int(train.sum()),
+            "n_test": int(test.sum()),
+            "train_r2": _r2(rows.y[train], train_prediction),
+            "test_r2": _r2(rows.y[test], test_prediction),
+            "params": {name: float(value) for name, value in estimator.params_.items()},
+            "at_bounds": list(_at_bounds(estimator)),
+            "converged": bool(np.all(estimator.converged_)),
+            # Kept for the plot and the pooled scores; not part of the JSON output.
+            "_estimator": estimator,
+            "_train": train,
+            "_test": test,
+            "_test_prediction": test_prediction,
+            "_test_inside": test_inside,
+        }
+        if interval is not None:
+            result["params_std"] = interval.pop("params_std")
+            # inf: the data do not identify the parameter; nan: it is held on a bound.
+            # JSON has neither, so these lists say which a null is.
+            result["unidentified"] = [
+                name for name, value in result["params_std"].items() if math.isinf(value)
+            ]
+            result["interval"] = {"coverage": args.interval, **interval}
+        results.append(result)
     lines = [
         message
         if not groups
@@ -812,6 +1169,12 @@ def _pooled_r2(results, rows):
     return _r2(y, prediction)
 
 
+def _pooled_coverage(results):
+    """Fraction of all groups' test rows inside their observation interval, or None."""
+    inside = np.concatenate([r["_test_inside"] for r in results])
+    return float(inside.mean()) if len(inside) else None
+
+
 # -------------------------------------------------------------------------- output
 
 
@@ -827,6 +1190,28 @@ def _format_value(value, kind):
     return f"{value:.5g}"
 
 
+#: Marks a parameter that ends on a bound in the text table.
+AT_BOUND = "*"
+
+
+def _format_std(value):
+    """Two significant digits, as 120 or 0.0045 rather than 1.2e+02: a standard error
+    is not known better than that."""
+    if math.isfinite(value) and 1e-4 <= abs(value) < 1e6:
+        return f"{float(f'{value:.2g}'):g}"
+    return f"{value:.2g}"
+
+
+def _format_parameter(result, name, marked):
+    cell = _format_value(result["params"][name], "float")
+    if "params_std" in result:
+        cell += f" ± {_format_std(result['params_std'][name])}"
+    if marked:
+        # Every cell gets the mark's width, so that the numbers stay aligned.
+        cell += AT_BOUND if name in result["at_bounds"] else " "
+    return cell
+
+
 def _format_table(results):
     """Groups as columns, statistics and parameters as rows, folded to TABLE_WIDTH."""
     names = list(results[0]["params"])
@@ -837,12 +1222,23 @@ def _format_table(results):
         ("test R^2", "test_r2", "r2"),
         ("converged", "converged", "bool"),
     ]
+    interval = results[0].get("interval")
+    if interval is not None:
+        percent = f"{100 * interval['coverage']:.3g}%"
+        spec += [
+            (f"train in {percent}", "train_coverage", "r2"),
+            (f"test in {percent}", "test_coverage", "r2"),
+            (f"{percent} law width", "median_law_width", "float"),
+            (f"{percent} obs. width", "median_observation_width", "float"),
+        ]
+    marked = any(result["at_bounds"] for result in results)
     labels = ["group"] + [label for label, _, _ in spec] + names
     columns = []
     for result in results:
         cells = ["(all)" if result["group"] is None else str(result["group"])]
-        cells += [_format_value(result[key], kind) for _, key, kind in spec]
-        cells += [_format_value(result["params"][name], "float") for name in names]
+        values = {**result, **result.get("interval", {})}
+        cells += [_format_value(values[key], kind) for _, key, kind in spec]
+        cells += [_format_parameter(result, name, marked) for name in names]
         columns.append(cells)
     label_width = max(map(len, labels))
     widths = [max(map(len, cells)) for cells in columns]
@@ -864,14 +1260,40 @@ def _format_table(results):
     return "\n".join(lines)
 
 
+def _table_notes(results):
+    """Lines that explain the marks of the table, for the marks it holds."""
+    notes = []
+    if any(result["at_bounds"] for result in results):
+        notes.append(f"{AT_BOUND} ends on a bound (the bound, not the data, sets it)")
+    if "interval" in results[0]:
+        coverage = results[0]["interval"]["coverage"]
+        percent = f"{100 * coverage:.3g}%"
+        notes.append(
+            f"value ± standard error; 'train/test in {percent}': fraction of the rows "
+            f"inside their {percent} observation interval; widths: medians over the rows "
+            f"of the {percent} intervals of the law and of a new run"
+        )
+        stds = [value for result in results for value in result["params_std"].values()]
+        if any(math.isinf(value) for value in stds):
+            notes.append("± inf: the data do not identify the parameter")
+        if any(math.isnan(value) for value in stds):
+            notes.append("± nan: the parameter is held on its bound (no standard error)")
+    return notes
+
+
 def _print_text(args, results, pooled):
-    estimator = LAWS[args.law].estimator.__name__
-    title = f"{estimator} on {args.data}: {args.target} ~ {', '.join(args.features)}"
+    law = LAWS[args.law]
+    title = f"{law.title} on {args.data}: {args.target} ~ {', '.join(args.features)}"
     if args.group is not None:
         title += f", {len(results)} groups of column {args.group!r}"
     print(title)
     print()
     print(_format_table(results))
+    notes = _table_notes(results)
+    if notes:
+        print()
+        for note in notes:
+            print(textwrap.fill(note, TABLE_WIDTH, subsequent_indent="  "))
     if args.group is not None:
         n_test = sum(r["n_test"] for r in results)
         print()
@@ -879,12 +1301,19 @@ def _print_text(args, results, pooled):
             f"pooled test R^2 over {len(results)} groups ({n_test} test rows): "
             f"{_format_value(pooled, 'r2')}"
         )
+        if args.interval is not None and n_test:
+            print(
+                f"pooled fraction of the test rows inside their {100 * args.interval:.3g}% "
+                f"observation interval: {_format_value(_pooled_coverage(results), 'r2')}"
+            )
 
 
 def _print_json(args, options, results, pooled):
+    law = LAWS[args.law]
     document = {
-        "law": args.law,
-        "estimator": LAWS[args.law].estimator.__name__,
+        "law": law.name,
+        "estimator": law.estimator.__name__,
+        "registered_law": law.registered,
         "data": str(args.data),
         "target": args.target,
         "features": list(args.features),
@@ -894,6 +1323,9 @@ def _print_json(args, options, results, pooled):
         "groups": [{k: v for k, v in r.items() if not k.startswith("_")} for r in results],
         "pooled_test_r2": pooled,
     }
+    if args.interval is not None:
+        document["interval"] = args.interval
+        document["pooled_test_coverage"] = _pooled_coverage(results)
 
     def finite(value):
         # JSON has no NaN or infinity: a parameter that is not finite becomes null.
@@ -978,11 +1410,11 @@ def _fit(args):
         defaulted = True
     else:
         defaulted = False
-        n_needed = len(law.default_features)
-        if len(args.features) != n_needed:
+        if len(args.features) != law.n_features:
             raise CommandError(
-                f"--law {args.law} needs {n_needed} feature column(s) ({law.feature_meaning}); "
-                f"--features gave {len(args.features)}: {' '.join(args.features)}"
+                f"--law {law.name} needs {law.n_features} feature column(s) "
+                f"({law.feature_meaning}); --features gave {len(args.features)}: "
+                f"{' '.join(args.features) or '(none)'}"
             )
     try:
         rows = _read_rows(

@@ -14,9 +14,17 @@ import numpy as np
 import pytest
 from sklearn.metrics import r2_score
 
-from sklearn_scaling import DoubleDescentRegressor, LogPowerHyperparamRegressor, __version__, cli
+from sklearn_scaling import (
+    DoubleDescentRegressor,
+    LogPowerHyperparamRegressor,
+    ScalingLawRegressor,
+    __version__,
+    cli,
+)
 from sklearn_scaling.cli import main
-from sklearn_scaling.datasets import make_double_descent, make_lr_bsz_sweep
+from sklearn_scaling.datasets import make_chinchilla, make_double_descent, make_lr_bsz_sweep
+from sklearn_scaling.laws import Law, available_laws, get_law, register_law
+from sklearn_scaling.laws import _base as law_registry
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 GROUPS = ("small", "medium", "large")
@@ -678,6 +686,379 @@ def test_plot_bad_destination(capsys, tmp_path, dd_csv):
     assert_one_line_error(capsys, [*argv, str(tmp_path / "x.nope")], ".nope")
 
 
+# ------------------------------------------------------------------ registry laws
+
+CH_PARAMS = ("E", "A", "B", "alpha", "beta")
+HAS_INTERVALS = callable(getattr(ScalingLawRegressor, "predict_interval", None))
+
+
+@pytest.fixture
+def ch_csv(tmp_path):
+    """Chinchilla runs with the law's own feature names (N, D), two groups and a split
+    along compute."""
+    X, y = make_chinchilla(120, random_state=0)
+    split = np.where(6 * X[:, 0] * X[:, 1] < 1e21, "train", "test")
+    rows = [
+        ["ab"[k % 2], n, d, target, s]
+        for k, ((n, d), target, s) in enumerate(zip(X, y, split, strict=True))
+    ]
+    return write_csv(tmp_path / "ch.csv", ["group", "N", "D", "loss", "split"], rows)
+
+
+def ch_rows(path, part="train", group=None):
+    rows = [r for r in read_rows(path) if r["split"] == part]
+    rows = [r for r in rows if group is None or r["group"] == group]
+    X = np.array([[float(r["N"]), float(r["D"])] for r in rows])
+    return X, np.array([float(r["loss"]) for r in rows])
+
+
+def _offset_power(X, E, A, alpha):
+    return E + A * X[:, 0] ** -alpha
+
+
+@pytest.fixture
+def user_law():
+    """A law registered by 'a user's module' for one test, and removed after it."""
+    name = "test_cli_offset-power"
+    assert name not in available_laws()
+    law = register_law(
+        Law(
+            name,
+            _offset_power,
+            features=("steps",),
+            bounds={"E": (0.0, math.inf), "A": (0.0, math.inf), "alpha": (0.0, 2.0)},
+            linear=("E", "A"),
+            domain={"steps": "positive"},
+            formula="L = E + A * steps**-alpha",
+            reference="the tests of the command line",
+            description="A law that only this test knows.",
+        )
+    )
+    yield law
+    law_registry._REGISTRY.pop(name, None)
+
+
+def test_laws_lists_every_registered_law(capsys):
+    assert main(["laws"]) == 0
+    out = capsys.readouterr().out
+    blocks = {block.split(":")[0]: block for block in out.strip().split("\n\n")}
+    assert list(blocks) == list(available_laws())
+    for name, block in blocks.items():
+        law = get_law(name)
+        assert f"  features    {', '.join(law.features)}" in block
+        flat = " ".join(block.split())  # long formulas and references are wrapped
+        assert f"formula {' '.join(law.formula.split())}" in flat
+        assert f"reference {' '.join(law.reference.split())}" in flat
+    # The seed laws name the estimators that fit fits them with.
+    assert "--law double-descent: DoubleDescentRegressor" in blocks["double_descent"]
+    assert "--law log-power: LogPowerHyperparamRegressor" in blocks["log_power"]
+    assert "ScalingLawRegressor(law='chinchilla')" in blocks["chinchilla"]
+
+
+def test_laws_json_and_n_features(capsys):
+    document = run_json(capsys, ["laws", "--n-features", "2"])
+    assert [entry["name"] for entry in document["laws"]] == list(available_laws(n_features=2))
+    (entry,) = [e for e in document["laws"] if e["name"] == "chinchilla"]
+    law = get_law("chinchilla")
+    assert entry["features"] == list(law.features)
+    assert entry["parameters"] == list(law.parameters)
+    assert (entry["formula"], entry["reference"]) == (law.formula, law.reference)
+
+
+def test_a_law_registered_later_is_listed_and_fitted(capsys, tmp_path, user_law):
+    assert main(["laws"]) == 0
+    out = capsys.readouterr().out
+    assert "test_cli_offset-power: A law that only this test knows." in out
+    assert "L = E + A * steps**-alpha" in out and "the tests of the command line" in out
+    steps = np.geomspace(10, 1e5, 40)
+    y = 1.5 + 3.0 * steps**-0.5 * (1 + 0.01 * np.random.default_rng(0).standard_normal(40))
+    path = write_csv(tmp_path / "user.csv", ["step", "loss"], np.column_stack([steps, y]))
+    # '_' for '-', and a CSV column for the law's feature.
+    argv = ["fit", "--law", "test_cli_offset_power", str(path), "--target", "loss"]
+    document = run_json(capsys, [*argv, "--features", "step", *FAST])
+    assert document["law"] == "test_cli_offset-power"
+    assert document["estimator"] == "ScalingLawRegressor"
+    (entry,) = document["groups"]
+    reg = ScalingLawRegressor(user_law.name, n_starts=1, random_state=0).fit(steps[:, None], y)
+    assert entry["params"] == pytest.approx(reg.params_, rel=1e-10)
+    assert entry["params"]["alpha"] == pytest.approx(0.5, abs=0.05)
+
+
+def test_registry_law_json_matches_direct_fit(capsys, ch_csv):
+    argv = ["fit", "--law", "chinchilla", str(ch_csv), "--target", "loss"]
+    argv += ["--group", "group", "--split-column", "split", *FAST]
+    document = run_json(capsys, argv)  # the default features are the law's: N, D
+    assert (document["law"], document["estimator"]) == ("chinchilla", "ScalingLawRegressor")
+    assert document["features"] == ["N", "D"]
+    assert [entry["group"] for entry in document["groups"]] == ["a", "b"]
+    y_tests, predictions = [], []
+    for entry in document["groups"]:
+        X, y = ch_rows(ch_csv, "train", entry["group"])
+        X_test, y_test = ch_rows(ch_csv, "test", entry["group"])
+        reg = ScalingLawRegressor("chinchilla", n_starts=1, random_state=0).fit(X, y)
+        assert (entry["n_train"], entry["n_test"]) == (len(y), len(y_test))
+        assert list(entry["params"]) == list(CH_PARAMS)
+        assert entry["params"] == pytest.approx(reg.params_, rel=1e-10)
+        assert entry["train_r2"] == pytest.approx(reg.score(X, y), rel=1e-10)
+        assert entry["test_r2"] == pytest.approx(reg.score(X_test, y_test), rel=1e-10)
+        assert entry["at_bounds"] == list(reg.at_bounds_)
+        y_tests.append(y_test)
+        predictions.append(reg.predict(X_test))
+    pooled = r2_score(np.concatenate(y_tests), np.concatenate(predictions))
+    assert document["pooled_test_r2"] == pytest.approx(pooled, rel=1e-10)
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("ScalingLawRegressor(law='chinchilla') on ")
+    assert all(name in out for name in (*CH_PARAMS, "test R^2", "pooled test R^2"))
+
+
+@pytest.mark.parametrize(
+    "features", [["--features", "N,D"], ["--features", "N", "D"], ["--features", "N,", "D"]]
+)
+def test_features_by_comma_or_space_and_data_after_them(capsys, ch_csv, features):
+    base = ["fit", "--law", "chinchilla", "--target", "loss", "--split-column", "split", *FAST]
+    expected = run_json(capsys, [*base, str(ch_csv)])
+    assert run_json(capsys, [*base, str(ch_csv), *features]) == expected
+    # DATA written right after the columns is read as DATA.
+    assert run_json(capsys, [*base, *features, str(ch_csv)]) == expected
+
+
+@pytest.mark.parametrize(
+    "law, features",
+    [("chinchilla", ["N"]), ("chinchilla", ["N,D,loss"]), ("data-constrained", ["N,D"])],
+)
+def test_feature_count_error_names_the_law_features(capsys, ch_csv, law, features):
+    argv = ["fit", "--law", law, str(ch_csv), "--target", "loss", "--features", *features]
+    n, names = (2, "N, D") if law == "chinchilla" else (3, "N, D, U")
+    assert_one_line_error(capsys, argv, f"needs {n} feature column(s)", names)
+
+
+@pytest.mark.parametrize(
+    "spelling, estimator, law",
+    [
+        ("data-constrained", ScalingLawRegressor, "data_constrained"),
+        ("data_constrained", ScalingLawRegressor, "data_constrained"),
+        ("broken-power-law", ScalingLawRegressor, "broken_power_law"),
+        ("double_descent", DoubleDescentRegressor, None),
+        ("log_power", LogPowerHyperparamRegressor, None),
+    ],
+)
+def test_law_names_with_dash_or_underscore(spelling, estimator, law):
+    built = build(["fit", "--law", spelling, "data.csv", "--target", "y"])
+    assert type(built) is estimator
+    if law is not None:
+        assert built.get_params()["law"] == law
+
+
+def test_every_registered_law_is_a_law_of_fit():
+    seeds = {"double_descent": "double-descent", "log_power": "log-power"}
+    for name in available_laws():
+        law = cli.LAWS[name]
+        assert law.name == seeds.get(name, name)
+        if name not in seeds:
+            assert law.estimator is ScalingLawRegressor
+            assert law.default_features == get_law(name).features
+
+
+def test_generic_options_reach_scaling_law_regressor():
+    argv = ["fit", "--law", "power-law", "data.csv", "--target", "y"]
+    argv += ["--loss", "cauchy", "--f-scale", "0.05", "--target-space", "log", "--alpha", "0.5"]
+    argv += ["--n-starts", "3", "--bound", "alpha", "0", "1", "--bound", "E", "-inf", "2"]
+    argv += ["--max-nfev", "50", "--tol", "1e-6", "--n-jobs", "2", "--random-state", "7"]
+    expected = dict(
+        law="power_law",
+        loss="cauchy",
+        f_scale=0.05,
+        target_space="log",
+        alpha=0.5,
+        n_starts=3,
+        bounds={"alpha": (0.0, 1.0), "E": (-math.inf, 2.0)},
+        max_nfev=50,
+        tol=1e-6,
+        n_jobs=2,
+        random_state=7,
+    )
+    assert build(argv).get_params() == expected
+
+
+@pytest.mark.parametrize(
+    "law, option, fragments",
+    [
+        ("chinchilla", ["--shape", "dip"], ["--shape", "double-descent only"]),
+        ("chinchilla", ["--optimum", "scaling"], ["--optimum", "log-power only"]),
+        ("double-descent", ["--target-space", "log"], ["--target-space", "registry"]),
+        ("double-descent", ["--bound", "b0", "0", "1"], ["--bound", "log-power and"]),
+        ("chinchilla", ["--f-scale", "mad"], ["--f-scale mad", "number > 0"]),
+        ("chinchilla", ["--bound", "gamma", "0", "1"], ["'gamma'", "E, A, B, alpha, beta"]),
+        ("chinchilla", ["--bound", "alpha", "1", "0"], ["--bound alpha", "LOW must be below"]),
+        ("chinchilla", ["--target-space", "cubic"], ["--target-space"]),
+        ("chinchilla", ["--interval", "90"], ["--interval", "between 0 and 1"]),
+        ("chinchilla", ["--interval", "0"], ["--interval", "between 0 and 1"]),
+        ("kaplan", [], ["unknown law 'kaplan'", "chinchilla", "double-descent"]),
+    ],
+)
+def test_registry_law_option_errors(capsys, ch_csv, law, option, fragments):
+    argv = ["fit", "--law", law, str(ch_csv), "--target", "loss", *option]
+    assert_one_line_error(capsys, argv, *fragments)
+
+
+def test_registry_law_domain_error_names_line_and_column(capsys, tmp_path):
+    X, y = make_chinchilla(20, random_state=0)
+    X[7, 1] = -1.0
+    path = write_csv(tmp_path / "neg.csv", ["N", "D", "loss"], np.column_stack([X, y]))
+    argv = ["fit", "--law", "chinchilla", str(path), "--target", "loss", *FAST]
+    assert_one_line_error(capsys, argv, "neg.csv, line 9, column 'D'", "> 0")
+
+
+def test_parameters_on_a_bound_are_marked(capsys, ch_csv):
+    argv = ["fit", "--law", "chinchilla", str(ch_csv), "--target", "loss", *FAST]
+    argv += ["--split-column", "split", "--bound", "alpha", "0", "0.3"]
+    (entry,) = run_json(capsys, argv)["groups"]
+    assert entry["at_bounds"] == ["alpha"] and entry["params"]["alpha"] == pytest.approx(0.3)
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    (alpha,) = [line for line in captured.out.splitlines() if line.startswith("alpha")]
+    assert alpha.rstrip().endswith("0.3*")
+    (beta,) = [line for line in captured.out.splitlines() if line.startswith("beta ")]
+    assert "*" not in beta
+    assert "* ends on a bound" in captured.out
+    assert "sklearn-scaling: warning:" in captured.err and "'alpha'" in captured.err
+
+
+def test_seed_law_json_has_at_bounds(capsys, dd_csv):
+    argv = ["fit", "--law", "double-descent", str(dd_csv), "--target", "score", *FAST]
+    (entry,) = run_json(capsys, [*argv, "--split-column", "split"])["groups"]
+    rows = [r for r in read_rows(dd_csv) if r["split"] == "train"]
+    X = np.array([[float(r["log_flops"])] for r in rows])
+    y = np.array([float(r["score"]) for r in rows])
+    reg = DoubleDescentRegressor(n_starts=1, random_state=0).fit(X, y)
+    assert entry["at_bounds"] == list(cli._at_bounds(reg))
+    assert set(entry["at_bounds"]) <= set(DD_PARAMS)
+
+
+# -------------------------------------------------------------------------- intervals
+
+
+@pytest.mark.skipif(not HAS_INTERVALS, reason="ScalingLawRegressor has no predict_interval")
+def test_interval_against_scaling_law_regressor(capsys, ch_csv):
+    argv = ["fit", "--law", "chinchilla", str(ch_csv), "--target", "loss", *FAST]
+    argv += ["--split-column", "split", "--interval", "0.9"]
+    document = run_json(capsys, argv)
+    (entry,) = document["groups"]
+    X, y = ch_rows(ch_csv, "train")
+    X_test, y_test = ch_rows(ch_csv, "test")
+    reg = ScalingLawRegressor("chinchilla", n_starts=1, random_state=0).fit(X, y)
+    assert entry["params_std"] == pytest.approx(reg.params_std_, rel=1e-10)
+    interval = entry["interval"]
+    assert interval["coverage"] == 0.9
+    for part, (rows_X, rows_y) in {"train": (X, y), "test": (X_test, y_test)}.items():
+        low, high = reg.predict_interval(rows_X, coverage=0.9, kind="observation")
+        inside = np.mean((low <= rows_y) & (rows_y <= high))
+        assert interval[f"{part}_coverage"] == pytest.approx(inside)
+    low, high = reg.predict_interval(np.vstack([X, X_test]), coverage=0.9, kind="law")
+    assert interval["median_law_width"] == pytest.approx(np.median(high - low))
+    assert document["pooled_test_coverage"] == pytest.approx(interval["test_coverage"])
+    # The text: each parameter with its standard error, coverage rows, R^2 rows kept.
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    for name in CH_PARAMS:
+        (line,) = [row for row in out.splitlines() if row.split()[:1] == [name]]
+        assert f"± {cli._format_std(reg.params_std_[name])}" in line
+    for label in ("train R^2", "test R^2", "train in 90%", "test in 90%", "90% law width"):
+        assert label in out
+
+
+def test_interval_wiring(monkeypatch, capsys, ch_csv):
+    """The command's side of --interval, against a stand-in for the estimator's API."""
+    calls = []
+    fit = ScalingLawRegressor.fit
+
+    def fit_with_std(self, X, y, sample_weight=None):
+        fit(self, X, y, sample_weight)
+        self.params_std_ = {name: 0.25 for name in self.params_}
+        self.params_std_.update(E=math.inf, A=math.nan)
+        return self
+
+    def predict_interval(self, X, coverage=0.9, kind="law"):
+        calls.append((len(X), coverage, kind))
+        center = self.predict(X)
+        # Every observed target lies inside the (huge) observation interval of the
+        # train rows; none inside that of the test rows, whose width is 0.
+        half = 1.0 if kind == "law" else (1e9 if len(X) > 40 else 0.0)
+        return center - half, center + half
+
+    monkeypatch.setattr(ScalingLawRegressor, "fit", fit_with_std)
+    monkeypatch.setattr(ScalingLawRegressor, "predict_interval", predict_interval, raising=False)
+    argv = ["fit", "--law", "chinchilla", str(ch_csv), "--target", "loss", *FAST]
+    argv += ["--split-column", "split", "--interval", "0.8"]
+    document = run_json(capsys, argv)
+    (entry,) = document["groups"]
+    n_train, n_test = entry["n_train"], entry["n_test"]
+    assert n_train > 40 >= n_test > 0
+    assert sorted(calls) == sorted(
+        (n, 0.8, kind) for n in (n_train, n_test) for kind in ("law", "observation")
+    )
+    # JSON has no inf or nan: both are null, and 'unidentified'/'at_bounds' say which.
+    assert entry["params_std"] == {"E": None, "A": None, "B": 0.25, "alpha": 0.25, "beta": 0.25}
+    assert entry["unidentified"] == ["E"]
+    assert entry["interval"] == {
+        "coverage": 0.8,
+        "train_coverage": 1.0,
+        "test_coverage": 0.0,
+        "median_law_width": 2.0,
+        "median_observation_width": 2e9,
+    }
+    assert document["interval"] == 0.8 and document["pooled_test_coverage"] == 0.0
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "± inf" in out and "± nan" in out and "± 0.25" in out
+    assert "train in 80%" in out and "the data do not identify" in out
+
+
+def test_interval_pooled_over_groups(monkeypatch, capsys, ch_csv):
+    def predict_interval(self, X, coverage=0.9, kind="law"):
+        center = self.predict(X)
+        return center - 1e9, center + 1e9
+
+    if not HAS_INTERVALS:
+        fit = ScalingLawRegressor.fit
+
+        def fit_with_std(self, X, y, sample_weight=None):
+            fit(self, X, y, sample_weight)
+            self.params_std_ = dict.fromkeys(self.params_, 0.1)
+            return self
+
+        monkeypatch.setattr(ScalingLawRegressor, "fit", fit_with_std)
+    monkeypatch.setattr(ScalingLawRegressor, "predict_interval", predict_interval, raising=False)
+    argv = ["fit", "--law", "chinchilla", str(ch_csv), "--target", "loss", "--group", "group"]
+    argv += ["--split-column", "split", "--interval", "0.9", *FAST]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "pooled fraction of the test rows inside their 90% observation interval: 1.000" in out
+
+
+def test_interval_unavailable_is_one_line(monkeypatch, capsys, dd_csv, ch_csv):
+    # An estimator class without predict_interval: refused before any fit.
+    monkeypatch.setattr(ScalingLawRegressor, "predict_interval", None, raising=False)
+    argv = ["fit", "--law", "chinchilla", str(ch_csv), "--target", "loss", "--interval", "0.9"]
+    assert_one_line_error(capsys, argv, "--interval", "ScalingLawRegressor", "no intervals yet")
+    # A fitted estimator without params_std_ (a seed estimator half way there).
+    fit = DoubleDescentRegressor.fit
+
+    def fit_without_std(self, X, y, sample_weight=None):
+        fit(self, X, y, sample_weight)
+        self.__dict__.pop("params_std_", None)
+        return self
+
+    monkeypatch.setattr(DoubleDescentRegressor, "fit", fit_without_std)
+    monkeypatch.setattr(
+        DoubleDescentRegressor, "predict_interval", lambda self, X, **kw: (X, X), raising=False
+    )
+    argv = ["fit", "--law", "double-descent", str(dd_csv), "--target", "score", *FAST]
+    argv += ["--split-column", "split", "--interval", "0.9"]
+    assert_one_line_error(capsys, argv, "DoubleDescentRegressor", "no intervals yet")
+
+
 # ------------------------------------------------------------------------- real data
 
 
@@ -711,8 +1092,11 @@ def test_python_m_demo():
     assert result.returncode == 0, result.stderr
     assert "DoubleDescentRegressor on 150 runs" in result.stdout
     assert "LogPowerHyperparamRegressor on 400 runs" in result.stdout
+    assert "ScalingLawRegressor(law='chinchilla') on 240 runs" in result.stdout
     # Fitted values stand next to the true ones the synthetic data were drawn from.
-    assert result.stdout.count("fitted         true") == 2
+    assert result.stdout.count("fitted         true") == 3
+    # Warnings of the fits are one line each, not Python's form with a source line.
+    assert "Traceback" not in result.stderr and ".fit(X, y)" not in result.stderr
     gap = re.search(r"largest gap to the true curve over the data: ([0-9.]+)", result.stdout)
     assert gap is not None, result.stdout
     assert float(gap[1]) < 0.02  # the noise level of the demo's data
