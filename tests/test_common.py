@@ -1,4 +1,9 @@
-"""scikit-learn's estimator checks, for both estimators.
+"""scikit-learn's estimator checks, for every estimator of the package.
+
+``ScalingLawRegressor`` runs them on the one-column ``double_descent`` law (whose
+domain, unlike a power law's, takes negative values), and ``BootstrapRegressor`` around
+it; both fail exactly the double-descent estimator's column-count checks, except the
+multi-output check, which they (single-output) skip.
 
 The generic checks draw ``X`` with whatever number of columns suits them (2, 3, 10,
 ...). A scaling law takes a fixed set of columns: one (log10 compute) for the
@@ -20,7 +25,8 @@ from sklearn.utils.estimator_checks import (
     parametrize_with_checks,
 )
 
-from sklearn_scaling import DoubleDescentRegressor, LogPowerHyperparamRegressor
+from sklearn_scaling import DoubleDescentRegressor, LogPowerHyperparamRegressor, ScalingLawRegressor
+from sklearn_scaling.uncertainty import BootstrapRegressor
 
 # Checks whose data has another column count than the law takes, with the column count
 # of the data they fit on. Found by running every check and reading each failure's
@@ -70,6 +76,8 @@ _DOUBLE_DESCENT_ONLY_CHECKS = {
 
 _COLUMN_MESSAGE = {
     DoubleDescentRegressor: (1, "log10 compute"),
+    ScalingLawRegressor: (1, "log10_compute"),
+    BootstrapRegressor: (1, "log10_compute"),
     LogPowerHyperparamRegressor: (4, "learning rate, batch size, data size, parameters"),
 }
 _OUT_OF_DOMAIN = "out of domain"
@@ -81,6 +89,10 @@ def _expected_failures(estimator):
     if isinstance(estimator, DoubleDescentRegressor):
         # The one-column checks (check_fit2d_1feature, check_fit1d, ...) must pass.
         failures.update(_DOUBLE_DESCENT_ONLY_CHECKS)
+    elif isinstance(estimator, ScalingLawRegressor | BootstrapRegressor):
+        failures.update(_DOUBLE_DESCENT_ONLY_CHECKS)
+        # Single-output: scikit-learn skips the multi-output check.
+        del failures["check_regressor_multioutput"]
     else:
         failures["check_fit2d_1feature"] = "1"
         # With 4 columns, positive_only data is X - X.min(): an exact zero learning rate
@@ -109,9 +121,13 @@ def expected_failed_checks(estimator):
     return reasons
 
 
+_ONE_COLUMN_LAW = ScalingLawRegressor("double_descent", n_starts=1, max_nfev=200, random_state=0)
+
 ESTIMATORS = [
     DoubleDescentRegressor(n_starts=2, max_nfev=200, random_state=0),
     LogPowerHyperparamRegressor(n_starts=2, max_nfev=200, random_state=0),
+    _ONE_COLUMN_LAW,
+    BootstrapRegressor(_ONE_COLUMN_LAW, n_resamples=5, random_state=0),
 ]
 
 
@@ -151,7 +167,12 @@ def test_expected_failures_are_column_count_or_domain(estimator):
     expected = _expected_failures(estimator)
     failed = [result for result in results if result["status"] == "failed"]
     assert {result["check_name"] for result in failed} == set(expected)
-    name = type(estimator).__name__
+    # The column-count error names the estimator, and for ScalingLawRegressor its law.
+    name = re.escape(
+        "ScalingLawRegressor(law='double_descent')"
+        if isinstance(estimator, ScalingLawRegressor | BootstrapRegressor)
+        else type(estimator).__name__
+    )
     for result in failed:
         root = _root_cause(result["exception"])
         assert isinstance(root, ValueError), (result["check_name"], root)
