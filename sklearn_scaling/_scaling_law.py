@@ -9,7 +9,7 @@ from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._estimators import _ScalingLawRegressor
+from ._estimators import _MAX_F_SCALE, _ScalingLawRegressor
 from ._fit_law import fit_law, refit_batch
 from ._intervals import UncertaintyMixin
 from ._losses import LOSSES
@@ -124,7 +124,7 @@ class ScalingLawRegressor(UncertaintyMixin, _ScalingLawRegressor):
     _parameter_constraints = {
         "law": [str, Law],
         "loss": [StrOptions(set(LOSSES))],
-        "f_scale": [Interval(Real, 0, None, closed="neither")],
+        "f_scale": [Interval(Real, 0, _MAX_F_SCALE, closed="right")],
         "target_space": [StrOptions({"linear", "log"})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "bounds": [dict, None],

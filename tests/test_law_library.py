@@ -128,6 +128,40 @@ def test_jacobian_agrees_with_finite_differences(name):
     assert np.max(np.abs(jac - reference) / scale) < 1e-5
 
 
+@pytest.mark.parametrize("name", LIBRARY)
+def test_undeclared_jacobian_falls_back_to_agreeing_differences(name):
+    law = get_law(name)
+    X, _, truth = MAKERS[name](n_samples=30, return_params=True, random_state=0)
+    theta = law.as_vector(truth)
+    without = Law(name, law.function, bounds=law.bounds, linear=law.linear)
+    analytic = law.jacobian_matrix(X, theta)
+    differences = without.jacobian_matrix(X, theta)
+    scale = np.abs(analytic).max(axis=0)
+    assert np.max(np.abs(differences - analytic) / scale) < 1e-6
+
+
+@pytest.mark.parametrize("name", LIBRARY + ["double_descent", "log_power"])
+def test_many_parameter_vectors_at_once_equal_one_at_a_time(name):
+    law = get_law(name)
+    if name == "double_descent":
+        X, _ = datasets.make_double_descent(n_samples=20, random_state=0)
+        theta = np.array([-0.5, 0.3, 0.5, 1.0, -0.5, 0.2])
+    elif name == "log_power":
+        X, _, truth = datasets.make_lr_bsz_sweep(n_samples=20, return_params=True, random_state=0)
+        theta = np.asarray(truth, dtype=float)
+    else:
+        X, _, truth = MAKERS[name](n_samples=20, return_params=True, random_state=0)
+        theta = law.as_vector(truth)
+    thetas = theta * np.array([[1.0], [1.01], [0.98]])
+    thetas = np.clip(thetas, law.lower(), law.upper())
+    single = np.stack([law.evaluate(X, t) for t in thetas])
+    np.testing.assert_allclose(law.evaluate_many(X, thetas), single, rtol=1e-12)
+    many = law.jacobian_many(X, thetas)
+    if many is not None:  # laws whose Jacobian broadcasts
+        single = np.stack([law.jacobian_matrix(X, t) for t in thetas])
+        np.testing.assert_allclose(many, single, rtol=1e-12)
+
+
 def test_finite_difference_jacobian_stays_inside_the_bounds():
     calls = []
 

@@ -32,8 +32,13 @@ estimators fit.
 
 from ._base import Law, available_laws, get_law, register_law
 from ._chinchilla import chinchilla, chinchilla_compute_optimal, chinchilla_jacobian
-from ._data_constrained import TOKENS_PER_PARAMETER, data_constrained, effective_sizes
-from ._power_law import broken_power_law, power_law, power_law_jacobian
+from ._data_constrained import (
+    TOKENS_PER_PARAMETER,
+    data_constrained,
+    data_constrained_jacobian,
+    effective_sizes,
+)
+from ._power_law import broken_power_law, broken_power_law_jacobian, power_law, power_law_jacobian
 from ._rectified import rectified, rectified_jacobian
 from ._seed import (
     DOUBLE_DESCENT_PARAMS,
@@ -65,10 +70,12 @@ __all__ = [
     "Law",
     "available_laws",
     "broken_power_law",
+    "broken_power_law_jacobian",
     "chinchilla",
     "chinchilla_compute_optimal",
     "chinchilla_jacobian",
     "data_constrained",
+    "data_constrained_jacobian",
     "double_descent",
     "double_descent_jacobian",
     "double_descent_shape",

@@ -4,7 +4,12 @@ import numpy as np
 
 from ._base import Law, register_law
 
-__all__ = ["TOKENS_PER_PARAMETER", "data_constrained", "effective_sizes"]
+__all__ = [
+    "TOKENS_PER_PARAMETER",
+    "data_constrained",
+    "data_constrained_jacobian",
+    "effective_sizes",
+]
 
 #: Tokens per parameter of a compute-optimal model (Hoffmann et al.): ``U_N = U / 20``
 #: is the largest model the unique data can train compute-optimally.
@@ -42,6 +47,35 @@ def data_constrained(X, E, A, B, alpha, beta, R_D_star, R_N_star):
     return E + A * n_eff**-alpha + B * d_eff**-beta
 
 
+def _decay(base, repeats, star):
+    """``base (1 + star (1 - exp(-repeats / star)))`` and its derivative in ``star``."""
+    fade = np.exp(-repeats / star)
+    return base + base * star * (1.0 - fade), base * ((1.0 - fade) - repeats / star * fade)
+
+
+def data_constrained_jacobian(X, E, A, B, alpha, beta, R_D_star, R_N_star):
+    """Derivatives of :func:`data_constrained` in ``E, A, B, alpha, beta, R_D_star, R_N_star``.
+
+    Parameters broadcast like the law's: ``(k, 1)`` columns give ``(k, n, 7)``.
+    """
+    N, D, U = X[:, 0], X[:, 1], X[:, 2]
+    unique_params = np.minimum(N, U / TOKENS_PER_PARAMETER)
+    d_eff, d_slope = _decay(U, np.maximum(D / U - 1.0, 0.0), R_D_star)
+    n_eff, n_slope = _decay(unique_params, np.maximum(N / unique_params - 1.0, 0.0), R_N_star)
+    log_n, log_d = np.log(n_eff), np.log(d_eff)
+    n_term, d_term = np.exp(-alpha * log_n), np.exp(-beta * log_d)
+    columns = (
+        np.ones_like(n_term),
+        n_term,
+        d_term,
+        -A * n_term * log_n,
+        -B * d_term * log_d,
+        -beta * B * d_term / d_eff * d_slope,
+        -alpha * A * n_term / n_eff * n_slope,
+    )
+    return np.stack(np.broadcast_arrays(*columns), axis=-1)
+
+
 DATA_CONSTRAINED = register_law(
     Law(
         "data_constrained",
@@ -57,6 +91,7 @@ DATA_CONSTRAINED = register_law(
             "R_N_star": (0.1, 1e4),
         },
         linear=("E", "A", "B"),
+        jacobian=data_constrained_jacobian,
         starts={
             "alpha": (0.2, 0.35, 0.5, 0.8),
             "beta": (0.2, 0.35, 0.5, 0.8),

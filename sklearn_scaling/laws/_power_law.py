@@ -1,10 +1,11 @@
 """A power law with an offset, and Caballero et al.'s smoothly broken power law."""
 
 import numpy as np
+from scipy.special import expit
 
 from ._base import Law, register_law
 
-__all__ = ["broken_power_law", "power_law", "power_law_jacobian"]
+__all__ = ["broken_power_law", "broken_power_law_jacobian", "power_law", "power_law_jacobian"]
 
 
 def power_law(X, E, A, alpha):
@@ -47,6 +48,24 @@ def broken_power_law(X, a, b, c0, c1, d1, f1):
     return a + b * np.exp(-c0 * log_x - c1 * f1 * log_break)
 
 
+def broken_power_law_jacobian(X, a, b, c0, c1, d1, f1):
+    """Derivatives of :func:`broken_power_law` in ``a, b, c0, c1, d1, f1`` (broadcasting)."""
+    log_x = np.log(X[:, 0])
+    z = (log_x - np.log(d1)) / f1
+    log_break = np.logaddexp(0.0, z)
+    share = expit(z)  # d log_break / d z
+    term = np.exp(-c0 * log_x - c1 * f1 * log_break)
+    columns = (
+        np.ones_like(term),
+        term,
+        -b * term * log_x,
+        -b * term * f1 * log_break,
+        b * term * c1 * share / d1,
+        -b * term * c1 * (log_break - share * z),
+    )
+    return np.stack(np.broadcast_arrays(*columns), axis=-1)
+
+
 def _break_starts(X, y):
     # The break lies somewhere inside the data: start it at interior quantiles.
     return {
@@ -86,6 +105,7 @@ BROKEN_POWER_LAW = register_law(
             "f1": (1e-3, 10.0),
         },
         linear=("a", "b"),
+        jacobian=broken_power_law_jacobian,
         starts=_break_starts,
         domain={"x": "positive"},
         formula="L = a + b x**-c0 (1 + (x / d1)**(1 / f1))**(-c1 f1)",
