@@ -4,13 +4,14 @@ Every function here is a plain NumPy function of ``(X, params)``: no fitting, no
 state, no scikit-learn. The estimators in :mod:`sklearn_scaling` call them, and so
 can anyone who wants to evaluate a law at a parameter vector found elsewhere.
 
-Two laws come from the seed programs the package was built from:
+Two laws come from the two programs the package was built from, called *seed 000*
+and *seed 001* throughout (see the package docstring):
 
-* :func:`double_descent` -- a U-shaped (double-descent) law of log10 compute with
-  six raw parameters ``[b0, A_up_raw, A_dn_raw, c0, s_raw, k_raw]``;
-* :func:`log_power` -- a ten-parameter law of learning rate, batch size, data size
-  and non-embedding parameter count ``[a, b, alpha, c, beta, d, lr_opt, e, gamma,
-  interaction]``.
+* :func:`double_descent` -- seed 000's U-shaped (double-descent) law of log10
+  compute with six raw parameters ``[b0, A_up_raw, A_dn_raw, c0, s_raw, k_raw]``;
+* :func:`log_power` -- seed 001's ten-parameter law of learning rate, batch size,
+  data size and non-embedding parameter count ``[a, b, alpha, c, beta, d, lr_opt, e,
+  gamma, interaction]``.
 
 :func:`log_power_scaling` extends the second law so that the optimal learning rate
 and batch size move with model and data size.
