@@ -21,7 +21,7 @@ def effective_sizes(X, R_D_star, R_N_star):
 
     Repeated epochs are worth less and less: with ``R_D = D / U - 1`` repetitions,
     ``D' = U + U R_D* (1 - exp(-R_D / R_D*))``; parameters beyond the
-    ``U_N = min(N, U / 20)`` that the unique data supports decay alike with ``R_N* ``.
+    ``U_N = min(N, U / 20)`` that the unique data supports decay alike with ``R_N*``.
     """
     N, D, U = X[:, 0], X[:, 1], X[:, 2]
     repeats = np.maximum(D / U - 1.0, 0.0)
