@@ -9,8 +9,9 @@ per-problem overhead of a scipy call, which dominates at these sizes.
 The step is Levenberg-Marquardt on the robust objective ``sum_i v_i l(r_i) + 1/2
 |q|^2`` by iteratively reweighted least squares: the normal matrix weighs each row by
 ``v_i rho'(z_i)`` (the loss's own IRLS weight), a trial is kept only if it lowers the
-true objective, and bounds are kept by projecting the trial onto them. Each problem
-has its own damping and stops on its own.
+true objective, and bounds are kept by an active set (a parameter on a bound that the
+gradient pushes outwards is held there for the step) and by projecting the trial onto
+them. Each problem has its own damping and stops on its own.
 """
 
 from dataclasses import dataclass
@@ -141,8 +142,21 @@ def solve_batch(problem, theta0, *, max_iter=100, tol=1e-8):
             J = problem.jacobian(theta[active], active)
         weight = _irls_weight(problem, r, active)
         weighted = J * weight[:, :, None]
-        normal = np.einsum("bmi,bmj->bij", weighted, J)
-        gradient = np.einsum("bmi,bm->bi", weighted, r)
+        # Batched matmul: an order of magnitude faster than the equivalent einsum.
+        normal = weighted.transpose(0, 2, 1) @ J
+        gradient = (weighted.transpose(0, 2, 1) @ r[:, :, None])[:, :, 0]
+        # Active set: a parameter on a bound whose gradient points out of the box takes
+        # no step, so the others are solved on the free face (a projected step computed
+        # as if it moved would be poor, and rejected again and again).
+        current = theta[active]
+        held = ((current <= problem.lower) & (gradient > 0)) | (
+            (current >= problem.upper) & (gradient < 0)
+        )
+        if held.any():
+            keep = (~held).astype(float)
+            normal = normal * keep[:, :, None] * keep[:, None, :]
+            normal[held.nonzero()[0], held.nonzero()[1], held.nonzero()[1]] = 1.0
+            gradient = gradient * keep
         jac.clear()
         # Retry each problem's step with more damping until its cost falls, up to a
         # few times per iteration: most accept the first (warm-started) step.

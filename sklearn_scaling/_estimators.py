@@ -1,5 +1,6 @@
 """scikit-learn estimators for the scaling laws: validation in, fitted ``*_`` attributes out."""
 
+import copy
 import warnings
 from numbers import Integral, Real
 
@@ -11,10 +12,27 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ._engine import at_bounds, weighted_quantile
-from ._fit_double_descent import _RAW_BOUND, DEFAULT_PENALTIES, fit_double_descent, mad_scale
-from ._fit_log_power import FORMS, fit_log_power
+from ._fit_double_descent import (
+    _RAW_BOUND,
+    DEFAULT_PENALTIES,
+    READABLE_PARAMS,
+    double_descent_covariance,
+    double_descent_refits,
+    fit_double_descent,
+    mad_scale,
+    shape_gradient,
+)
+from ._fit_law import residual_scale
+from ._fit_log_power import FORMS, fit_log_power, log_power_covariance, log_power_refits
+from ._intervals import UncertaintyMixin
 from ._losses import LOSSES
-from .laws import DOUBLE_DESCENT_PARAMS, double_descent, double_descent_shape, softplus
+from .laws import (
+    DOUBLE_DESCENT_PARAMS,
+    double_descent,
+    double_descent_jacobian,
+    double_descent_shape,
+    softplus,
+)
 
 __all__ = ["DoubleDescentRegressor", "LogPowerHyperparamRegressor"]
 
@@ -201,7 +219,7 @@ def _double_descent_bound_hint(names):
     return "; ".join(parts) + "."
 
 
-class DoubleDescentRegressor(_ScalingLawRegressor):
+class DoubleDescentRegressor(UncertaintyMixin, _ScalingLawRegressor):
     """U-shaped (double-descent) scaling law of log10 compute, fitted robustly.
 
     The law (see :func:`sklearn_scaling.laws.double_descent`) is a level ``b0`` plus a
@@ -291,6 +309,26 @@ class DoubleDescentRegressor(_ScalingLawRegressor):
         that end on a bound: ``b0`` on ``b0_bounds``, ``c0`` on its range 0.2 beyond
         the training compute, the others on the law's fixed box (-8, 8). For 2-D ``y``,
         one such tuple per target.
+    coef_cov_ : ndarray of shape (6, 6) or (n_targets, 6, 6)
+        Robust sandwich covariance of ``coef_`` (see :mod:`sklearn_scaling._covariance`),
+        computed on the problem the fit minimised -- seed 000's objective with its
+        density weights and the priors' curvature -- and, for ``prior_units='f_scale'``,
+        carried from units of ``y / f_scale_`` back to ``coef_``. Rows and columns of
+        parameters in ``at_bounds_`` are 0, those of unidentified ones ``inf``. One per
+        target for 2-D ``y``.
+    params_std_ : dict
+        Standard errors of the readable ``params_`` by the delta method through
+        :func:`~sklearn_scaling.laws.double_descent_shape` (its analytic gradient):
+        ``nan`` for a parameter that depends on a raw one held on a bound (``b0``;
+        ``A_up``; ``A_dn``; ``c1, c2`` on ``c0, s_raw, k_raw``; ``s_left, s_right`` on
+        ``s_raw, k_raw``), ``inf`` where it moves along an unidentified direction.
+        Arrays of length n_targets for 2-D ``y``.
+    unidentified_ : tuple of str
+        Raw parameters the data do not identify (one tuple per target for 2-D ``y``).
+    residual_scale_ : float or ndarray
+        Spread of the residuals in units of ``y`` (RMS for the squared loss, else
+        1.4826 times their weighted MAD), which ``predict_interval(kind='observation')``
+        adds to the law's uncertainty.
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         Only when ``X`` has string column names.
@@ -367,6 +405,11 @@ class DoubleDescentRegressor(_ScalingLawRegressor):
     def _strengths(self):
         return {key: self.alpha * getattr(self, f"{key}_penalty") for key in DEFAULT_PENALTIES}
 
+    def _checked_b0_bounds(self):
+        if self.b0_bounds is None:
+            return (-np.inf, np.inf)
+        return _ordered_pair("b0_bounds", self.b0_bounds)
+
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Fit the law, one independent law per column of a 2-D ``y``.
@@ -407,11 +450,7 @@ class DoubleDescentRegressor(_ScalingLawRegressor):
             ``sample_weight`` are invalid (non-numeric ``y`` included).
         """
         strengths = self._strengths()
-        b0_bounds = (
-            (-np.inf, np.inf)
-            if self.b0_bounds is None
-            else _ordered_pair("b0_bounds", self.b0_bounds)
-        )
+        b0_bounds = self._checked_b0_bounds()
         X, y, sample_weight = self._validate_fit_data(
             X, y, sample_weight, n_params=6, multi_output=True
         )
@@ -456,6 +495,7 @@ class DoubleDescentRegressor(_ScalingLawRegressor):
         ]
         self.at_bounds_ = hits[0] if single else tuple(hits)
         self._set_shape_attributes(x)
+        self._set_uncertainty(X, y, sample_weight, results)
         self._warn_unconverged(self.converged_)
         self._warn_at_bounds(
             {None if single else t: names for t, names in enumerate(hits)},
@@ -574,26 +614,188 @@ class DoubleDescentRegressor(_ScalingLawRegressor):
             location, value = float(location[0]), float(value[0])
         self.peak_ = {"log_compute": location, "value": value}
 
-    def predict(self, X):
-        """Predict with the fitted law.
+    def _set_uncertainty(self, X, y, sample_weight, results):
+        """``coef_cov_``, ``params_std_``, ``unidentified_`` and ``residual_scale_``."""
+        covariances = [double_descent_covariance(result, sample_weight) for result in results]
+        targets = y.reshape(len(y), -1)
+        residuals = targets - self._law_values(X).reshape(targets.shape)
+        scales = [
+            residual_scale(residuals[:, t], sample_weight, self.loss, int((~c.fixed).sum()))
+            for t, c in enumerate(covariances)
+        ]
+        self._train_residuals = residuals[:, 0] if y.ndim == 1 else residuals
+        self._covariances = covariances
+        coefs = np.atleast_2d(self.coef_)
+        views = []
+        for t, covariance in enumerate(covariances):
+            view = copy.copy(self)
+            view.coef_ = coefs[t]
+            view._store_covariance(covariance, scales[t], "linear")
+            view.params_std_ = self._readable_std(coefs[t], covariance)
+            views.append(view)
+        if y.ndim == 1:
+            for name in ("_covariance", "_target_space", "coef_cov_", "unidentified_"):
+                setattr(self, name, getattr(views[0], name))
+            self.params_std_, self.residual_scale_ = views[0].params_std_, scales[0]
+            return
+        self._covariance = None
+        self._target_space = "linear"
+        self.coef_cov_ = np.stack([c.cov for c in covariances])
+        self.unidentified_ = tuple(view.unidentified_ for view in views)
+        self.params_std_ = {
+            name: np.array([view.params_std_[name] for view in views]) for name in READABLE_PARAMS
+        }
+        self.residual_scale_ = np.array(scales)
+
+    def _parameter_names(self):
+        # coef_cov_ and unidentified_ are of the raw parameters, as coef_ and at_bounds_.
+        return list(DOUBLE_DESCENT_PARAMS)
+
+    @staticmethod
+    def _readable_std(coef, covariance):
+        """Delta-method standard errors of the readable ``params_`` from the raw covariance.
+
+        ``nan`` for a readable parameter that depends on a raw one held on a bound (its
+        value is then partly the bound's), ``inf`` for one that moves along a direction
+        the data do not identify.
+        """
+        gradient = shape_gradient(coef)
+        std = covariance.std_of(gradient)
+        held = np.any((gradient != 0.0) & covariance.fixed[None, :], axis=1)
+        std[held] = np.nan
+        return dict(zip(READABLE_PARAMS, map(float, std), strict=True))
+
+    def _target_view(self, t):
+        """This fit restricted to target column ``t``: a single-target estimator."""
+        view = copy.copy(self)
+        view.coef_ = self.coef_[t]
+        view._covariance = self._covariances[t]
+        view.unidentified_ = self.unidentified_[t]
+        view.residual_scale_ = float(self.residual_scale_[t])
+        return view
+
+    def predict(self, X, return_std=False):
+        """Predict with the fitted law, and optionally its standard deviation.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, 1)
+        return_std : bool, default=False
+            Also return the delta-method standard deviation of the law's value from
+            ``coef_cov_`` (see :meth:`predict_interval`).
 
         Returns
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_targets)
+        std : ndarray of the same shape
+            Only with ``return_std``; ``inf`` where the value depends on parameters the
+            data do not identify.
+
+        Warns
+        -----
+        UserWarning
+            With ``return_std``, when some parameters are not identified.
+        """
+        X = self._validated_X(X)
+        prediction = self._law_values(X)
+        if not return_std:
+            return prediction
+        return prediction, self._law_std(X, prediction)
+
+    def predict_interval(self, X, coverage=0.9, kind="law"):
+        """Interval of the law's value, or of a new run's, at ``X``.
+
+        The delta method around the fit: ``value +- t * std`` with the Student-t
+        quantile of ``coverage`` on the fit's residual degrees of freedom (see
+        :class:`~sklearn_scaling._intervals.UncertaintyMixin`). For 2-D ``y``, each
+        target column gets the interval of its own fit.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, 1)
+        coverage : float, default=0.9
+            Probability the interval is meant to hold, in (0, 1).
+        kind : {'law', 'observation'}, default='law'
+            'law' covers the law's value (the parameters' uncertainty only);
+            'observation' a new run's value, adding the residual spread
+            ``residual_scale_``.
+
+        Returns
+        -------
+        low, high : ndarray of shape (n_samples,) or (n_samples, n_targets)
+
+        Notes
+        -----
+        The interval assumes the law holds, with the priors part of the model; where
+        the law is misspecified (beyond the data above all) the truth can lie outside
+        it however many runs were fitted.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=np.float64, reset=False)
-        return self._law_values(X)
+        if np.ndim(self.coef_) == 1:
+            return super().predict_interval(X, coverage=coverage, kind=kind)
+        bounds = [
+            UncertaintyMixin.predict_interval(self._target_view(t), X, coverage, kind)
+            for t in range(self.coef_.shape[0])
+        ]
+        return tuple(np.column_stack(part) for part in zip(*bounds, strict=True))
+
+    def _law_std(self, X, prediction):
+        if np.ndim(self.coef_) == 1:
+            return super()._law_std(X, prediction)
+        return np.column_stack(
+            [self._target_view(t)._law_std(X, prediction[:, t]) for t in range(self.coef_.shape[0])]
+        )
+
+    def _validated_X(self, X):
+        check_is_fitted(self)
+        return validate_data(self, X, dtype=np.float64, reset=False)
 
     def _law_values(self, X):
         return double_descent(X, self.coef_, self.shape)
 
+    def _law_jacobian(self, X, prediction):
+        return double_descent_jacobian(X, self.coef_, self.shape)
 
-class LogPowerHyperparamRegressor(_ScalingLawRegressor):
+    def _bootstrap_refits(self, X, targets, weights):
+        """Refits to ``targets`` and ``weights`` of shape (B, n), solved as one batch.
+
+        Each refit minimises seed 000's objective on its own rows (density weights,
+        loss scale, compute range of the priors and of ``c0``'s bounds, and units for
+        ``prior_units='f_scale'`` follow the resample), warm-started from this fit.
+        Returns the raw parameters (B, 6) and which refits converged.
+        """
+        X = self._validated_X(X)
+        if np.ndim(self.coef_) != 1:
+            raise ValueError(
+                f"{type(self).__name__} was fitted to {self.coef_.shape[0]} targets; "
+                "bootstrap one target column at a time."
+            )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            coefs, _, converged = double_descent_refits(
+                X[:, 0],
+                np.asarray(targets, dtype=float),
+                np.asarray(weights, dtype=float),
+                self.coef_,
+                shape=self.shape,
+                loss=self.loss,
+                f_scale=self.f_scale,
+                density_weighting=self.density_weighting,
+                strengths=self._strengths(),
+                b0_bounds=self._checked_b0_bounds(),
+                prior_units=self.prior_units,
+                max_iter=100,
+                tol=self.tol,
+            )
+        return coefs, converged
+
+    def _predict_many(self, X, coefs):
+        """The law at ``X`` for each row of ``coefs``: ``(n_coefs, n_samples)``."""
+        X = self._validated_X(X)
+        return double_descent(X, np.atleast_2d(coefs), self.shape).T
+
+
+class LogPowerHyperparamRegressor(UncertaintyMixin, _ScalingLawRegressor):
     """Loss as a law of learning rate, batch size, data size and model size (seed 001).
 
     With ``optimum='fixed'`` the law is seed 001's (see
@@ -662,6 +864,17 @@ class LogPowerHyperparamRegressor(_ScalingLawRegressor):
     f_scale_ : float
     at_bounds_ : tuple of str
         Names (as in ``params_``) of the parameters that end on a bound.
+    coef_cov_ : ndarray of shape (n_params, n_params)
+        Robust sandwich covariance of ``coef_`` on the final full-parameter polish
+        problem of the fit (seed 001's objective, the ridge's curvature included);
+        rows and columns of parameters in ``at_bounds_`` are 0, of unidentified ones
+        ``inf``.
+    params_std_ : dict
+        Standard error of each parameter: ``nan`` on a bound, ``inf`` unidentified.
+    unidentified_ : tuple of str
+        Parameters the data do not identify.
+    residual_scale_ : float
+        Spread of the residuals of the (unclipped) fitted law, in units of ``y``.
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         Only when ``X`` has string column names.
@@ -856,6 +1069,12 @@ class LogPowerHyperparamRegressor(_ScalingLawRegressor):
         upper = np.array([limits[name][1] for name in names])
         hit = at_bounds(result.x, lower, upper)
         self.at_bounds_ = tuple(name for name, on in zip(names, hit, strict=True) if on)
+        self._lower, self._upper = lower, upper
+        covariance = log_power_covariance(result, sample_weight, hit)
+        fit_residuals = y - form.law(X, self.coef_)
+        spread = residual_scale(fit_residuals, sample_weight, self.loss, int((~hit).sum()))
+        self._store_covariance(covariance, spread, "linear")
+        self._train_residuals = y - self._law_values(X)
         self._warn_unconverged(self.converged_)
         self._warn_at_bounds(
             {None: self.at_bounds_},
@@ -895,27 +1114,33 @@ class LogPowerHyperparamRegressor(_ScalingLawRegressor):
             stacklevel=4,
         )
 
-    def predict(self, X):
-        """Predict the loss.
+    def predict(self, X, return_std=False):
+        """Predict the loss, and optionally its standard deviation.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, 4)
+        return_std : bool, default=False
+            Also return the delta-method standard deviation of the law's value from
+            ``coef_cov_``. Where ``prediction_bounds`` clip the law, the clipped value
+            does not move with the parameters and its standard deviation is 0.
 
         Returns
         -------
         y : ndarray of shape (n_samples,)
+        std : ndarray of shape (n_samples,)
+            Only with ``return_std``; ``inf`` where the value depends on parameters the
+            data do not identify.
 
         Warns
         -----
         UserWarning
             When a prediction is a negative loss, outside the law's physical range: the
             law is extrapolated where it no longer holds (the log-power size terms keep
-            falling without limit), or ``prediction_bounds`` allow it.
+            falling without limit), or ``prediction_bounds`` allow it. With
+            ``return_std``, when some parameters are not identified.
         """
-        check_is_fitted(self)
-        X = validate_data(self, X, dtype=np.float64, reset=False)
-        self._check_domain(X)
+        X = self._validated_X(X)
         pred = self._law_values(X)
         negative = pred < 0.0
         if np.any(negative):
@@ -927,10 +1152,93 @@ class LogPowerHyperparamRegressor(_ScalingLawRegressor):
                 UserWarning,
                 stacklevel=2,
             )
+        if return_std:
+            return pred, self._law_std(X, pred)
         return pred
+
+    def predict_interval(self, X, coverage=0.9, kind="law"):
+        """Interval of the law's value, or of a new run's, at ``X``.
+
+        The delta method around the fit: ``value +- t * std`` with the Student-t
+        quantile of ``coverage`` on the fit's residual degrees of freedom (see
+        :class:`~sklearn_scaling._intervals.UncertaintyMixin`). With
+        ``prediction_bounds`` the interval is that of the unclipped law, then clipped
+        to them: clipping is monotone, so the clipped value lies in the clipped interval
+        exactly when the unclipped value lies in the unclipped one, and the coverage
+        carries over (an interval wholly beyond a bound collapses onto it).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, 4)
+        coverage : float, default=0.9
+            Probability the interval is meant to hold, in (0, 1).
+        kind : {'law', 'observation'}, default='law'
+            'law' covers the law's value (the parameters' uncertainty only);
+            'observation' a new run's value, adding the residual spread
+            ``residual_scale_``.
+
+        Returns
+        -------
+        low, high : ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self)
+        if self.prediction_bounds is None:
+            return super().predict_interval(X, coverage=coverage, kind=kind)
+        unclipped = copy.copy(self)
+        unclipped.prediction_bounds = None
+        low, high = UncertaintyMixin.predict_interval(unclipped, X, coverage, kind)
+        return tuple(np.clip(bound, *self.prediction_bounds) for bound in (low, high))
+
+    def _validated_X(self, X):
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        self._check_domain(X)
+        return X
 
     def _law_values(self, X):
         return FORMS[self._form_key].law(X, self.coef_, self.prediction_bounds)
+
+    def _law_jacobian(self, X, prediction):
+        form = FORMS[self._form_key]
+        jac = form.jacobian(X, self.coef_)
+        if self.prediction_bounds is not None:
+            # A clipped value does not move with the parameters.
+            low, high = self.prediction_bounds
+            unclipped = form.law(X, self.coef_)
+            jac[(unclipped < low) | (unclipped > high)] = 0.0
+        return jac
+
+    def _bootstrap_refits(self, X, targets, weights):
+        """Refits to ``targets`` and ``weights`` of shape (B, n), solved as one batch.
+
+        Each refit minimises the final polish problem of the fit on its own rows (its
+        ``std(y)`` and, for ``f_scale='mad'``, loss scale are its own), warm-started
+        from this fit. Returns the parameters (B, p) and which refits converged.
+        """
+        X = self._validated_X(X)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            coefs, _, converged = log_power_refits(
+                self._form_key,
+                X,
+                np.asarray(targets, dtype=float),
+                np.asarray(weights, dtype=float),
+                self.coef_,
+                alpha=self.alpha,
+                loss=self.loss,
+                f_scale=self.f_scale,
+                lower=self._lower,
+                upper=self._upper,
+                max_iter=100,
+                tol=self.tol,
+            )
+        return coefs, converged
+
+    def _predict_many(self, X, coefs):
+        """The law at ``X`` for each row of ``coefs``: ``(n_coefs, n_samples)``."""
+        X = self._validated_X(X)
+        coefs = np.atleast_2d(np.asarray(coefs, dtype=float))
+        return FORMS[self._form_key].law(X, coefs.T[:, :, None], self.prediction_bounds)
 
     def optimal_learning_rate(self, data_size, param_size):
         """Learning rate that minimises the fitted loss at a data and model size.

@@ -17,6 +17,8 @@ same centres and widths.
 import numpy as np
 from scipy.special import expit
 
+from ._batch import BatchProblem, solve_batch
+from ._covariance import sandwich_covariance
 from ._engine import (
     RobustProblem,
     at_bounds,
@@ -36,7 +38,16 @@ from .laws import (
     softplus,
 )
 
-__all__ = ["DEFAULT_PENALTIES", "density_weights", "fit_double_descent", "mad_scale"]
+__all__ = [
+    "DEFAULT_PENALTIES",
+    "READABLE_PARAMS",
+    "double_descent_covariance",
+    "double_descent_refits",
+    "density_weights",
+    "fit_double_descent",
+    "mad_scale",
+    "shape_gradient",
+]
 
 #: Seed 000's prior strengths.
 DEFAULT_PENALTIES = {
@@ -422,6 +433,10 @@ def fit_double_descent(
     # Bounds are checked in the space they were imposed in: before the scaling back,
     # since the raw box holds the raw parameters of the problem solved.
     result.at_bounds = at_bounds(result.x, problem.lower, problem.upper)
+    # What the covariance needs: the problem solved, its solution, and the units of y.
+    result.problem = problem
+    result.internal_x = result.x.copy()
+    result.unit, result.sign = unit, sign
     if unit != 1.0:
         result.x = _scale_linear_part(result.x, unit)
     result.x[0] *= sign
@@ -445,3 +460,363 @@ def _scale_linear_part(params, factor):
     scaled[0] *= factor
     scaled[1:3] = inverse_softplus(factor * softplus(scaled[1:3]))
     return scaled
+
+
+# ----------------------------------------------------------------- uncertainty
+
+
+def coef_derivative(internal_x, unit, sign):
+    """Diagonal of d coef / d theta: the fit's solution ``theta`` in units of the problem
+    solved (``sign * y / unit``) against the raw parameters of the law of ``y``.
+
+    Only ``b0`` and the raw amplitudes change with the units (see
+    :func:`_scale_linear_part`): ``b0 -> sign * unit * b0`` and ``A_raw ->
+    inverse_softplus(unit * softplus(A_raw))``, whose slope is ``unit * expit(A_raw) /
+    expit(A_raw')``.
+    """
+    derivative = np.ones(6)
+    derivative[0] = sign * unit
+    if unit != 1.0:
+        scaled = _scale_linear_part(internal_x, unit)
+        derivative[1:3] = unit * expit(internal_x[1:3]) / expit(scaled[1:3])
+    return derivative
+
+
+def double_descent_covariance(result, sample_weight):
+    """Sandwich covariance of a :func:`fit_double_descent` result, in units of ``coef_``.
+
+    Computed on the problem the fit minimised (seed 000's objective with its priors and
+    density weights, in units of ``y / f_scale`` for ``prior_units='f_scale'``) at its
+    solution, parameters on a bound held, then carried to the raw parameters of the law
+    of ``y`` by the (diagonal) derivative of that change of units.
+    """
+    covariance = sandwich_covariance(
+        result.problem, result.internal_x, sample_weight, fixed=result.at_bounds
+    )
+    covariance.rescale(coef_derivative(result.internal_x, result.unit, result.sign))
+    # A negative unit (the 'dip' sign) must not turn the infinities of unidentified
+    # parameters into -inf off the diagonal.
+    covariance.cov[covariance.unidentified, :] = np.inf
+    covariance.cov[:, covariance.unidentified] = np.inf
+    return covariance
+
+
+#: The readable parameters of ``DoubleDescentRegressor.params_``, in order.
+READABLE_PARAMS = ("b0", "A_up", "A_dn", "c1", "c2", "s_left", "s_right")
+
+
+def shape_gradient(coef):
+    """Gradient of the readable parameters with respect to the six raw ones: (7, 6).
+
+    The derivative of :func:`~sklearn_scaling.laws.double_descent_shape`, rows in the
+    order of :data:`READABLE_PARAMS`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> coef = np.array([-0.5, 0.3, -0.2, 1.0, -1.0, 0.5])
+    >>> step = 1e-6 * np.eye(6)
+    >>> def readable(p):
+    ...     shape = double_descent_shape(p)
+    ...     return np.array([shape[name] for name in READABLE_PARAMS])
+    >>> numeric = np.column_stack(
+    ...     [(readable(coef + h) - readable(coef - h)) / 2e-6 for h in step])
+    >>> bool(np.allclose(shape_gradient(coef), numeric, atol=1e-8))
+    True
+    """
+    coef = np.asarray(coef, dtype=float)
+    shape = double_descent_shape(coef)
+    s, ksp, g = shape["s"], shape["ksp"], shape["g"]
+    slope_aup, slope_adn, slope_s, slope_k = expit(coef[[1, 2, 4, 5]])
+    d_s = slope_s * _UNIT[4]
+    d_k = slope_k * _UNIT[5]
+    d_separation = (1.0 + ksp) * d_s + s * d_k
+    d_g = d_k / (4.0 * g)
+    return np.vstack(
+        [
+            _UNIT[0],
+            slope_aup * _UNIT[1],
+            slope_adn * _UNIT[2],
+            _UNIT[3] - 0.5 * d_separation,
+            _UNIT[3] + 0.5 * d_separation,
+            g * d_s + s * d_g,
+            d_s / g - s * d_g / (g * g),
+        ]
+    )
+
+
+# ----------------------------------------------------------------- batched refits
+
+
+def _batch_shape(thetas):
+    """:func:`double_descent_shape` of ``(k, 6)`` parameters as ``(k, 1)`` columns."""
+    shape = double_descent_shape(thetas)
+    return {name: np.asarray(value, dtype=float)[:, None] for name, value in shape.items()}
+
+
+def _clipped_sigmoid(z):
+    # As the law's: clipped at +-60 so values match double_descent to the last bit.
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -60.0, 60.0)))
+
+
+def _batch_values(x, thetas):
+    """The bump law at ``(k, 6)`` parameters: ``(k, n)``."""
+    return double_descent(x, thetas).T
+
+
+def _batch_jacobian(x, thetas):
+    """:func:`double_descent_jacobian` (bump) of ``(k, 6)`` parameters: (k, n) and (k, n, 6)."""
+    shape = _batch_shape(thetas)
+    s, ksp, g = shape["s"], shape["ksp"], shape["g"]
+    x = x[None, :]
+    dx = x - (shape["c1"] + shape["c2"]) / 2.0
+    z_up = (x - shape["c1"]) / shape["s_left"]
+    z_dn = (x - shape["c2"]) / shape["s_right"]
+    sig_up, sig_dn = _clipped_sigmoid(z_up), _clipped_sigmoid(z_dn)
+    slope_up = np.where(np.abs(z_up) < 60.0, sig_up * (1.0 - sig_up), 0.0)
+    slope_dn = np.where(np.abs(z_dn) < 60.0, sig_dn * (1.0 - sig_dn), 0.0)
+    a_up, a_dn = shape["A_up"], shape["A_dn"]
+    dg_dk = 1.0 / (4.0 * g)
+    dzup_ds = -dx / (s * s * g)
+    dzdn_ds = -dx * g / (s * s)
+    dzup_dk = -dx / (s * g * g) * dg_dk + 1.0 / (2.0 * g) - (1.0 + ksp) / (2.0 * g * g) * dg_dk
+    dzdn_dk = dx / s * dg_dk - g / 2.0 - (1.0 + ksp) / 2.0 * dg_dk
+    slopes = expit(thetas[:, [1, 2, 4, 5]])
+    jac = np.empty((thetas.shape[0], x.shape[1], 6))
+    jac[:, :, 0] = 1.0
+    jac[:, :, 1] = slopes[:, [0]] * sig_up
+    jac[:, :, 2] = -slopes[:, [1]] * sig_dn
+    jac[:, :, 3] = -a_up * slope_up / shape["s_left"] + a_dn * slope_dn / shape["s_right"]
+    jac[:, :, 4] = (a_up * slope_up * dzup_ds - a_dn * slope_dn * dzdn_ds) * slopes[:, [2]]
+    jac[:, :, 5] = (a_up * slope_up * dzup_dk - a_dn * slope_dn * dzdn_dk) * slopes[:, [3]]
+    return shape["b0"] + a_up * sig_up - a_dn * sig_dn, jac
+
+
+def _batch_prior_residuals(thetas, pred, jac, row_share, x_min, x_max, strengths, sign):
+    """:func:`_prior_residuals` of ``k`` problems at once: values (k, 9), rows (k, 9, 6).
+
+    ``row_share``, ``x_min`` and ``x_max`` are per problem ((k, n), (k,), (k,)); with
+    ``jac=None`` only the values are computed.
+    """
+    shape = double_descent_shape(thetas)
+    s, ksp = shape["s"], shape["ksp"]
+    root = np.sqrt(2.0 * strengths["amplitude"])
+    z = np.column_stack(
+        [
+            shape["A_up"] - shape["A_dn"],
+            -s * (0.7 + ksp),
+            x_min - shape["c1"],
+            shape["c2"] - x_max,
+            sign * (shape["b0"] + shape["A_up"] - shape["A_dn"]),
+        ]
+    )
+    strength = np.array(
+        [
+            strengths["order"],
+            strengths["separation"],
+            strengths["range"],
+            strengths["range"],
+            strengths["tail"],
+        ]
+    )
+    q_softplus = np.sqrt(2.0 * strength * softplus(z))
+    real_pred = sign * pred
+    positive = real_pred > 0.0
+    mean_positive = np.sum(row_share * np.where(positive, real_pred, 0.0), axis=1)
+    q_positive = np.sqrt(2.0 * strengths["tail"] * np.maximum(mean_positive, 0.0))
+    values = np.column_stack(
+        [root * shape["A_up"], root * shape["A_dn"], root * s, q_softplus, q_positive]
+    )
+    if jac is None:
+        return values, None
+    slope_aup, slope_adn, slope_s, slope_k = expit(thetas[:, [1, 2, 4, 5]]).T
+    unit = _UNIT
+    d_aup = slope_aup[:, None] * unit[1]
+    d_adn = slope_adn[:, None] * unit[2]
+    d_s = slope_s[:, None] * unit[4]
+    d_separation = (1.0 + ksp)[:, None] * d_s + (s * slope_k)[:, None] * unit[5]
+    dz = np.stack(
+        [
+            d_aup - d_adn,
+            -0.7 * d_s - (d_separation - d_s),
+            -unit[3] + 0.5 * d_separation,
+            unit[3] + 0.5 * d_separation,
+            sign * (unit[0] + d_aup - d_adn),
+        ],
+        axis=1,
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(q_softplus > 0.0, strength * expit(z) / q_softplus, 0.0)
+        gradient = np.einsum("kn,knp->kp", row_share * positive, sign * jac)
+        row_positive = np.where(
+            (q_positive > 0.0)[:, None],
+            strengths["tail"] * gradient / q_positive[:, None],
+            0.0,
+        )
+    rows = np.concatenate(
+        [
+            root * np.stack([d_aup, d_adn, d_s], axis=1),
+            scale[:, :, None] * dz,
+            row_positive[:, None, :],
+        ],
+        axis=1,
+    )
+    return values, rows
+
+
+def _shared_bounds(lower, upper):
+    """Map per-problem bounds ``(B, p)`` onto shared ones: ``theta = offset + span * u``.
+
+    :class:`~sklearn_scaling._batch.BatchProblem` has one box for all problems, but a
+    resample's range of ``c0`` (0.2 beyond its own compute range) and, in units of the
+    loss scale, its ``b0_bounds`` are its own. A coordinate whose bounds differ is
+    solved in ``u``: on ``[0, 1]`` when both ends are finite, else shifted to its one
+    finite end. Levenberg-Marquardt with Marquardt's diagonal damping takes the same
+    steps in ``u`` as it would in ``theta``.
+    """
+    offset, span = np.zeros_like(lower), np.ones_like(lower)
+    shared_lower, shared_upper = lower[0].copy(), upper[0].copy()
+    for j in range(lower.shape[1]):
+        low, high = lower[:, j], upper[:, j]
+        if np.all(low == low[0]) and np.all(high == high[0]):
+            continue
+        finite_low, finite_high = np.isfinite(low[0]), np.isfinite(high[0])
+        if finite_low and finite_high:
+            offset[:, j], span[:, j] = low, high - low
+            shared_lower[j], shared_upper[j] = 0.0, 1.0
+        elif finite_low:
+            offset[:, j] = low
+            shared_lower[j], shared_upper[j] = 0.0, np.inf
+        elif finite_high:
+            offset[:, j] = high
+            shared_lower[j], shared_upper[j] = -np.inf, 0.0
+    return offset, span, shared_lower, shared_upper
+
+
+def double_descent_refits(
+    x,
+    targets,
+    weights,
+    coef,
+    *,
+    shape="bump",
+    loss="huber",
+    f_scale="mad",
+    density_weighting=True,
+    strengths=None,
+    b0_bounds=(-np.inf, np.inf),
+    prior_units="y",
+    max_iter=100,
+    tol=1e-8,
+):
+    """Refit the law to many targets and weights at once, warm-started from ``coef``.
+
+    Each problem is the one :func:`fit_double_descent` solves on its own rows (those of
+    positive weight): its loss scale, density weights, tail-prior shares, compute range
+    of the range prior and of ``c0``'s bounds, and units (``prior_units='f_scale'``)
+    are its own. The law, its Jacobian and the priors are evaluated for all problems
+    in one vectorised pass, and :func:`~sklearn_scaling._batch.solve_batch` takes the
+    Levenberg-Marquardt steps of all at once. Each problem's residuals are divided by
+    its own loss scale so that the batch shares the scale 1 (its cost is the problem's
+    divided by the squared scale: the same minimiser).
+
+    Parameters
+    ----------
+    x : ndarray of shape (n,)
+    targets : ndarray of shape (B, n) or (n,)
+        In units of ``y``.
+    weights : ndarray of shape (B, n)
+        Sample weights (e.g. bootstrap counts); rows of weight 0 are left out.
+    coef : ndarray of shape (6,)
+        The full-data fit, as ``DoubleDescentRegressor.coef_``.
+    shape, loss, f_scale, density_weighting, strengths, b0_bounds, prior_units
+        As for :func:`fit_double_descent`.
+    max_iter : int, default=100
+    tol : float, default=1e-8
+
+    Returns
+    -------
+    coefs : ndarray of shape (B, 6)
+        In the units of ``coef``.
+    cost : ndarray of shape (B,)
+        Each problem's objective, as ``cost_`` of a fit on its rows.
+    converged : ndarray of bool, shape (B,)
+    """
+    weights = np.atleast_2d(np.asarray(weights, dtype=float))
+    n_problems, n = weights.shape
+    targets = np.broadcast_to(np.asarray(targets, dtype=float), (n_problems, n))
+    strengths = DEFAULT_PENALTIES if strengths is None else strengths
+    sign = 1.0 if shape == "bump" else -1.0
+    data_weight = np.zeros((n_problems, n))
+    row_share = np.zeros((n_problems, n))
+    loss_scale = np.empty(n_problems)
+    units = np.empty(n_problems)
+    x_min, x_max = np.empty(n_problems), np.empty(n_problems)
+    lower = np.empty((n_problems, 6))
+    upper = np.empty((n_problems, 6))
+    for b in range(n_problems):
+        keep = weights[b] > 0
+        xb, yb, wb = x[keep], targets[b, keep], weights[b, keep]
+        scale = mad_scale(yb, wb) if f_scale == "mad" else float(f_scale)
+        unit = scale if prior_units == "f_scale" else 1.0
+        weight = wb * (density_weights(xb, wb) if density_weighting else 1.0)
+        data_weight[b, keep] = weight / weight.sum()
+        row_share[b, keep] = wb / wb.sum()
+        loss_scale[b], units[b] = scale / unit, unit
+        x_min[b], x_max[b] = float(xb.min()), float(xb.max())
+        low, high = sorted(sign * np.asarray(b0_bounds, dtype=float) / unit)
+        lower[b] = [low, -_RAW_BOUND, -_RAW_BOUND, x_min[b] - 0.2, -_RAW_BOUND, -_RAW_BOUND]
+        upper[b] = [high, _RAW_BOUND, _RAW_BOUND, x_max[b] + 0.2, _RAW_BOUND, _RAW_BOUND]
+    Z = sign * targets / units[:, None]
+    offset, span, shared_lower, shared_upper = _shared_bounds(lower, upper)
+
+    def internal(u, index):
+        return offset[index] + span[index] * u
+
+    def residuals(u, index):
+        theta = internal(u, index)
+        pred = _batch_values(x, theta)
+        priors, _ = _batch_prior_residuals(
+            theta, pred, None, row_share[index], x_min[index], x_max[index], strengths, sign
+        )
+        return np.hstack([pred - Z[index], priors]) / loss_scale[index, None]
+
+    def jacobian(u, index):
+        theta = internal(u, index)
+        pred, jac = _batch_jacobian(x, theta)
+        priors, rows = _batch_prior_residuals(
+            theta, pred, jac, row_share[index], x_min[index], x_max[index], strengths, sign
+        )
+        return (
+            np.concatenate([jac, rows], axis=1)
+            * (span[index] / loss_scale[index, None])[:, None, :]
+        )
+
+    problem = BatchProblem(
+        residuals=residuals,
+        jacobian=jacobian,
+        data_weight=data_weight,
+        lower=shared_lower,
+        upper=shared_upper,
+        loss=loss,
+        f_scale=1.0,
+    )
+    # The full fit in each problem's units, clipped into that problem's bounds.
+    start = np.repeat(np.asarray(coef, dtype=float)[None], n_problems, axis=0)
+    start[:, 0] *= sign
+    rescale = units != 1.0
+    if np.any(rescale):
+        start[rescale, 0] /= units[rescale]
+        start[rescale, 1:3] = inverse_softplus(softplus(start[rescale, 1:3]) / units[rescale, None])
+    start = np.clip(start, lower, upper)
+    with np.errstate(all="ignore"):
+        result = solve_batch(problem, (start - offset) / span, max_iter=max_iter, tol=tol)
+    theta = np.clip(internal(result.x, np.arange(n_problems)), lower, upper)
+    coefs = theta.copy()
+    if np.any(rescale):
+        coefs[rescale, 0] *= units[rescale]
+        coefs[rescale, 1:3] = inverse_softplus(units[rescale, None] * softplus(theta[rescale, 1:3]))
+    coefs[:, 0] *= sign
+    cost = result.cost * loss_scale**2
+    finite = np.isfinite(cost) & np.all(np.isfinite(coefs), axis=1)
+    return coefs, cost, result.converged & finite

@@ -19,7 +19,10 @@ from functools import partial
 import numpy as np
 from scipy.optimize import differential_evolution, lsq_linear
 
+from ._batch import BatchProblem, solve_batch
+from ._covariance import sandwich_covariance
 from ._engine import RobustProblem, minimize_multistart, single_threaded_blas
+from ._fit_double_descent import mad_scale
 from .laws import (
     LOG_POWER_PARAMS,
     LOG_POWER_SCALING_PARAMS,
@@ -30,7 +33,7 @@ from .laws import (
     log_power_scaling_jacobian,
 )
 
-__all__ = ["FORMS", "LogPowerForm", "fit_log_power"]
+__all__ = ["FORMS", "LogPowerForm", "fit_log_power", "log_power_covariance", "log_power_refits"]
 
 
 @dataclass(frozen=True)
@@ -397,4 +400,134 @@ def fit_log_power(
 
     # Each projected optimum, with its exactly solved linear part, starts a full polish.
     starts = np.array([projection.solution(theta) for theta in projected])
-    return minimize_multistart(problem, starts, n_refine=len(starts), **options)
+    result = minimize_multistart(problem, starts, n_refine=len(starts), **options)
+    # The problem of the polish, which result.x minimises: the covariance's.
+    result.problem = problem
+    return result
+
+
+def log_power_covariance(result, sample_weight, fixed):
+    """Sandwich covariance of a :func:`fit_log_power` result (held: ``fixed``).
+
+    Computed on the final full-parameter polish problem at its solution: seed 001's
+    objective, ridge included (its curvature narrows the shrunk parameters).
+    """
+    return sandwich_covariance(result.problem, result.x, sample_weight, fixed=fixed)
+
+
+#: Elements (problems x rows x parameters) of the Jacobians of one batch of refits.
+_BATCH_ELEMENTS = 2**22
+
+
+def log_power_refits(
+    form,
+    X,
+    targets,
+    weights,
+    coef,
+    *,
+    alpha=0.003,
+    loss="squared",
+    f_scale="mad",
+    lower,
+    upper,
+    max_iter=100,
+    tol=1e-8,
+):
+    """Refit a log-power law to many targets and weights at once, warm-started from ``coef``.
+
+    Each problem is the polish problem :func:`fit_log_power` ends with, on its own rows:
+    its ``std(y)``, weights and (for ``f_scale='mad'``) loss scale are its own. The law
+    is evaluated for all problems at once (its parameters broadcast as ``(k, 1)``
+    columns), its Jacobian one problem at a time, and
+    :func:`~sklearn_scaling._batch.solve_batch` takes the steps of all together, in
+    chunks that bound the memory. Each problem's residuals are divided by its own loss
+    scale (for a robust loss), so the batch shares the scale 1.
+
+    Parameters
+    ----------
+    form : tuple
+        A key of :data:`FORMS`.
+    X : ndarray of shape (n, 4)
+    targets : ndarray of shape (B, n) or (n,)
+    weights : ndarray of shape (B, n)
+    coef : ndarray of shape (p,)
+    alpha, loss : as for :func:`fit_log_power`
+    f_scale : 'mad' or float
+        In units of ``y``; 'mad' is each problem's ``mad_scale``.
+    lower, upper : ndarray of shape (p,)
+    max_iter : int, default=100
+    tol : float, default=1e-8
+
+    Returns
+    -------
+    coefs : ndarray of shape (B, p)
+    cost : ndarray of shape (B,)
+        Each problem's objective, as ``cost_`` of a fit on its rows.
+    converged : ndarray of bool, shape (B,)
+    """
+    form = FORMS[form]
+    weights = np.atleast_2d(np.asarray(weights, dtype=float))
+    n_problems, n = weights.shape
+    targets = np.broadcast_to(np.asarray(targets, dtype=float), (n_problems, n))
+    data_weight = 2.0 * weights / weights.sum(axis=1, keepdims=True)
+    mean = np.sum(weights * targets, axis=1) / weights.sum(axis=1)
+    variance = np.sum(weights * (targets - mean[:, None]) ** 2, axis=1) / weights.sum(axis=1)
+    sigma = np.sqrt(variance) + 1e-8
+    if loss == "squared":
+        loss_scale = np.ones(n_problems)
+    else:
+        scales = np.array(
+            [
+                mad_scale(targets[b, keep], weights[b, keep]) if f_scale == "mad" else f_scale
+                for b, keep in enumerate(weights > 0)
+            ],
+            dtype=float,
+        )
+        loss_scale = scales / sigma
+    ridge = form.index(form.ridge)
+    root_alpha = np.sqrt(2.0 * alpha)
+    ridge_rows = np.zeros((ridge.size, len(form.names)))
+    ridge_rows[np.arange(ridge.size), ridge] = root_alpha
+    factor = 1.0 / (sigma * loss_scale)
+
+    def residuals(thetas, index):
+        value = form.law(X, thetas.T[:, :, None])
+        data = (value - targets[index]) * factor[index, None]
+        prior = thetas[:, ridge] * (root_alpha / loss_scale[index, None])
+        return np.hstack([data, prior])
+
+    def jacobian(thetas, index):
+        jac = np.stack([form.jacobian(X, theta) for theta in thetas]) * factor[index, None, None]
+        prior = ridge_rows[None] / loss_scale[index, None, None]
+        return np.concatenate([jac, prior], axis=1)
+
+    coefs = np.repeat(np.asarray(coef, dtype=float)[None], n_problems, axis=0)
+    cost = np.full(n_problems, np.inf)
+    converged = np.zeros(n_problems, dtype=bool)
+    step = max(1, _BATCH_ELEMENTS // max(n * len(form.names), 1))
+    for begin in range(0, n_problems, step):
+        chunk = np.arange(begin, min(begin + step, n_problems))
+
+        def chunk_residuals(thetas, index, chunk=chunk):
+            return residuals(thetas, chunk[index])
+
+        def chunk_jacobian(thetas, index, chunk=chunk):
+            return jacobian(thetas, chunk[index])
+
+        problem = BatchProblem(
+            residuals=chunk_residuals,
+            jacobian=chunk_jacobian,
+            data_weight=data_weight[chunk],
+            lower=lower,
+            upper=upper,
+            loss=loss,
+            f_scale=1.0,
+        )
+        with np.errstate(all="ignore"):
+            result = solve_batch(problem, coefs[chunk], max_iter=max_iter, tol=tol)
+        coefs[chunk] = result.x
+        cost[chunk] = result.cost * loss_scale[chunk] ** 2
+        converged[chunk] = result.converged
+    finite = np.isfinite(cost) & np.all(np.isfinite(coefs), axis=1)
+    return coefs, cost, converged & finite

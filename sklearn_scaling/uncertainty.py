@@ -243,7 +243,7 @@ class BootstrapRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
                 f"fewer than 2 of {self.n_resamples} bootstrap refits succeeded; the data "
                 "cannot support a bootstrap."
             )
-        names = list(getattr(inner, "params_", {}))
+        names = self._coef_names()
         if self.coefs_ is not None and len(names) == self.coefs_.shape[1]:
             low, high = self._levels(self.coverage)
             self.params_samples_ = dict(zip(names, self.coefs_.T, strict=True))
@@ -254,6 +254,13 @@ class BootstrapRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
             self.params_std_ = {
                 name: float(np.std(v, ddof=1)) for name, v in self.params_samples_.items()
             }
+
+    def _coef_names(self):
+        """Names of the entries of ``coef_`` (the raw ones where params_ are derived)."""
+        inner = self._inner()
+        if hasattr(inner, "_parameter_names"):
+            return list(inner._parameter_names())
+        return list(getattr(inner, "params_", {}))
 
     @staticmethod
     def _levels(coverage):
@@ -349,12 +356,15 @@ class BootstrapRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         if self.estimators_ is not None:
             return self.estimators_
         inner = self._inner()
-        names = list(inner.params_)
+        names = self._coef_names()
+        # params_ follow coef_ by name only where they are the same numbers.
+        by_name = list(getattr(inner, "params_", {})) == names
         refits = []
         for coef in self.coefs_:
             refit = copy.copy(inner)
             refit.coef_ = coef
-            refit.params_ = dict(zip(names, map(float, coef), strict=True))
+            if by_name:
+                refit.params_ = dict(zip(names, map(float, coef), strict=True))
             refits.append(refit)
         return refits
 
