@@ -23,8 +23,7 @@ from sklearn_scaling import (
 )
 from sklearn_scaling.cli import main
 from sklearn_scaling.datasets import make_chinchilla, make_double_descent, make_lr_bsz_sweep
-from sklearn_scaling.laws import Law, available_laws, get_law, register_law
-from sklearn_scaling.laws import _base as law_registry
+from sklearn_scaling.laws import Law, available_laws, get_law, register_law, unregister_law
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 GROUPS = ("small", "medium", "large")
@@ -735,7 +734,7 @@ def user_law():
         )
     )
     yield law
-    law_registry._REGISTRY.pop(name, None)
+    unregister_law(name)
 
 
 def test_laws_lists_every_registered_law(capsys):

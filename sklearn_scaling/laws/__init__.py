@@ -30,7 +30,7 @@ s_raw, k_raw]``), :func:`log_power` and :func:`log_power_scaling`, which the see
 estimators fit.
 """
 
-from ._base import Law, available_laws, get_law, register_law
+from ._base import Law, available_laws, get_law, register_law, unregister_law
 from ._chinchilla import chinchilla, chinchilla_compute_optimal, chinchilla_jacobian
 from ._data_constrained import (
     TOKENS_PER_PARAMETER,
@@ -95,4 +95,5 @@ __all__ = [
     "register_law",
     "softplus",
     "two_sigmoids",
+    "unregister_law",
 ]

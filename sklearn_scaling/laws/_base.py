@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
-__all__ = ["Law", "available_laws", "get_law", "register_law"]
+__all__ = ["Law", "available_laws", "get_law", "register_law", "unregister_law"]
 
 _REGISTRY = {}
 
@@ -464,6 +464,7 @@ def register_law(law, *, replace=False):
     >>> _ = register_law(Law("my_constant", constant, linear=("c",)))
     >>> get_law("my_constant").parameters
     ('c',)
+    >>> unregister_law("my_constant")
     """
     if not isinstance(law, Law):
         raise ValueError(f"register_law takes a Law; got {law!r}.")
@@ -471,6 +472,22 @@ def register_law(law, *, replace=False):
         raise ValueError(f"a law named {law.name!r} is registered; pass replace=True.")
     _REGISTRY[law.name] = law
     return law
+
+
+def unregister_law(name):
+    """Remove the law registered as ``name`` (e.g. to redefine it in a notebook).
+
+    Examples
+    --------
+    >>> from sklearn_scaling.laws import Law, available_laws, register_law, unregister_law
+    >>> _ = register_law(Law("scratch", lambda X, c: c + 0.0 * X[:, 0], parameters=["c"]))
+    >>> unregister_law("scratch")
+    >>> "scratch" in available_laws()
+    False
+    """
+    if name not in _REGISTRY:
+        raise ValueError(f"no law named {name!r} is registered.")
+    del _REGISTRY[name]
 
 
 def get_law(name):
