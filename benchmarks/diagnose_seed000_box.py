@@ -32,15 +32,15 @@ from _common import (
     load_reference,
     machine_info,
     pooled_r2,
+    project_seed000,
     r2,
+    refine_double_descent,
     seed000_objective,
     shared_dir,
     write_section,
 )
 
 from sklearn_scaling import DoubleDescentRegressor
-from sklearn_scaling._engine import minimize_multistart
-from sklearn_scaling._fit_double_descent import _START_SEPARATION as START_SEPARATION
 from sklearn_scaling._fit_double_descent import candidate_starts, double_descent_problem
 from sklearn_scaling.datasets import load_easy_question
 from sklearn_scaling.laws import DOUBLE_DESCENT_PARAMS, double_descent
@@ -54,7 +54,8 @@ FITS = ("seed", "ours", "projected", "polished", "unboxed")
 def alternative_fits(x, y, ours, seed):
     """Fits of the default objective that the estimator does not make, for comparison.
 
-    * ``projected``: the seed's fit clipped into the box, then refined in the box;
+    * ``projected``: the seed's fit clipped into the box, then refined in the box
+      (``_common.project_seed000``, which the tests compare our fit with);
     * ``polished``: our fit refined once more without the raw box (like the seed's Powell);
     * ``unboxed``: the estimator's whole multi-start search, without the raw box.
     """
@@ -63,22 +64,10 @@ def alternative_fits(x, y, ours, seed):
     starts = candidate_starts(
         x, y, problem.data_weight, (-np.inf, np.inf), np.random.default_rng(0)
     )
-
-    def refine(target, points, n_refine=1):
-        result = minimize_multistart(
-            target,
-            points,
-            n_refine=n_refine,
-            min_separation=START_SEPARATION,
-            max_nfev=1000,
-            tolerance=1e-6,
-        )
-        return result.x
-
     return {
-        "projected": refine(problem, seed[None, :]),
-        "polished": refine(unboxed, ours[None, :]),
-        "unboxed": refine(unboxed, starts, n_refine=2),
+        "projected": project_seed000(x, y, seed),
+        "polished": refine_double_descent(unboxed, ours[None, :]),
+        "unboxed": refine_double_descent(unboxed, starts, n_refine=2),
     }
 
 

@@ -31,7 +31,11 @@ def test_scaling_optimum_is_a_minimum_of_the_fitted_law(scaling_sweep, size_term
     reg = LogPowerHyperparamRegressor(
         optimum="scaling", size_terms=size_terms, skew=skew, random_state=0
     ).fit(X, y)
-    assert len(reg.coef_) == 16 if skew else 14
+    # coef_ holds exactly the form's parameters and params_ names them, in that order.
+    names = laws.LOG_POWER_SCALING_PARAMS + (laws.SKEW_PARAMS if skew else ())
+    assert len(reg.coef_) == len(names) == (16 if skew else 14)
+    assert tuple(reg.params_) == names
+    np.testing.assert_array_equal(np.fromiter(reg.params_.values(), float), reg.coef_)
     data, params = np.array([2e10, 1e11]), np.array([1e8, 5e8])
     lr = reg.optimal_learning_rate(data, params)
     batch = reg.optimal_batch_size(data, params)
@@ -77,8 +81,9 @@ def test_skew_terms_are_linear_and_recovered():
     ("options", "message"),
     [
         ({"skew": True}, "optimum='scaling'"),
-        ({"optimum": "scaling", "skew": "yes"}, "skew must be True or False"),
-        ({"size_terms": "exponential"}, "size_terms must be one of"),
+        # The estimator's own message, or scikit-learn's parameter validation's.
+        ({"optimum": "scaling", "skew": "yes"}, "skew.*(True or False|'bool')"),
+        ({"size_terms": "exponential"}, "size_terms.*(one of|among)"),
     ],
 )
 def test_invalid_form_options(sweep, options, message):
