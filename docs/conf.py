@@ -4,11 +4,16 @@ Build from the repository root with::
 
     python -m sphinx -W --keep-going -b html docs docs/_build/html
 
-The build needs no network: there is no intersphinx mapping. The gallery in
+The build needs no network: there is no intersphinx mapping, and MathJax comes from the
+``sphinx-mathjax-offline`` package (in the ``docs`` extra), so the built pages need none
+either to show equations. The gallery in
 ``examples/`` runs during the build; the example on the real data sets reads them from
 the folder named by the environment variable ``SKLEARN_SCALING_DATA`` and skips itself
 when it is unset.
 """
+
+import sys
+from pathlib import Path
 
 import matplotlib
 
@@ -16,6 +21,10 @@ import matplotlib
 matplotlib.use("Agg")
 
 import sklearn_scaling  # noqa: E402
+
+# The project's own Sphinx extensions (``law_library``: the ``.. law-library::``
+# directive of user_guide/laws.rst).
+sys.path.insert(0, str(Path(__file__).resolve().parent / "_ext"))
 
 # -- Project -------------------------------------------------------------------------
 
@@ -31,8 +40,13 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.mathjax",
+    # MathJax 3 shipped in a PyPI package (the ``docs`` extra) and copied into the
+    # build's _static/mathjax/, with ``mathjax_path`` pointed at it: equations render
+    # offline, with no script from a CDN.
+    "sphinx-mathjax-offline",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
+    "law_library",
 ]
 
 templates_path = ["_templates"]
@@ -74,6 +88,9 @@ sphinx_gallery_conf = {
     "abort_on_example_error": False,
     "only_warn_on_example_error": False,
     "show_memory": False,
+    # The execution-times pages load DataTables and jQuery from a CDN; without them the
+    # built site loads no script from the network.
+    "write_computation_times": False,
     "plot_gallery": "True",
     "download_all_examples": False,
 }
@@ -102,6 +119,7 @@ _PUBLIC_MODULES = (
     "sklearn_scaling.laws",
     "sklearn_scaling.datasets",
     "sklearn_scaling.model_selection",
+    "sklearn_scaling.uncertainty",
     "sklearn_scaling.plotting",
     "sklearn_scaling.cli",
 )
