@@ -1,4 +1,9 @@
-"""Sphinx extension: ``.. law-library::`` documents every registered scaling law.
+"""Sphinx extension: ``.. law-library::`` and ``.. law-functions::`` document every law.
+
+``.. law-library::`` (user guide) and ``.. law-functions::`` (API reference: each
+law's function, Jacobian and law-specific methods, with their docstrings) are both
+written from the registry, so a new law appears in the guide and in the reference
+without editing either.
 
 The directive reads :func:`sklearn_scaling.laws.available_laws` when the page is built
 and writes one section per law from its declaration (description, formula, features
@@ -116,6 +121,49 @@ class LawLibrary(SphinxDirective):
         return self.parse_text_to_nodes(text, allow_section_headings=True)
 
 
+def package_laws():
+    """The registered laws whose function lives in ``sklearn_scaling``, by name."""
+    from sklearn_scaling.laws import available_laws, get_law
+
+    laws = [get_law(name) for name in available_laws()]
+    return [law for law in laws if law.function.__module__.startswith("sklearn_scaling")]
+
+
+def _public_path(function):
+    """``sklearn_scaling.laws.NAME`` where the laws module exports it, else its module's."""
+    import sklearn_scaling.laws as laws
+
+    if getattr(laws, function.__name__, None) is function:
+        return f"sklearn_scaling.laws.{function.__name__}"
+    return f"{function.__module__}.{function.__name__}"
+
+
+def _law_functions(law):
+    functions = [law.function, law.jacobian, *law.methods.values()]
+    return [f for f in functions if f is not None and hasattr(f, "__module__")]
+
+
+def documented_names():
+    """Dotted names that ``.. law-functions::`` documents (for the API completeness check)."""
+    return {_public_path(f) for law in package_laws() for f in _law_functions(law)}
+
+
+class LawFunctions(SphinxDirective):
+    """``.. law-functions::``: the functions of every registered law, with docstrings."""
+
+    has_content = False
+
+    def run(self):
+        setattr(self.env, _ENV_KEY, getattr(self.env, _ENV_KEY, set()) | {self.env.docname})
+        lines = []
+        for law in package_laws():
+            title = f"``{law.name}``"
+            lines += [title, "~" * len(title), ""]
+            for function in _law_functions(law):
+                lines += [f".. autofunction:: {_public_path(function)}", ""]
+        return self.parse_text_to_nodes("\n".join(lines), allow_section_headings=True)
+
+
 def _reread(app, env, added, changed, removed):
     return sorted(getattr(env, _ENV_KEY, set()) - set(removed))
 
@@ -130,6 +178,7 @@ def _merge(app, env, docnames, other):
 
 def setup(app):
     app.add_directive("law-library", LawLibrary)
+    app.add_directive("law-functions", LawFunctions)
     app.connect("env-get-outdated", _reread)
     app.connect("env-purge-doc", _purge)
     app.connect("env-merge-info", _merge)

@@ -30,6 +30,9 @@ s_raw, k_raw]``), :func:`log_power` and :func:`log_power_scaling`, which the see
 estimators fit.
 """
 
+import importlib
+import pkgutil
+
 from ._base import Law, available_laws, get_law, register_law, unregister_law
 from ._chinchilla import chinchilla, chinchilla_compute_optimal, chinchilla_jacobian
 from ._data_constrained import (
@@ -58,6 +61,12 @@ from ._seed import (
     softplus,
 )
 from ._seed_laws import LOG_POWER_BOUNDS, log_power_law, two_sigmoids
+
+# Each module of this package declares and registers its laws when imported: a new law
+# is one new file here, and needs no line in this one.
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")
+del _module
 
 __all__ = [
     "DOUBLE_DESCENT_PARAMS",
