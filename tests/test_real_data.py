@@ -135,6 +135,17 @@ def test_lr_bsz_objective_at_most_seed_001(helpers):
     assert ours <= seed
 
 
+def test_lr_bsz_default_fit_says_it_ends_on_its_bounds():
+    # Seed 001's bounds hold the default fit on the real sweep at a = 4.5, beta = 2.5 and
+    # gamma = 2: the fit must say so, naming them and the option that widens them.
+    data = load_lr_bsz(DATA / "lr_bsz.csv")
+    train = data.split == "train"
+    with pytest.warns(UserWarning, match=r"ends on a bound of a, beta, gamma.*bounds="):
+        est = LogPowerHyperparamRegressor(random_state=0).fit(data.X[train], data.y[train])
+    assert est.at_bounds_ == ("a", "beta", "gamma")
+    assert np.isnan([est.params_std_[name] for name in est.at_bounds_]).all()
+
+
 # ----------------------------------------------------------------------- easy_question
 
 
