@@ -686,23 +686,8 @@ parameters over ours (above 1: ours fits the noise a little, as any optimum does
         print(f"{passfail(ok)}: {text}")
     print(f"\ntotal {total:.0f} s wall")
     if not args.no_write:
-        path = record(body, args.output)
+        path = write_section(SECTION, body, args.output)
         print(f"\nwrote the {SECTION!r} section of {path}")
-
-
-def record(body, path):
-    """Append the section to ``path`` if it has none yet, else replace it between its markers.
-
-    Appending opens the file in append mode, so sections that others edit meanwhile are
-    never rewritten; a rerun replaces only the text between this section's markers.
-    """
-    path = Path(path)
-    start = f"<!-- {SECTION}:start -->"
-    if path.exists() and start in path.read_text(encoding="utf-8"):
-        return write_section(SECTION, body, path)
-    with path.open("a", encoding="utf-8") as handle:
-        handle.write(f"\n{start}\n{body.strip()}\n<!-- {SECTION}:end -->\n")
-    return path
 
 
 def _lmfit_version():
