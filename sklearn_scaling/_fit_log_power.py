@@ -27,6 +27,7 @@ from .laws import (
     LOG_POWER_PARAMS,
     LOG_POWER_SCALING_PARAMS,
     SKEW_PARAMS,
+    get_law,
     log_power,
     log_power_jacobian,
     log_power_scaling,
@@ -73,32 +74,19 @@ class LogPowerForm:
         return tuple(name for name in self.names if name not in self.linear)
 
 
+# The seed law's declaration in the registry holds seed 001's bounds and start grid.
+_DECLARED = get_law("log_power")
+
 _FIXED = LogPowerForm(
     names=LOG_POWER_PARAMS,
     law=log_power,
     jacobian=log_power_jacobian,
-    linear=("a", "b", "c", "d", "e", "interaction"),
+    linear=_DECLARED.linear,
     # Seed 001 shrinks params[1:7].
     ridge=("b", "alpha", "c", "beta", "d", "lr_opt"),
     log_scaled=("lr_opt",),
-    bounds={
-        "a": (1.5, 4.5),
-        "b": (-0.5, 0.1),
-        "alpha": (0.2, 2.5),
-        "c": (-0.5, 0.1),
-        "beta": (0.2, 2.5),
-        "d": (0.0, 0.6),
-        "lr_opt": (1e-4, 0.1),
-        "e": (-0.3, 0.3),
-        "gamma": (0.05, 2.0),
-        "interaction": (-0.15, 0.15),
-    },
-    grid={
-        "alpha": (0.5, 1.0, 1.6, 2.2),
-        "beta": (0.5, 1.0, 1.6, 2.2),
-        "lr_opt": (1e-3, 3e-3, 1e-2),
-        "gamma": (0.3, 0.8, 1.5),
-    },
+    bounds=dict(_DECLARED.bounds),
+    grid=dict(_DECLARED.starts),
 )
 
 _SCALING = LogPowerForm(
