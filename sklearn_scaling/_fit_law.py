@@ -294,6 +294,9 @@ class LawObjective:
 
         def jacobian(thetas, index):
             analytic = law.jacobian_many(X, thetas)
+            if analytic is None and law.jacobian is not None:
+                # A declared Jacobian that does not broadcast: exact, one vector at a time.
+                analytic = np.stack([law.jacobian_matrix(X, theta) for theta in thetas])
             if analytic is None:
                 return _batched_differences(residuals, thetas, index, lower, upper)
             if self.target_space == "log":

@@ -76,6 +76,22 @@ def test_std_and_interval_of_the_law_are_the_closed_form():
     np.testing.assert_allclose(high - mean, t * np.sqrt(expected_std**2 + spread**2), rtol=1e-9)
 
 
+def test_huber_standard_errors_match_the_spread_of_refits():
+    # A Huber fit with a small f_scale passes through about as many rows as it has
+    # parameters; the plain mean of l'' over the rows then overstates the curvature
+    # (measured: standard errors half the true spread). The kernel-smoothed curvature
+    # gives the spread of the estimate over repeated data sets.
+    rng = np.random.default_rng(0)
+    x = np.linspace(1.0, 10.0, 80)[:, None]
+    slopes, errors = [], []
+    for _ in range(150):
+        y = 5.0 + 0.5 * x[:, 0] + rng.normal(0.0, 0.3, len(x))
+        reg = ScalingLawRegressor(LINE, loss="huber", f_scale=1e-3).fit(x, y)
+        slopes.append(reg.coef_[1])
+        errors.append(reg.params_std_["b"])
+    assert np.median(errors) / np.std(slopes) == pytest.approx(1.0, abs=0.2)
+
+
 def test_log_space_intervals_are_positive_and_asymmetric():
     X, y = datasets.make_chinchilla(random_state=0)
     reg = ScalingLawRegressor("chinchilla", target_space="log").fit(X, y)
