@@ -236,7 +236,8 @@ class BootstrapRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
                 f"{self.n_failed_} of {self.n_resamples} bootstrap refits failed and are left "
                 "out of the intervals.",
                 UserWarning,
-                stacklevel=3,
+                # Past _fit_resamples, fit and _fit_context: the user's call.
+                stacklevel=4,
             )
         if len(self.coefs_ if self.coefs_ is not None else self.estimators_) < 2:
             raise ValueError(
