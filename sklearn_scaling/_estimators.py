@@ -191,6 +191,25 @@ class _ScalingLawRegressor(RegressorMixin, BaseEstimator):
                 stacklevel=4,
             )
 
+    def _warn_below_minimum(self, prediction, limit, what):
+        """Warn when a prediction lies below the law's physical minimum ``limit``.
+
+        ``what`` names the impossible value (e.g. "a negative loss"). The small
+        tolerance keeps a prediction that equals the limit up to rounding silent.
+        """
+        below = prediction < limit - 1e-12 * max(abs(limit), 1.0)
+        if np.any(below):
+            row = int(np.argmin(prediction))
+            warnings.warn(
+                f"{type(self).__name__} predicts {what} at {int(below.sum())} of "
+                f"{len(prediction)} rows (down to {float(prediction[row]):.4g} at row {row}), "
+                f"below {limit:.4g}, the law's physical minimum: the law is extrapolated "
+                "beyond where it holds there.",
+                UserWarning,
+                # Past this method and predict: the user's call.
+                stacklevel=3,
+            )
+
     def _seed(self):
         # One seed drawn from random_state makes the whole fit reproducible.
         return check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
@@ -1142,16 +1161,7 @@ class LogPowerHyperparamRegressor(UncertaintyMixin, _ScalingLawRegressor):
         """
         X = self._validated_X(X)
         pred = self._law_values(X)
-        negative = pred < 0.0
-        if np.any(negative):
-            row = int(np.argmin(pred))
-            warnings.warn(
-                f"{type(self).__name__} predicts a negative loss at {int(negative.sum())} "
-                f"of {len(pred)} rows (down to {float(pred[row]):.3g} at row {row}): a loss "
-                "is never below 0, so the law is extrapolated beyond where it holds there.",
-                UserWarning,
-                stacklevel=2,
-            )
+        self._warn_below_minimum(pred, 0.0, "a negative loss")
         if return_std:
             return pred, self._law_std(X, pred)
         return pred

@@ -61,6 +61,8 @@ class LawFit(MultiStartResult):
         Parameters that end on a bound.
     covariance : Covariance or None
         Sandwich covariance of ``x`` (in units of ``y``), parameters on a bound held.
+    residuals : ndarray of shape (n,)
+        ``y`` minus the law at ``x``, in the target space (``log y`` or units of ``y``).
     residual_scale : float
         Spread of the data residuals in the target space (``log y`` for ``'log'``,
         units of ``y`` for ``'linear'``): the RMS for the squared loss, else 1.4826 x
@@ -72,6 +74,7 @@ class LawFit(MultiStartResult):
     covariance: Covariance = None
     residual_scale: float = np.nan
     objective: "LawObjective" = None
+    residuals: np.ndarray = None
 
 
 def residual_scale(residuals, sample_weight, loss, n_params):
@@ -448,6 +451,7 @@ def fit_law(
         covariance=covariance,
         residual_scale=spread * (1.0 if target_space == "log" else scale),
         objective=objective,
+        residuals=-data_residuals * (1.0 if target_space == "log" else scale),
     )
 
 

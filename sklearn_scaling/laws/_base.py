@@ -9,7 +9,7 @@ generic over it and find every registered law through :func:`available_laws`.
 
 import inspect
 import numbers
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -520,11 +520,3 @@ def available_laws(n_features=None):
         for name, law in sorted(_REGISTRY.items())
         if n_features is None or law.n_features == n_features
     )
-
-
-def law_method(law, name) -> Callable:
-    """The law-specific function ``name`` of ``law``, or AttributeError."""
-    try:
-        return law.methods[name]
-    except KeyError:
-        raise AttributeError(f"law {law.name!r} has no {name!r}") from None
