@@ -247,12 +247,22 @@ class LawObjective:
         center[_nonlinear_index(law)] = self.prior_center
         log_space = self.target_space == "log"
 
+        last = {}
+
+        def value_at(theta):
+            # least_squares asks for the residuals and then the Jacobian at one point:
+            # the Jacobian reuses the law's value instead of evaluating it again.
+            key = theta.tobytes()
+            if last.get("key") != key:
+                last.update(key=key, value=law.evaluate(X, theta))
+            return last["value"]
+
         def residuals(theta):
-            value = law.evaluate(X, theta)
+            value = value_at(theta)
             return np.concatenate([self._data_residuals(value, z), prior_rows @ (theta - center)])
 
         def jacobian(theta):
-            value = law.evaluate(X, theta) if log_space or law.jacobian is None else None
+            value = value_at(theta) if log_space or law.jacobian is None else None
             jac = law.jacobian_matrix(X, theta, value)
             if log_space:
                 jac = jac / value[:, None]
