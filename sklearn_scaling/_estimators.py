@@ -111,7 +111,7 @@ class _ScalingLawRegressor(RegressorMixin, BaseEstimator):
                 f"({names}); got {X.shape[1]}."
             )
 
-    def _validate_fit_data(self, X, y, sample_weight, *, n_params, multi_output):
+    def _validate_fit_data(self, X, y, sample_weight, *, n_params, multi_output, labels=None):
         _check_numeric_target(y)
         X, y = validate_data(
             self, X, y, dtype=np.float64, multi_output=multi_output, y_numeric=True
@@ -124,6 +124,8 @@ class _ScalingLawRegressor(RegressorMixin, BaseEstimator):
         # Rows of zero weight do not exist for the fit (nor for its bins and ranges).
         keep = sample_weight > 0
         X, y, sample_weight = X[keep], y[keep], sample_weight[keep]
+        # The curve labels of a grouped fit follow the rows they label.
+        self._kept_labels = None if labels is None else labels[keep]
         if X.shape[0] < n_params:
             raise ValueError(
                 f"{type(self).__name__} has {n_params} parameters and needs at least "
@@ -197,14 +199,16 @@ class _ScalingLawRegressor(RegressorMixin, BaseEstimator):
         ``what`` names the impossible value (e.g. "a negative loss"). The small
         tolerance keeps a prediction that equals the limit up to rounding silent.
         """
-        below = prediction < limit - 1e-12 * max(abs(limit), 1.0)
+        # One limit for all rows, or one per row (each curve's own fitted minimum).
+        limit = np.broadcast_to(np.asarray(limit, dtype=float), prediction.shape)
+        below = prediction < limit - 1e-12 * np.maximum(np.abs(limit), 1.0)
         if np.any(below):
-            row = int(np.argmin(prediction))
+            row = int(np.argmin(np.where(below, prediction, np.inf)))
             warnings.warn(
                 f"{type(self).__name__} predicts {what} at {int(below.sum())} of "
                 f"{len(prediction)} rows (down to {float(prediction[row]):.4g} at row {row}), "
-                f"below {limit:.4g}, the law's physical minimum: the law is extrapolated "
-                "beyond where it holds there.",
+                f"below {float(limit[row]):.4g}, the law's physical minimum: the law is "
+                "extrapolated beyond where it holds there.",
                 UserWarning,
                 # Past this method and predict: the user's call.
                 stacklevel=3,

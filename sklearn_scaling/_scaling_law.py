@@ -1,7 +1,7 @@
 """``ScalingLawRegressor``: one scikit-learn estimator for every law of the registry."""
 
 import warnings
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import _fit_context
@@ -10,12 +10,18 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._estimators import _MAX_F_SCALE, _ScalingLawRegressor
+from ._fit_groups import _broadcasts_by_row, _law_rows, fit_law_groups, fix_parameters
 from ._fit_law import fit_law, refit_batch
-from ._intervals import UncertaintyMixin
+from ._intervals import UncertaintyMixin, check_coverage, interval_quantile
 from .laws import Law, get_law
 from .laws._base import check_interval
 
 __all__ = ["ScalingLawRegressor"]
+
+
+def _label(value):
+    """A curve's label as a plain Python value (numpy scalars print and compare badly)."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def _law_has(method):
@@ -71,15 +77,31 @@ class ScalingLawRegressor(UncertaintyMixin, _ScalingLawRegressor):
         Refinements run in parallel through joblib.
     random_state : int, RandomState instance or None, default=None
         Subsamples start grids too large to search whole.
+    group : str, int or None, default=None
+        The column of ``X`` naming the curve each row belongs to (a column name when
+        ``X`` is a DataFrame, else its position); the law's features are the other
+        columns. Labels may be strings or numbers. Every curve gets its own
+        parameters, except those in ``shared`` and ``fixed``; all curves are fitted in
+        one objective (independent curves as one batch). A robust loss's ``f_scale`` is
+        then relative to each curve's own root mean square.
+    shared : sequence of str or None, default=None
+        Parameters with one value for every curve (an exponent common to a family).
+    fixed : dict or None, default=None
+        ``{parameter: value}`` held at that value, not fitted (``{"E": 0}`` makes
+        ``power_law`` a pure power law); with or without ``group``.
 
     Attributes
     ----------
     law_ : Law
         The law fitted.
-    coef_ : ndarray of shape (n_parameters,)
-        Parameters in the order of ``law_.parameters``.
+    coef_ : ndarray of shape (n_parameters,) or (n_groups, n_parameters)
+        Parameters in the order of ``law_.parameters`` (fixed ones included); one row
+        per curve with ``group`` or a two-dimensional ``y``, shared columns equal.
     params_ : dict
-        The same values by name.
+        The same values by name; ``{label: {name: value}}`` for curves.
+    groups_ : ndarray
+        The curves' labels in the order of the rows of ``coef_`` (the output columns
+        ``0 .. n_outputs - 1`` for a two-dimensional ``y``); only for several curves.
     cost_ : float
         Objective at ``coef_``, in the unit-free scale of the fit (see ``y_scale_``).
     nfev_ : int
@@ -128,6 +150,9 @@ class ScalingLawRegressor(UncertaintyMixin, _ScalingLawRegressor):
         "target_space": [StrOptions({"linear", "log"})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "bounds": [dict, None],
+        "group": [str, Integral, None],
+        "shared": [list, tuple, None],
+        "fixed": [dict, None],
     }
 
     def __init__(
@@ -144,6 +169,9 @@ class ScalingLawRegressor(UncertaintyMixin, _ScalingLawRegressor):
         tol=1e-8,
         n_jobs=None,
         random_state=None,
+        group=None,
+        shared=None,
+        fixed=None,
     ):
         self.law = law
         self.loss = loss
@@ -156,6 +184,9 @@ class ScalingLawRegressor(UncertaintyMixin, _ScalingLawRegressor):
         self.tol = tol
         self.n_jobs = n_jobs
         self.random_state = random_state
+        self.group = group
+        self.shared = shared
+        self.fixed = fixed
 
     # _validate_fit_data calls these two with the validated X.
     def _check_columns(self, X):
@@ -213,19 +244,22 @@ class ScalingLawRegressor(UncertaintyMixin, _ScalingLawRegressor):
         """
         law = get_law(self.law)
         bounds = self._checked_bounds(law)
+        free_law, shared = self._free_law(law)
+        if bounds is not None:
+            bounds = {k: v for k, v in bounds.items() if k in free_law.parameters}
+        X, labels = self._split_group(X, law, reset=True)
         X, y, sample_weight = self._validate_fit_data(
-            X, y, sample_weight, n_params=law.n_parameters, multi_output=False
+            X, y, sample_weight, n_params=free_law.n_parameters, multi_output=True, labels=labels
         )
+        labels = self._kept_labels
         if self.target_space == "log" and not np.all(y > 0):
             raise ValueError(
                 "target_space='log' fits log(y) and needs y > 0; got "
                 f"min(y) = {float(np.min(y))!r}. Use target_space='linear'."
             )
-        result = fit_law(
-            law,
-            X,
-            y,
-            sample_weight,
+        self.law_ = law
+        self._free = free_law
+        options = dict(
             loss=self.loss,
             f_scale=self.f_scale,
             target_space=self.target_space,
@@ -237,29 +271,231 @@ class ScalingLawRegressor(UncertaintyMixin, _ScalingLawRegressor):
             n_jobs=self.n_jobs,
             rng=self._rng(),
         )
-        self.law_ = law
-        self.coef_ = result.x
-        self.params_ = dict(zip(law.parameters, map(float, result.x), strict=True))
-        self.cost_ = result.cost
-        self.nfev_ = result.nfev
-        self.converged_ = result.converged
-        self.y_scale_ = result.y_scale
-        self.at_bounds_ = tuple(np.asarray(law.parameters)[result.at_bounds].tolist())
-        self._store_covariance(result.covariance, result.residual_scale, self.target_space)
-        self._objective = result.objective
-        self._train_residuals = result.residuals
+        if labels is None and y.ndim == 1:
+            if shared:
+                raise ValueError(
+                    f"shared={list(shared)} ties parameters across curves: give group= "
+                    "(the column naming each row's curve) or a two-dimensional y."
+                )
+            self._fit_one(free_law, X, y, sample_weight, options)
+            bound_names, where = self.at_bounds_, ""
+        else:
+            self._fit_curves(free_law, X, y, sample_weight, labels, shared, options)
+            bound_names = sorted({n for names in self.at_bounds_.values() for n in names})
+            hit = [g for g, names in self.at_bounds_.items() if names]
+            where = f" in {len(hit)} curve(s), e.g. {hit[0]!r}" if hit else ""
         self._warn_unconverged(self.converged_)
-        if self.at_bounds_:
+        if bound_names:
             warnings.warn(
-                f"{type(self).__name__}(law={law.name!r}) ends with {list(self.at_bounds_)} "
-                "on a bound: the data pull them further. Widen them with bounds={name: "
-                "(low, high)} if the law allows it, or treat the fit as limited there.",
+                f"{type(self).__name__}(law={law.name!r}) ends with {list(bound_names)} on "
+                f"a bound{where}: the data pull them further. Widen them with "
+                "bounds={name: (low, high)} if the law allows it, or treat the fit as "
+                "limited there.",
                 UserWarning,
                 # Past fit and scikit-learn's _fit_context: the user's call.
                 stacklevel=3,
             )
-        self._warn_if_off_targets(X, y, "Lower alpha, or check the law and its bounds.")
+        if labels is None and y.ndim == 1:
+            self._warn_if_off_targets(X, y, "Lower alpha, or check the law and its bounds.")
         return self
+
+    def _free_law(self, law):
+        """The law without its fixed parameters, and the validated shared names."""
+        fixed = dict(self.fixed or {})
+        free_law = fix_parameters(law, fixed)
+        shared = tuple(self.shared or ())
+        unknown = sorted(set(shared) - set(law.parameters))
+        if unknown:
+            raise ValueError(
+                f"shared names unknown parameters {unknown} of law {law.name!r}; its "
+                f"parameters are {list(law.parameters)}."
+            )
+        both = sorted(set(shared) & set(fixed))
+        if both:
+            raise ValueError(f"{both} are both shared and fixed; a parameter is one or the other.")
+        if len(set(shared)) != len(shared):
+            raise ValueError(f"shared names a parameter twice: {list(shared)}.")
+        return free_law, shared
+
+    def _full_coef(self, free_coef):
+        """Free parameters (..., p_free) -> every parameter of the law, fixed ones inserted."""
+        free_coef = np.asarray(free_coef, dtype=float)
+        coef = np.empty((*free_coef.shape[:-1], self.law_.n_parameters))
+        fixed = dict(self.fixed or {})
+        for j, name in enumerate(self.law_.parameters):
+            if name in fixed:
+                coef[..., j] = float(fixed[name])
+            else:
+                coef[..., j] = free_coef[..., self._free.parameters.index(name)]
+        return coef
+
+    def _full_covariance(self, covariance):
+        """Embed a free-parameter Covariance in the law's parameters (fixed: no variance)."""
+        if self._free is self.law_:
+            return covariance
+        index = [self.law_.parameters.index(p) for p in self._free.parameters]
+        p = self.law_.n_parameters
+        embedded = {}
+        for name in ("cov", "identified_cov"):
+            matrix = np.zeros((p, p))
+            matrix[np.ix_(index, index)] = getattr(covariance, name)
+            embedded[name] = matrix
+        unidentified = np.zeros(p, dtype=bool)
+        unidentified[index] = covariance.unidentified
+        fixed = np.ones(p, dtype=bool)
+        fixed[index] = covariance.fixed
+        null_space = np.zeros((p, covariance.null_space.shape[1]))
+        null_space[index] = covariance.null_space
+        return type(covariance)(
+            cov=embedded["cov"],
+            unidentified=unidentified,
+            fixed=fixed,
+            null_space=null_space,
+            dof=covariance.dof,
+            identified_cov=embedded["identified_cov"],
+        )
+
+    def _fit_one(self, free_law, X, y, sample_weight, options):
+        law = self.law_
+        result = fit_law(free_law, X, y, sample_weight, **options)
+        self.coef_ = self._full_coef(result.x)
+        self.params_ = dict(zip(law.parameters, map(float, self.coef_), strict=True))
+        self.cost_ = result.cost
+        self.nfev_ = result.nfev
+        self.converged_ = result.converged
+        self.y_scale_ = result.y_scale
+        self.at_bounds_ = tuple(np.asarray(free_law.parameters)[result.at_bounds].tolist())
+        self._store_covariance(
+            self._full_covariance(result.covariance), result.residual_scale, self.target_space
+        )
+        # Fixed parameters are not estimated: no standard error pretends they are.
+        for name in self.fixed or {}:
+            self.params_std_[name] = 0.0
+        self._objective = result.objective
+        self._train_residuals = result.residuals
+
+    def _fit_curves(self, free_law, X, y, sample_weight, labels, shared, options):
+        """Many curves: a group column's labels, or the columns of a 2-D ``y``."""
+        law = self.law_
+        if labels is not None:
+            if y.ndim == 2 and y.shape[1] > 1:
+                raise ValueError(
+                    "give either group= or a two-dimensional y, not both: each output "
+                    "column is already a curve."
+                )
+            y = y.ravel()
+            groups, codes = np.unique(labels, return_inverse=True)
+            self._multi_output = False
+        else:
+            n, k = y.shape
+            groups, codes = np.arange(k), np.repeat(np.arange(k), n)
+            X, y, sample_weight = np.tile(X, (k, 1)), y.T.ravel(), np.tile(sample_weight, k)
+            self._multi_output = True
+        codes = codes.ravel()
+        n_own = free_law.n_parameters - len(shared)
+        counts = np.bincount(codes, minlength=len(groups))
+        short = np.flatnonzero(counts < max(n_own, 1))
+        if short.size:
+            raise ValueError(
+                f"curve {groups[short[0]]!r} has {int(counts[short[0]])} row(s) with positive "
+                f"weight, fewer than the {n_own} parameters of law {law.name!r} it has of its "
+                "own; give it more rows, or share or fix parameters."
+            )
+        result = fit_law_groups(
+            free_law, X, y, sample_weight, codes, len(groups), shared=shared, **options
+        )
+        self.groups_ = groups
+        self.coef_ = self._full_coef(result.coef)
+        names = law.parameters
+        self.params_ = {
+            _label(g): dict(zip(names, map(float, row), strict=True))
+            for g, row in zip(groups, self.coef_, strict=True)
+        }
+        self.cost_ = result.cost
+        self.nfev_ = result.nfev
+        self.converged_ = bool(np.all(result.converged))
+        self.y_scale_ = result.y_scale
+        free_names = np.asarray(free_law.parameters)
+        self.at_bounds_ = {
+            _label(g): tuple(free_names[flags].tolist())
+            for g, flags in zip(groups, result.at_bounds, strict=True)
+        }
+        covariances = [self._full_covariance(c) for c in result.covariances]
+        self._covariances = covariances
+        self._target_space = self.target_space
+        self.coef_cov_ = np.stack([c.cov for c in covariances])
+        self.unidentified_ = {
+            _label(g): tuple(np.asarray(names)[c.unidentified].tolist())
+            for g, c in zip(groups, covariances, strict=True)
+        }
+        self.params_std_ = {}
+        for g, c in zip(groups, covariances, strict=True):
+            diagonal = np.diag(c.cov).copy()
+            std = np.sqrt(np.where(np.isfinite(diagonal), np.maximum(diagonal, 0.0), np.inf))
+            std[c.fixed] = np.nan
+            for name in self.fixed or {}:
+                std[names.index(name)] = 0.0
+            self.params_std_[_label(g)] = dict(zip(names, map(float, std), strict=True))
+        self.residual_scale_ = result.residual_scale
+        self._broadcasts = _broadcasts_by_row(law, X, self.coef_[:3])
+
+    def _split_group(self, X, law, *, reset):
+        """``X`` without its group column, the law's features in order, and the labels.
+
+        A DataFrame's columns are matched to the law's features by name; an array's are
+        taken in order.
+        """
+        group = self.group
+        columns = getattr(X, "columns", None)
+        labels = None
+        if columns is not None:
+            names = [str(c) for c in columns]
+            if group is not None:
+                if isinstance(group, str):
+                    if group not in names:
+                        raise ValueError(
+                            f"group={group!r} is not a column of X; its columns are {names}."
+                        )
+                    position = names.index(group)
+                else:
+                    position = self._group_position(len(names))
+                labels = np.asarray(X.iloc[:, position])
+                X = X.drop(columns=columns[position])
+                names.pop(position)
+            if all(isinstance(c, str) for c in X.columns):
+                missing = [f for f in law.features if f not in names]
+                extra = [c for c in names if c not in law.features]
+                if missing or extra:
+                    raise ValueError(
+                        f"X's columns {names} do not match the features of law "
+                        f"{law.name!r}, {list(law.features)} (missing {missing}, extra "
+                        f"{extra}). Name the columns as the law does, or pass an array "
+                        "with the features in that order."
+                    )
+                X = X[list(law.features)]
+        elif group is not None:
+            if isinstance(group, str):
+                raise ValueError(
+                    f"group={group!r} names a column, but X has no column names; pass a "
+                    "DataFrame or the column's position."
+                )
+            values = np.asarray(X)
+            if values.ndim != 2:
+                raise ValueError(f"X must be two-dimensional; got shape {values.shape}.")
+            position = self._group_position(values.shape[1])
+            labels = values[:, position]
+            X = np.delete(values, position, axis=1)
+        if labels is not None:
+            labels = np.array([_label(v) for v in labels], dtype=object)
+            if any(isinstance(v, float) and not np.isfinite(v) for v in labels):
+                raise ValueError("the group column holds NaN or inf: every row needs a curve.")
+        return X, labels
+
+    def _group_position(self, n_columns):
+        position = int(self.group)
+        if not -n_columns <= position < n_columns:
+            raise ValueError(f"group={self.group} is not a column of X, which has {n_columns}.")
+        return position % n_columns
 
     def predict(self, X, return_std=False):
         """The fitted law's value, and optionally its standard deviation.
@@ -267,14 +503,15 @@ class ScalingLawRegressor(UncertaintyMixin, _ScalingLawRegressor):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            With the group column when fitted with ``group``.
         return_std : bool, default=False
             Also return the delta-method standard deviation of the law's value from
             ``coef_cov_`` (see :meth:`predict_interval`).
 
         Returns
         -------
-        y : ndarray of shape (n_samples,)
-        std : ndarray of shape (n_samples,)
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+        std : ndarray of the same shape
             Only with ``return_std``; ``inf`` where the value depends on parameters the
             data do not identify.
 
@@ -289,24 +526,149 @@ class ScalingLawRegressor(UncertaintyMixin, _ScalingLawRegressor):
         prediction = self._law_values(X)
         minimum = self.law_.minimum
         if isinstance(minimum, str):
+            limit = self._rows_params(X)[..., self.law_.parameters.index(minimum)]
             self._warn_below_minimum(
-                prediction, self.params_[minimum], f"a value below the fitted {minimum}"
+                prediction.ravel(),
+                np.broadcast_to(limit, prediction.shape).ravel(),
+                f"a value below the fitted {minimum}",
             )
         elif minimum is not None:
-            self._warn_below_minimum(prediction, float(minimum), "an impossible value")
+            self._warn_below_minimum(prediction.ravel(), float(minimum), "an impossible value")
         if not return_std:
             return prediction
         return prediction, self._law_std(X, prediction)
 
+    @property
+    def _several(self):
+        return hasattr(self, "groups_")
+
+    @property
+    def _batches_refits(self):
+        # Curves and fixed parameters refit by clone-and-refit (BootstrapRegressor).
+        return not (self._several or self.fixed)
+
     def _validated_X(self, X):
+        """``X`` checked against the fit: ``(features, codes)`` for curves, else features."""
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=np.float64, reset=False)
-        self.law_.check_X(X, owner=f"{type(self).__name__}(law={self.law_.name!r})")
-        return X
+        features, labels = self._split_group(X, self.law_, reset=False)
+        features = validate_data(self, features, dtype=np.float64, reset=False)
+        self.law_.check_X(features, owner=f"{type(self).__name__}(law={self.law_.name!r})")
+        if labels is None:
+            return features
+        return features, self._codes(labels)
+
+    def _codes(self, labels):
+        """Each row's curve index; an unseen label is an error unless nothing is per-curve."""
+        index = {g: k for k, g in enumerate(self.groups_.tolist())}
+        codes = np.array([index.get(label, -1) for label in labels], dtype=int)
+        unseen = codes < 0
+        if unseen.any():
+            per_curve = [
+                p
+                for p in self.law_.parameters
+                if p not in tuple(self.shared or ()) and p not in dict(self.fixed or {})
+            ]
+            if per_curve:
+                label = labels[int(np.flatnonzero(unseen)[0])]
+                raise ValueError(
+                    f"group {label!r} was not seen in fit, and the law's {per_curve} are "
+                    f"fitted per curve; known groups: {self.groups_.tolist()}."
+                )
+            # Every parameter is shared or fixed: any curve's parameters serve.
+            codes[unseen] = 0
+        return codes
+
+    def _rows_params(self, X):
+        """The parameters of each prediction: (p,), (n, p) for curves, (k, p) outputs."""
+        if isinstance(X, tuple):
+            return self.coef_[X[1]]
+        return self.coef_
+
+    def _law_values(self, X):
+        with np.errstate(all="ignore"):
+            if isinstance(X, tuple):
+                features, codes = X
+                return _law_rows(self.law_, features, self.coef_[codes], self._broadcasts)
+            if self._several:
+                return self.law_.evaluate_many(X, self.coef_).T
+            return self.law_.evaluate(X, self.coef_)
 
     def _law_jacobian(self, X, prediction):
         with np.errstate(all="ignore"):
             return self.law_.jacobian_matrix(X, self.coef_, prediction)
+
+    def _law_std(self, X, prediction):
+        if not self._several:
+            return super()._law_std(X, prediction)
+        if any(self.unidentified_.values()):
+            self._warn_unidentified()
+        std = np.empty_like(prediction)
+        for k, covariance in enumerate(self._covariances):
+            if isinstance(X, tuple):
+                rows = X[1] == k
+                if rows.any():
+                    features = X[0][rows]
+                    with np.errstate(all="ignore"):
+                        jac = self.law_.jacobian_matrix(features, self.coef_[k], prediction[rows])
+                    std[rows] = covariance.std_of(jac)
+            else:
+                with np.errstate(all="ignore"):
+                    jac = self.law_.jacobian_matrix(X, self.coef_[k], prediction[:, k])
+                std[:, k] = covariance.std_of(jac)
+        return std
+
+    def _row_dof_and_spread(self, X, shape):
+        """Per prediction: residual degrees of freedom and residual spread of its curve."""
+        if not self._several:
+            return self._covariance.dof, self.residual_scale_
+        dof = np.array([c.dof for c in self._covariances])
+        spread = np.asarray(self.residual_scale_)
+        if isinstance(X, tuple):
+            return dof[X[1]], spread[X[1]]
+        return np.broadcast_to(dof, shape), np.broadcast_to(spread, shape)
+
+    def predict_interval(self, X, coverage=0.9, kind="law"):
+        """Interval of the law's value, or of a new run's, at ``X``.
+
+        The delta method around the fit (see the user guide), per curve when fitted
+        with several: ``value +- t * std`` with the Student-t quantile of ``coverage``
+        on the fit's residual degrees of freedom; built on ``log y`` and exponentiated
+        for ``target_space='log'``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        coverage : float, default=0.9
+        kind : {'law', 'observation'}, default='law'
+            'observation' adds the residual spread of the row's curve.
+
+        Returns
+        -------
+        low, high : ndarray of the shape of :meth:`predict`'s
+        """
+        if not self._several:
+            return super().predict_interval(X, coverage=coverage, kind=kind)
+        coverage = check_coverage(coverage)
+        if kind not in ("law", "observation"):
+            raise ValueError(f"kind must be 'law' or 'observation'; got {kind!r}.")
+        X = self._validated_X(X)
+        value = self._law_values(X)
+        std = self._law_std(X, value)
+        dof, spread = self._row_dof_and_spread(X, value.shape)
+        log_space = self.target_space == "log"
+        if log_space:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                center, std = np.log(value), std / np.abs(value)
+        else:
+            center = value
+        if kind == "observation":
+            std = np.sqrt(std**2 + spread**2)
+        quantile = np.vectorize(lambda d: interval_quantile(coverage, d))(dof)
+        half = quantile * std
+        low, high = center - half, center + half
+        if log_space:
+            return np.exp(low), np.exp(high)
+        return low, high
 
     def _bootstrap_refits(self, X, targets, weights):
         """Refits to ``targets`` and ``weights`` of shape (B, n), solved as one batch.
@@ -335,10 +697,6 @@ class ScalingLawRegressor(UncertaintyMixin, _ScalingLawRegressor):
         X = self._validated_X(X)
         with np.errstate(all="ignore"):
             return self.law_.evaluate_many(X, coefs)
-
-    def _law_values(self, X):
-        with np.errstate(all="ignore"):
-            return self.law_.evaluate(X, self.coef_)
 
     @available_if(_law_has("compute_optimal"))
     def compute_optimal(self, compute):

@@ -13,7 +13,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.model_selection import BaseCrossValidator
 
-__all__ = ["ExtrapolationSplit"]
+__all__ = ["ExtrapolationSplit", "GroupExtrapolationSplit"]
 
 
 class ExtrapolationSplit(BaseCrossValidator):
@@ -291,6 +291,109 @@ class ExtrapolationSplit(BaseCrossValidator):
             bounds.append(hi - int(np.argmin(error[::-1])))
         bounds.append(n_values)
         return bounds
+
+
+class GroupExtrapolationSplit(ExtrapolationSplit):
+    """Extrapolation folds of a family of curves: every curve's largest scales at once.
+
+    Each curve (the rows sharing a value of the ``group`` column) is split as
+    :class:`ExtrapolationSplit` splits one, along its own scale; fold ``k`` joins fold
+    ``k`` of every curve. So every fold trains on the smaller scales of all curves and
+    tests on the next larger ones of all curves, as a grouped fit
+    (``ScalingLawRegressor(group=...)``) is used: fitted on every curve's past,
+    predicting every curve's future.
+
+    Parameters
+    ----------
+    n_splits : int, default=3
+    group : int or str
+        The column of ``X`` naming each row's curve (a name for a DataFrame).
+    scale : int, str, callable or None, default=None
+        As for :class:`ExtrapolationSplit`; None takes the first column that is not
+        the group column.
+    test_size : int, default=None
+        Distinct scale values of each curve in each test block.
+    gap : int, default=0
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_scaling.model_selection import GroupExtrapolationSplit
+    >>> X = np.array([[0, 1], [0, 2], [0, 3], [1, 10], [1, 20], [1, 30]])
+    >>> for train, test in GroupExtrapolationSplit(n_splits=2, group=0).split(X):
+    ...     print("TRAIN:", train, "TEST:", test)
+    TRAIN: [0 3] TEST: [1 4]
+    TRAIN: [0 1 3 4] TEST: [2 5]
+    """
+
+    def __init__(self, n_splits=3, *, group=0, scale=None, test_size=None, gap=0):
+        self.group = group
+        super().__init__(n_splits, scale=scale, test_size=test_size, gap=gap)
+
+    def _check_params(self):
+        # None (the first column besides the group) is a scale here too.
+        scale, self.scale = self.scale, 0 if self.scale is None else self.scale
+        try:
+            super()._check_params()
+        finally:
+            self.scale = scale
+        if not (isinstance(self.group, str) or _is_int(self.group)):
+            raise TypeError(f"group must be a column name or position; got {self.group!r}.")
+
+    def split(self, X, y=None, groups=None):
+        """Generate train and test indices of each fold (see :meth:`ExtrapolationSplit.split`).
+
+        Raises
+        ------
+        ValueError
+            If the group column is missing, or a curve has too few distinct scale
+            values for the splits (the message names the curve).
+        """
+        self._check_params()
+        labels = self._labels(X)
+        scale = self._scale_values_of(X)
+        folds = [([], []) for _ in range(self.n_splits)]
+        for label in _unique_in_order(labels):
+            rows = np.flatnonzero(labels == label)
+            _, rank = np.unique(scale[rows], return_inverse=True)
+            rank = rank.ravel()
+            try:
+                bounds = self._block_bounds(np.bincount(rank))
+            except ValueError as exc:
+                raise ValueError(f"curve {label!r}: {exc}") from None
+            for k, (train, test) in enumerate(_iter_splits(rank, bounds, self.gap)):
+                folds[k][0].append(rows[train])
+                folds[k][1].append(rows[test])
+        return ((np.sort(np.concatenate(tr)), np.sort(np.concatenate(te))) for tr, te in folds)
+
+    def _labels(self, X):
+        if hasattr(X, "columns"):
+            if isinstance(self.group, str):
+                if self.group not in list(X.columns):
+                    raise ValueError(f"group={self.group!r} is not a column of X.")
+                return np.asarray(X[self.group])
+            return np.asarray(X.iloc[:, self.group])
+        if isinstance(self.group, str):
+            raise ValueError(
+                f"group={self.group!r} names a column, which needs X to be a DataFrame."
+            )
+        return np.asarray(X)[:, self.group]
+
+    def _scale_values_of(self, X):
+        if self.scale is not None:
+            return self._scale_values(X)
+        n_columns = X.shape[1] if hasattr(X, "shape") else np.shape(X)[1]
+        columns = list(X.columns) if hasattr(X, "columns") else list(range(n_columns))
+        group = columns.index(self.group) if isinstance(self.group, str) else self.group
+        first = next(k for k in range(n_columns) if k != group % n_columns)
+        return ExtrapolationSplit(self.n_splits, scale=first)._scale_values(X)
+
+
+def _unique_in_order(labels):
+    seen = {}
+    for label in labels.tolist():
+        seen.setdefault(label, None)
+    return list(seen)
 
 
 def _iter_splits(rank, bounds, gap):

@@ -211,7 +211,11 @@ class BootstrapRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
     def _fit_resamples(self, X, y, targets, weights):
         inner = self._inner()
         self.coefs_, self.estimators_ = None, None
-        batched = hasattr(inner, "_bootstrap_refits") and not isinstance(self.estimator_, Pipeline)
+        batched = (
+            hasattr(inner, "_bootstrap_refits")
+            and getattr(inner, "_batches_refits", True)
+            and not isinstance(self.estimator_, Pipeline)
+        )
         if batched:
             coefs, ok = inner._bootstrap_refits(X, targets, weights)
             # The few the batch leaves unconverged get an ordinary refit.

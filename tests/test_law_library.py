@@ -69,6 +69,12 @@ def test_unknown_law_name_is_a_clear_error():
         ScalingLawRegressor("chinchila").fit(X, y)
 
 
+def test_parameters_without_bounds_are_unbounded():
+    law = Law("partial", saturating, bounds={"E": (0, 1)})
+    assert law.bounds["E"] == (0.0, 1.0)
+    assert law.bounds["A"] == law.bounds["alpha"] == (-np.inf, np.inf)
+
+
 def test_parameters_are_inferred_from_the_signature():
     assert USER_LAW.parameters == ("E", "A", "alpha")
     assert USER_LAW.nonlinear == ("alpha",)
@@ -79,7 +85,7 @@ def test_parameters_are_inferred_from_the_signature():
 @pytest.mark.parametrize(
     "options, message",
     [
-        ({"bounds": {"E": (0, 1), "A": (0, 1)}}, r"bounds miss parameters \['alpha'\]"),
+        ({"bounds": {"E": (0, 1), "Z": (0, 1)}}, r"bounds names unknown parameters \['Z'\]"),
         ({"bounds": {"E": (0, 1), "A": (0, 1), "alpha": (2, 1)}}, r"bounds\['alpha'\].*low < high"),
         ({"bounds": {"E": (0, 1), "A": (0, 1), "alpha": (1, 1)}}, r"low < high"),
         ({"linear": ("E", "B")}, r"linear names unknown parameters \['B'\]"),

@@ -60,8 +60,8 @@ class Law:
         Names of the columns of ``X`` in order; None means one feature, ``'x'``. A fit
         needs exactly this many columns.
     bounds : mapping or None, default=None
-        ``{parameter: (low, high)}`` for every parameter; ``-inf``/``inf`` leave a side
-        open. None leaves every parameter unbounded.
+        ``{parameter: (low, high)}``; ``-inf``/``inf`` leave a side open, and a
+        parameter not named (or None for all) is unbounded.
     linear : sequence of str, default=()
         Parameters the law is linear in. For fixed values of the others the fit solves
         these exactly (variable projection), so only the rest need starting values.
@@ -203,13 +203,13 @@ class Law:
         if not isinstance(bounds, Mapping):
             raise ValueError(f"law {self.name!r}: bounds must be a mapping or None.")
         self._check_known("bounds", list(bounds))
-        missing = [p for p in self.parameters if p not in bounds]
-        if missing:
-            raise ValueError(
-                f"law {self.name!r}: bounds miss parameters {missing}; give (low, high) for "
-                "every parameter, with -inf or inf for an open side."
-            )
-        return {p: check_interval(self.name, f"bounds[{p!r}]", bounds[p]) for p in self.parameters}
+        # A parameter without bounds is unbounded, as in curve_fit and lmfit.
+        return {
+            p: check_interval(self.name, f"bounds[{p!r}]", bounds[p])
+            if p in bounds
+            else (-np.inf, np.inf)
+            for p in self.parameters
+        }
 
     def _check_starts(self, starts):
         self._check_known("starts", list(starts))

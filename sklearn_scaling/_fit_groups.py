@@ -1,0 +1,1033 @@
+"""Many curves of one law in one fit: groups, shared and fixed parameters, for the engine.
+
+A family of curves -- one per task, model size, data mixture or output column -- is one
+objective: the sum over every row of every curve of the robust loss of its residual,
+
+.. math::
+
+    \\mathrm{cost}(\\phi) = \\sum_i v_i\\, \\tfrac12 f^2 \\rho\\big((m_i r_i / f)^2\\big)
+        + \\text{priors},\\qquad r_i = L(x_i; \\theta_{g(i)}(\\phi)) / s - y_i / s
+
+with ``v = w / sum(w)`` over all rows. ``phi`` holds the free parameters: one value of
+each *shared* parameter for all curves and one value per curve of the others;
+``theta_g(phi)`` is curve ``g``'s full parameter vector. ``s`` is the root mean square
+of ``y`` over all rows (for laws that scale with their linear part, as in
+:mod:`sklearn_scaling._fit_law`) and ``m_i = s / s_g`` rescales each curve's residuals
+to its own root mean square ``s_g``: a robust loss's ``f_scale`` is relative to each
+curve's own size, so a curve fitted alone and the same curve in a family of independent
+curves solve the same problem. In log space ``m_i = 1``.
+
+*Fixed* parameters are not in ``phi`` at all: :func:`fix_parameters` makes the law
+without them, a :class:`~sklearn_scaling.laws.Law` like any other.
+
+How it is solved:
+
+- Independent curves (no shared parameter) are one batch: each curve's start grid is
+  completed by solving its linear parameters exactly (variable projection, all curves
+  at once), the best distinct starts of every curve are refined together by the batched
+  Levenberg-Marquardt engine (:mod:`sklearn_scaling._batch`), and the few it leaves
+  unconverged are refitted alone by :func:`~sklearn_scaling._fit_law.fit_law`. The law
+  is evaluated for all rows of all curves in one call, each row with its own curve's
+  parameters (NumPy broadcasting, checked against one curve at a time).
+- Shared parameters: the independent fit gives each curve's own estimate; a few
+  candidate shared values (quantiles of those estimates) are each profiled by an
+  independent fit with the shared parameters held there, and the best is refined
+  jointly by trust-region least squares over ``phi`` (a sparse Jacobian when ``phi`` is
+  large).
+"""
+
+import itertools
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from joblib import Parallel, delayed
+from scipy import sparse
+from scipy.optimize import least_squares, lsq_linear
+
+from ._batch import BatchProblem, solve_batch
+from ._covariance import Covariance, sandwich_covariance
+from ._engine import (
+    RobustProblem,
+    _least_squares_loss,
+    at_bounds,
+    distinct_best,
+    single_threaded_blas,
+)
+from ._fit_law import (
+    MAX_GRID,
+    LawObjective,
+    _linear_index,
+    _nonlinear_index,
+    fit_law,
+    is_homogeneous,
+    residual_scale,
+)
+from ._losses import loss_value
+from .laws import Law
+
+__all__ = ["GroupFit", "fit_law_groups", "fix_parameters"]
+
+#: Rows x starts of one chunk of curves in the batched passes (memory stays linear).
+_CHUNK_ELEMENTS = 2**21
+
+#: Largest number of free parameters whose joint covariance is formed densely.
+MAX_JOINT_COVARIANCE = 4000
+
+
+# ------------------------------------------------------------------- fixed parameters
+
+
+class _WithFixed:
+    """``function(X, *free)`` of a law with some parameters held at given values.
+
+    A class rather than a closure so the reduced law pickles (joblib, GridSearchCV).
+    """
+
+    def __init__(self, function, n_parameters, fixed_positions, fixed_values):
+        self.function = function
+        self.n_parameters = n_parameters
+        self.fixed_positions = tuple(fixed_positions)
+        self.fixed_values = tuple(float(v) for v in fixed_values)
+
+    def __call__(self, X, *free):
+        values = dict(zip(self.fixed_positions, self.fixed_values, strict=True))
+        remaining = iter(free)
+        arguments = [
+            values[k] if k in values else next(remaining) for k in range(self.n_parameters)
+        ]
+        return self.function(X, *arguments)
+
+
+class _FreeColumns:
+    """The declared Jacobian of a law with fixed parameters: the free columns only."""
+
+    def __init__(self, jacobian, free_positions):
+        self.jacobian = jacobian
+        self.free_positions = np.asarray(free_positions, dtype=int)
+
+    def __call__(self, X, *free):
+        # Called with the full argument list by _WithFixed's order: see fix_parameters.
+        return np.asarray(self.jacobian(X, *free))[..., self.free_positions]
+
+
+class _StartsWithout:
+    """A law's data-driven ``starts(X, y)`` without the fixed or shared parameters."""
+
+    def __init__(self, starts, dropped):
+        self.starts = starts
+        self.dropped = frozenset(dropped)
+
+    def __call__(self, X, y):
+        given = self.starts(X, y) if callable(self.starts) else dict(self.starts or {})
+        return {k: v for k, v in dict(given).items() if k not in self.dropped}
+
+
+def fix_parameters(law, fixed):
+    """The law with the parameters of ``fixed`` held at their values, as a new Law.
+
+    Parameters
+    ----------
+    law : Law
+    fixed : mapping
+        ``{parameter: value}``.
+
+    Returns
+    -------
+    Law
+        Its parameters are the law's others, in order; its linear parameters the
+        law's linear ones that are not fixed (a fixed linear parameter leaves an
+        affine law, which the fit solves as well).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_scaling.laws import get_law
+    >>> pure = fix_parameters(get_law("power_law"), {"E": 0.0})
+    >>> pure.parameters, pure.linear
+    (('A', 'alpha'), ('A',))
+    >>> float(pure(np.array([[4.0]]), {"A": 2.0, "alpha": 0.5})[0])
+    1.0
+    """
+    if not fixed:
+        return law
+    unknown = sorted(set(fixed) - set(law.parameters))
+    if unknown:
+        raise ValueError(
+            f"fixed names unknown parameters {unknown} of law {law.name!r}; its parameters "
+            f"are {list(law.parameters)}."
+        )
+    values = {}
+    for name, value in fixed.items():
+        if isinstance(value, bool | np.bool_) or not np.isscalar(value):
+            raise ValueError(f"fixed[{name!r}] must be a number; got {value!r}.")
+        value = float(value)
+        low, high = law.bounds[name]
+        if not np.isfinite(value) or not low <= value <= high:
+            raise ValueError(
+                f"fixed[{name!r}] = {value!r} must be finite and within the law's bounds "
+                f"({low}, {high})."
+            )
+        values[name] = value
+    if len(values) == law.n_parameters:
+        raise ValueError(
+            f"fixed holds every parameter of law {law.name!r}: nothing is left to fit."
+        )
+    positions = [law.parameters.index(p) for p in values]
+    free = [p for p in law.parameters if p not in values]
+    free_positions = [law.parameters.index(p) for p in free]
+    function = _WithFixed(law.function, law.n_parameters, positions, values.values())
+    jacobian = None
+    if law.jacobian is not None:
+        jacobian = _WithFixed(
+            _FreeColumns(law.jacobian, free_positions),
+            law.n_parameters,
+            positions,
+            values.values(),
+        )
+    starts = law.starts
+    if starts is not None:
+        starts = _StartsWithout(starts, values)
+    minimum = law.minimum
+    if isinstance(minimum, str) and minimum in values:
+        minimum = values[minimum]
+    described = ", ".join(f"{k}={v:g}" for k, v in values.items())
+    return Law(
+        f"{law.name} ({described})",
+        function,
+        parameters=free,
+        features=law.features,
+        bounds={p: law.bounds[p] for p in free},
+        linear=[p for p in law.linear if p not in values],
+        jacobian=jacobian,
+        starts=starts,
+        domain=law.domain,
+        minimum=minimum,
+        formula=law.formula and f"{law.formula} with {described}",
+    )
+
+
+# --------------------------------------------------------------------- the curve layout
+
+
+@dataclass
+class _Curves:
+    """Rows of many curves laid out as ``(n_curves, longest, ...)`` arrays.
+
+    Short curves are padded with copies of their own first row at weight 0: the law is
+    finite there and the rows count for nothing. ``weight`` sums to one over each curve,
+    so a curve's cost is the objective it has when fitted alone.
+    """
+
+    X: np.ndarray  # (G, m, f)
+    z: np.ndarray  # (G, m) target / s
+    weight: np.ndarray  # (G, m) w / W_g, 0 on padding
+    frequency: np.ndarray  # (G, m) sample weights, 0 on padding
+    multiplier: np.ndarray  # (G, m) s / s_g (1 in log space)
+    curve_scale: np.ndarray  # (G,) s_g
+    share: np.ndarray  # (G,) W_g / W: the curve's weight in the family's objective
+
+    @classmethod
+    def build(cls, X, z, frequency, codes, n_curves, scale, curve_scale, log_space):
+        order = np.argsort(codes, kind="stable")
+        counts = np.bincount(codes, minlength=n_curves)
+        first = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        longest = int(counts.max())
+        position = np.arange(longest)[None, :]
+        filled = position < counts[:, None]
+        index = order[first[:, None] + np.where(filled, position, 0)]
+        frequency = np.where(filled, frequency[index], 0.0)
+        totals = frequency.sum(axis=1)
+        multiplier = np.ones(n_curves) if log_space else scale / curve_scale
+        return cls(
+            X=X[index],
+            z=z[index],
+            weight=frequency / totals[:, None],
+            frequency=frequency,
+            multiplier=np.repeat(multiplier[:, None], longest, axis=1),
+            curve_scale=curve_scale,
+            share=totals / totals.sum(),
+        )
+
+    def take(self, curves):
+        return _Curves(*(getattr(self, f)[curves] for f in self.__dataclass_fields__))
+
+    def rows_of(self, g):
+        filled = self.frequency[g] > 0
+        return self.X[g][filled], self.z[g][filled], self.frequency[g][filled]
+
+
+def _law_rows(law, X, params, broadcasts):
+    """The law at rows ``X`` (r, f), each with its own parameters ``params`` (r, p)."""
+    if broadcasts:
+        return law.evaluate(X, params.T)
+    # One call per distinct parameter vector, for laws that do not broadcast.
+    value = np.empty(X.shape[0])
+    unique, inverse = np.unique(params, axis=0, return_inverse=True)
+    for k, theta in enumerate(unique):
+        at = inverse.ravel() == k
+        value[at] = law.evaluate(X[at], theta)
+    return value
+
+
+def _jacobian_rows(law, X, params, value, broadcasts, lower, upper):
+    """Derivatives ``(r, p)`` of the law at rows with their own parameters."""
+    if broadcasts and law.jacobian is not None:
+        jac = np.asarray(law.jacobian(X, *params.T), dtype=float)
+        if jac.shape == (X.shape[0], law.n_parameters):
+            return jac
+    if not broadcasts and law.jacobian is not None:
+        jac = np.empty((X.shape[0], law.n_parameters))
+        unique, inverse = np.unique(params, axis=0, return_inverse=True)
+        for k, theta in enumerate(unique):
+            at = inverse.ravel() == k
+            jac[at] = law.jacobian_matrix(X[at], theta)
+        return jac
+    # Central differences, one parameter at a time for every row (one-sided at a bound).
+    step = np.finfo(float).eps ** (1.0 / 3.0) * np.maximum(np.abs(params), 1.0)
+    jac = np.empty((X.shape[0], law.n_parameters))
+    for j in range(law.n_parameters):
+        up, down = params.copy(), params.copy()
+        up[:, j] = np.minimum(params[:, j] + step[:, j], upper[j])
+        down[:, j] = np.maximum(params[:, j] - step[:, j], lower[j])
+        span = up[:, j] - down[:, j]
+        high = np.where(up[:, j] != params[:, j], _law_rows(law, X, up, broadcasts), value)
+        low = np.where(down[:, j] != params[:, j], _law_rows(law, X, down, broadcasts), value)
+        jac[:, j] = np.where(span > 0, (high - low) / np.where(span > 0, span, 1.0), 0.0)
+    return jac
+
+
+def _broadcasts_by_row(law, X, thetas):
+    """Whether the law takes one parameter vector per row (checked on distinct vectors).
+
+    A law that reduces over a parameter (``np.mean(alpha)``) or converts it to a
+    Python float gives other values when its parameters vary by row: compared with one
+    call per vector, it is evaluated that way instead.
+    """
+    k = min(len(thetas), 3)
+    rows = np.repeat(np.arange(k), max(1, min(X.shape[0], 8)))
+    sample = X[np.arange(rows.size) % X.shape[0]]
+    params = thetas[rows]
+    try:
+        with np.errstate(all="ignore"):
+            batched = law.evaluate(sample, params.T)
+    except ValueError:
+        return False
+    with np.errstate(all="ignore"):
+        single = np.concatenate([law.evaluate(sample[rows == i], thetas[i]) for i in range(k)])
+    return bool(np.allclose(batched, single, rtol=1e-10, atol=0.0, equal_nan=True))
+
+
+# ------------------------------------------------------------- independent curves, batched
+
+
+def _batch_problem(settings, curves, owner, prior_center, prior_width):
+    """Problems ``b`` on curve ``owner[b]`` as a :class:`BatchProblem` (padded rows)."""
+    law = settings.law
+    nonlin = _nonlinear_index(law)
+    use_prior = settings.alpha > 0 and nonlin.size > 0
+    root_alpha = np.sqrt(2.0 * settings.alpha)
+    m = curves.X.shape[1]
+
+    def values(thetas, index):
+        curve = owner[index]
+        X = curves.X[curve].reshape(-1, curves.X.shape[2])
+        params = np.repeat(thetas, m, axis=0)
+        return _law_rows(law, X, params, settings.broadcasts).reshape(len(index), m), X, params
+
+    def prior(thetas, index):
+        curve = owner[index]
+        return root_alpha * (thetas[:, nonlin] - prior_center[curve]) / prior_width[curve]
+
+    def residuals(thetas, index):
+        value, _, _ = values(thetas, index)
+        curve = owner[index]
+        data = settings.data_residuals(value, curves.z[curve], curves.multiplier[curve])
+        return np.hstack([data, prior(thetas, index)]) if use_prior else data
+
+    def jacobian(thetas, index):
+        value, X, params = values(thetas, index)
+        curve = owner[index]
+        jac = _jacobian_rows(
+            law, X, params, value.ravel(), settings.broadcasts, settings.lower, settings.upper
+        ).reshape(len(index), m, law.n_parameters)
+        if settings.target_space == "log":
+            jac = jac / value[:, :, None]
+        else:
+            jac = jac * curves.multiplier[curve][:, :, None]
+        if not use_prior:
+            return jac
+        rows = np.zeros((len(index), nonlin.size, law.n_parameters))
+        rows[:, np.arange(nonlin.size), nonlin] = root_alpha / prior_width[curve]
+        return np.concatenate([jac, rows], axis=1)
+
+    return BatchProblem(
+        residuals=residuals,
+        jacobian=jacobian,
+        data_weight=curves.weight[owner],
+        lower=settings.lower,
+        upper=settings.upper,
+        loss=settings.loss,
+        f_scale=settings.f_scale,
+    )
+
+
+def _solve_linear(design, target, lower, upper):
+    """Bounded least squares ``min |design @ b - target|`` for a stack of small systems.
+
+    ``design`` (k, m, q), ``target`` (k, m). Free solutions inside the bounds are kept;
+    the others are solved exactly by scipy's bounded solver, one at a time (as
+    :func:`~sklearn_scaling._fit_law.law_starts` does for one curve).
+    """
+    # Column scaling keeps the solve accurate when a term is tiny (A / N**alpha).
+    norms = np.linalg.norm(design, axis=1)
+    norms = np.where(norms > 0, norms, 1.0)
+    scaled = design / norms[:, None, :]
+    gram = scaled.transpose(0, 2, 1) @ scaled
+    rhs = scaled.transpose(0, 2, 1) @ target[:, :, None]
+    solution = (np.linalg.pinv(gram, hermitian=True) @ rhs)[:, :, 0] / norms
+    outside = np.any((solution < lower) | (solution > upper), axis=1)
+    for k in np.flatnonzero(outside):
+        solution[k] = (
+            lsq_linear(
+                scaled[k], target[k], bounds=(lower * norms[k], upper * norms[k]), method="bvls"
+            ).x
+            / norms[k]
+        )
+    return solution
+
+
+def _curve_grids(law, curves, rng):
+    """Each curve's start grid of nonlinear values, padded to one size: (G, K, q)."""
+    grids = []
+    for g in range(curves.X.shape[0]):
+        X, z, _ = curves.rows_of(g)
+        values = law.start_values(X, z)
+        axes = [values[p] for p in law.nonlinear]
+        size = int(np.prod([len(a) for a in axes])) if axes else 1
+        if size <= MAX_GRID:
+            grid = np.array(list(itertools.product(*axes)), dtype=float).reshape(size, len(axes))
+        else:
+            grid = np.column_stack([rng.choice(a, size=MAX_GRID) for a in axes])
+        grids.append(grid)
+    longest = max(len(g) for g in grids)
+    return np.stack(
+        [np.concatenate([g, np.repeat(g[:1], longest - len(g), axis=0)]) for g in grids]
+    )
+
+
+def _complete_starts(settings, curves, grids):
+    """Full start vectors (G, K, p): each grid point with its linear parameters solved."""
+    law = settings.law
+    lin, nonlin = _linear_index(law), _nonlinear_index(law)
+    n_curves, n_grid, _ = grids.shape
+    starts = np.zeros((n_curves, n_grid, law.n_parameters))
+    starts[:, :, nonlin] = grids
+    for k in range(n_grid):
+        starts[:, k] = _solve_linear_part(settings, curves, starts[:, k], lin)
+    return starts
+
+
+def _solve_linear_part(settings, curves, params, solve):
+    """``params`` (G, p) with the linear parameters ``solve`` solved exactly per curve.
+
+    The others (nonlinear ones, and linear ones not in ``solve``) keep their values.
+    Curves where the law is not finite get NaN.
+    """
+    law = settings.law
+    params = params.copy()
+    if solve.size == 0:
+        return params
+    n_curves, m = curves.X.shape[:2]
+    X = curves.X.reshape(-1, curves.X.shape[2])
+    if settings.target_space == "log":
+        # The relative error: the first-order term of the log error.
+        root = np.sqrt(curves.weight) / np.abs(curves.z)
+    else:
+        root = np.sqrt(curves.weight) * curves.multiplier
+    params[:, solve] = 0.0
+    rows = np.repeat(params, m, axis=0)
+    with np.errstate(all="ignore"):
+        base = _law_rows(law, X, rows, settings.broadcasts).reshape(n_curves, m)
+        columns = np.empty((n_curves, m, solve.size))
+        for c, index in enumerate(solve):
+            unit = rows.copy()
+            unit[:, index] = 1.0
+            value = _law_rows(law, X, unit, settings.broadcasts).reshape(n_curves, m)
+            columns[:, :, c] = value - base
+    finite = np.all(np.isfinite(base), axis=1) & np.all(np.isfinite(columns), axis=(1, 2))
+    design = np.where(finite[:, None, None], root[:, :, None] * columns, 0.0)
+    target = np.where(finite[:, None], root * (curves.z - base), 0.0)
+    with np.errstate(all="ignore"):
+        solution = _solve_linear(design, target, settings.lower[solve], settings.upper[solve])
+    solution[~finite] = np.nan
+    params[:, solve] = solution
+    return params
+
+
+def _curve_units(law, scale):
+    units = np.ones(law.n_parameters)
+    units[_linear_index(law)] = scale
+    return units
+
+
+def _fit_chunk(settings, curves, options, rng):
+    """Independent fits of a chunk of curves, each with its covariance.
+
+    Returns ``coef`` (G, p) in internal units, ``curve_cost`` (G,), ``converged``,
+    ``at_bounds`` (G, p), covariances (in units of ``y``), residual scales, nfev.
+    """
+    law = settings.law
+    n_curves = curves.X.shape[0]
+    grids = _curve_grids(law, curves, rng)
+    center = np.median(grids, axis=1)
+    width = np.ptp(grids, axis=1)
+    width = np.where(width > 0, width, np.maximum(np.abs(center), 1.0))
+    starts = np.clip(_complete_starts(settings, curves, grids), settings.lower, settings.upper)
+    n_grid = starts.shape[1]
+    flat = starts.reshape(-1, law.n_parameters)
+    owner = np.repeat(np.arange(n_curves), n_grid)
+    batch = _batch_problem(settings, curves, owner, center, width)
+    costs = np.full(flat.shape[0], np.inf)
+    usable = np.flatnonzero(np.all(np.isfinite(flat), axis=1))
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        if usable.size:
+            costs[usable] = batch.cost(batch.residuals(flat[usable], usable), usable)
+    costs = costs.reshape(n_curves, n_grid)
+    span = settings.upper - settings.lower
+    span = np.where(np.isfinite(span) & (span > 0), span, 1.0)
+    chosen_x, chosen_owner = [], []
+    for g in range(n_curves):
+        order = np.argsort(costs[g], kind="stable")
+        order = order[np.isfinite(costs[g][order])]
+        for i in distinct_best(starts[g], order, options["n_starts"], span, 0.1):
+            chosen_x.append(starts[g, i])
+            chosen_owner.append(g)
+    coef = np.zeros((n_curves, law.n_parameters))
+    cost = np.full(n_curves, np.inf)
+    converged = np.zeros(n_curves, dtype=bool)
+    nfev = 0
+    if chosen_x:
+        chosen_owner = np.array(chosen_owner)
+        refine = _batch_problem(settings, curves, chosen_owner, center, width)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            result = solve_batch(
+                refine, np.array(chosen_x), max_iter=options["max_nfev"], tol=options["tol"]
+            )
+        nfev = int(result.n_iter.sum())
+        for b in np.argsort(result.cost, kind="stable"):
+            g = chosen_owner[b]
+            if not np.isfinite(cost[g]) and np.isfinite(result.cost[b]):
+                coef[g], cost[g], converged[g] = result.x[b], result.cost[b], result.converged[b]
+    covariances, spreads = [], np.empty(n_curves)
+    flags = np.zeros((n_curves, law.n_parameters), dtype=bool)
+    for g in range(n_curves):
+        X, z, w = curves.rows_of(g)
+        s_g = curves.curve_scale[g]
+        y = z * settings.scale
+        if not converged[g]:
+            # The batch left it unconverged (or found no finite start): the one-curve
+            # path, with its adaptive refinements, has the last word.
+            single = fit_law(law, X, y, w, rng=rng, **options["fit"])
+            coef[g] = single.x / _curve_units(law, settings.scale)
+            cost[g], converged[g] = single.cost, single.converged
+            nfev += single.nfev
+        units = _curve_units(law, s_g)
+        objective = _curve_objective(settings, s_g, center[g], width[g])
+        problem = objective.problem(law, X, y, w)
+        theta = coef[g] * _curve_units(law, settings.scale) / units
+        flags[g] = at_bounds(theta, objective.lower, objective.upper)
+        covariance = sandwich_covariance(problem, theta, w, fixed=flags[g])
+        covariance.rescale(units)
+        covariances.append(covariance)
+        with np.errstate(all="ignore"):
+            data = problem.residuals(theta)[: len(y)]
+        n_free = int((~flags[g]).sum())
+        spread = residual_scale(data, w, settings.loss, n_free)
+        spreads[g] = spread * (1.0 if settings.target_space == "log" else s_g)
+    return coef, cost, converged, flags, covariances, spreads, nfev, center, width
+
+
+def _curve_objective(settings, curve_scale, prior_center, prior_width):
+    """The objective of one curve fitted alone, in units of ``y / curve_scale``."""
+    ratio = _curve_units(settings.law, settings.scale / curve_scale)
+    return LawObjective(
+        loss=settings.loss,
+        f_scale=settings.f_scale,
+        target_space=settings.target_space,
+        alpha=settings.alpha,
+        y_scale=curve_scale,
+        lower=settings.lower * ratio,
+        upper=settings.upper * ratio,
+        prior_center=prior_center,
+        prior_width=prior_width,
+    )
+
+
+@dataclass
+class _Settings:
+    law: Law
+    loss: str
+    f_scale: float
+    target_space: str
+    alpha: float
+    lower: np.ndarray  # bounds in internal units (linear parameters over s)
+    upper: np.ndarray
+    scale: float  # s
+    broadcasts: bool
+
+    def data_residuals(self, value, z, multiplier):
+        if self.target_space == "log":
+            return np.log(value) - np.log(z)
+        return (value - z) * multiplier
+
+
+def _independent(settings, curves, options, n_jobs, rng):
+    """Every curve fitted on its own, in chunks of curves (spread over joblib workers)."""
+    n_curves, m = curves.X.shape[:2]
+    per_chunk = max(1, _CHUNK_ELEMENTS // (m * 64))
+    if n_jobs not in (None, 1):
+        # At least one chunk per worker, so the curves spread over all of them.
+        per_chunk = min(per_chunk, -(-n_curves // max(abs(int(n_jobs)), 2)))
+    slices = [slice(b, b + per_chunk) for b in range(0, n_curves, per_chunk)]
+    seeds = rng.integers(np.iinfo(np.int32).max, size=len(slices))
+    tasks = [
+        (settings, curves.take(s), options, np.random.default_rng(seed))
+        for s, seed in zip(slices, seeds, strict=True)
+    ]
+    if len(tasks) > 1 and n_jobs not in (None, 1):
+        parts = Parallel(n_jobs=n_jobs)(delayed(_fit_chunk)(*task) for task in tasks)
+    else:
+        parts = [_fit_chunk(*task) for task in tasks]
+    coef, cost, converged, flags = (np.concatenate([p[k] for p in parts]) for k in range(4))
+    covariances = [c for p in parts for c in p[4]]
+    spreads = np.concatenate([p[5] for p in parts])
+    nfev = sum(p[6] for p in parts)
+    center = np.concatenate([p[7] for p in parts])
+    width = np.concatenate([p[8] for p in parts])
+    return coef, cost, converged, flags, covariances, spreads, nfev, center, width
+
+
+@dataclass
+class GroupFit:
+    """Outcome of :func:`fit_law_groups`, every parameter in units of ``y``.
+
+    Attributes
+    ----------
+    coef : ndarray of shape (n_curves, n_parameters)
+        Each curve's full parameter vector (shared columns equal).
+    cost : float
+        The family's objective (module docstring) at ``coef``.
+    curve_cost : ndarray of shape (n_curves,)
+        Each curve's objective as if fitted alone (its weights summing to one, its own
+        unit scale): with no shared parameter, what the curve's own fit minimises.
+    converged : ndarray of bool, shape (n_curves,)
+    at_bounds : ndarray of bool, shape (n_curves, n_parameters)
+    covariances : list of Covariance
+        Each curve's parameters' covariance, in units of ``y``; with shared parameters,
+        blocks of the joint covariance (the shared block the same for every curve).
+    residual_scale : ndarray of shape (n_curves,)
+    y_scale : float
+    nfev : int
+    """
+
+    coef: np.ndarray
+    cost: float
+    curve_cost: np.ndarray
+    converged: np.ndarray
+    at_bounds: np.ndarray
+    covariances: list
+    residual_scale: np.ndarray
+    y_scale: float
+    nfev: int = 0
+
+
+# ------------------------------------------------------------------ shared parameters
+
+
+@dataclass
+class _Layout:
+    """Where each curve's parameters sit in the free vector ``phi``."""
+
+    n_parameters: int
+    shared: np.ndarray  # indices of shared parameters
+    own: np.ndarray  # indices of the per-curve ones
+    n_curves: int
+
+    @property
+    def n_free(self):
+        return self.shared.size + self.own.size * self.n_curves
+
+    def positions(self):
+        """``(G, p)``: the index in ``phi`` of each curve's each parameter."""
+        where = np.empty((self.n_curves, self.n_parameters), dtype=int)
+        where[:, self.shared] = np.arange(self.shared.size)
+        where[:, self.own] = self.shared.size + np.arange(self.n_curves * self.own.size).reshape(
+            self.n_curves, self.own.size
+        )
+        return where
+
+    def expand(self, phi):
+        return phi[self.positions()]
+
+    def pack(self, coef, shared_values):
+        phi = np.empty(self.n_free)
+        phi[: self.shared.size] = shared_values
+        phi[self.shared.size :] = coef[:, self.own].ravel()
+        return phi
+
+
+def _joint_problem(settings, layout, X, z, v, multiplier, codes, share, center, width, dense):
+    """The family's objective over ``phi`` as a :class:`RobustProblem`."""
+    law = settings.law
+    where = layout.positions()
+    nonlin = _nonlinear_index(law)
+    use_prior = settings.alpha > 0 and nonlin.size > 0
+    prior_scale = np.sqrt(2.0 * settings.alpha * share)[:, None] / width if use_prior else None
+    n = X.shape[0]
+    lower = np.broadcast_to(settings.lower, where.shape).ravel()
+    upper = np.broadcast_to(settings.upper, where.shape).ravel()
+    bound_low = np.full(layout.n_free, -np.inf)
+    bound_high = np.full(layout.n_free, np.inf)
+    # Every copy of a parameter has the same bounds: scatter them into phi.
+    np.maximum.at(bound_low, where.ravel(), lower)
+    np.minimum.at(bound_high, where.ravel(), upper)
+    cache = {}
+
+    def value_at(phi):
+        key = phi.tobytes()
+        if cache.get("key") != key:
+            params = layout.expand(phi)[codes]
+            cache.update(
+                key=key, params=params, value=_law_rows(law, X, params, settings.broadcasts)
+            )
+        return cache["params"], cache["value"]
+
+    def residuals(phi):
+        _, value = value_at(phi)
+        data = settings.data_residuals(value, z, multiplier)
+        if not use_prior:
+            return data
+        prior = (layout.expand(phi)[:, nonlin] - center) * prior_scale
+        return np.concatenate([data, prior.ravel()])
+
+    def jacobian(phi):
+        params, value = value_at(phi)
+        rows = _jacobian_rows(
+            law, X, params, value, settings.broadcasts, settings.lower, settings.upper
+        )
+        if settings.target_space == "log":
+            rows = rows / value[:, None]
+        else:
+            rows = rows * multiplier[:, None]
+        columns = where[codes]
+        row_index = np.repeat(np.arange(n), law.n_parameters)
+        parts_row, parts_col, parts_val = [row_index], [columns.ravel()], [rows.ravel()]
+        if use_prior:
+            g_index, j_index = np.meshgrid(
+                np.arange(layout.n_curves), np.arange(nonlin.size), indexing="ij"
+            )
+            parts_row.append(n + np.arange(g_index.size))
+            parts_col.append(where[g_index.ravel(), nonlin[j_index.ravel()]])
+            parts_val.append(prior_scale.ravel())
+        n_rows = n + (layout.n_curves * nonlin.size if use_prior else 0)
+        matrix = sparse.csr_matrix(
+            (np.concatenate(parts_val), (np.concatenate(parts_row), np.concatenate(parts_col))),
+            shape=(n_rows, layout.n_free),
+        )
+        return matrix.toarray() if dense else matrix
+
+    return RobustProblem(
+        residuals=residuals,
+        jacobian=jacobian,
+        data_weight=v,
+        lower=bound_low,
+        upper=bound_high,
+        loss=settings.loss,
+        f_scale=settings.f_scale,
+    )
+
+
+def _refine_joint(problem, phi0, max_nfev, tol, is_sparse):
+    """Trust-region least squares on the family's objective (lsmr for a sparse Jacobian)."""
+    n = problem.n_data
+    if problem.loss == "squared":
+        with np.errstate(all="ignore"):
+            scale = np.ones(len(problem.residuals(phi0)))
+        scale[:n] = np.sqrt(problem.data_weight)
+        diagonal = sparse.diags(scale)
+
+        def fun(phi):
+            return scale * problem.residuals(phi)
+
+        def jac(phi):
+            J = problem.jacobian(phi)
+            return diagonal @ J if is_sparse else scale[:, None] * J
+
+        loss = "linear"
+    else:
+        fun, jac, loss = problem.residuals, problem.jacobian, _least_squares_loss(problem)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        result = least_squares(
+            fun,
+            np.clip(phi0, problem.lower, problem.upper),
+            jac=jac,
+            bounds=(problem.lower, problem.upper),
+            method="trf",
+            loss=loss,
+            x_scale="jac",
+            tr_solver="lsmr" if is_sparse else "exact",
+            max_nfev=max_nfev,
+            ftol=tol,
+            xtol=tol,
+            gtol=tol,
+        )
+    return result.x, problem.cost(result.x), result.nfev, result.status > 0
+
+
+def _shared_candidates(coef, share, shared, limit=9):
+    """Values of the shared parameters to start from: quantiles of the curves' own fits."""
+    columns = []
+    for j in shared:
+        values = coef[:, j]
+        order = np.argsort(values)
+        cumulative = np.cumsum(share[order]) - 0.5 * share[order]
+        columns.append(np.interp([0.5, 0.25, 0.75], cumulative, values[order]))
+    grid = np.array(list(itertools.product(*columns)))
+    return np.unique(grid, axis=0)[:limit] if len(grid) > 1 else grid
+
+
+def _covariance_block(joint, positions, unit):
+    """One curve's :class:`Covariance` from the family's joint one."""
+    cov = joint.cov[np.ix_(positions, positions)]
+    block = Covariance(
+        cov=cov.copy(),
+        unidentified=joint.unidentified[positions].copy(),
+        fixed=joint.fixed[positions].copy(),
+        null_space=joint.null_space[positions].copy(),
+        dof=joint.dof,
+        identified_cov=joint.identified_cov[np.ix_(positions, positions)].copy(),
+    )
+    block.rescale(unit)
+    return block
+
+
+def _unidentified_everywhere(n_parameters, fixed, dof):
+    cov = np.full((n_parameters, n_parameters), np.inf)
+    return Covariance(
+        cov=cov,
+        unidentified=~fixed,
+        fixed=fixed,
+        null_space=np.eye(n_parameters)[:, ~fixed],
+        dof=dof,
+        identified_cov=np.zeros((n_parameters, n_parameters)),
+    )
+
+
+# ------------------------------------------------------------------------- the fit
+
+
+@single_threaded_blas
+def fit_law_groups(
+    law,
+    X,
+    y,
+    sample_weight,
+    codes,
+    n_curves,
+    *,
+    shared=(),
+    loss="huber",
+    f_scale=1e-3,
+    target_space="linear",
+    alpha=0.0,
+    bounds=None,
+    n_starts=4,
+    max_nfev=1000,
+    tol=1e-8,
+    n_jobs=None,
+    rng=None,
+):
+    """Fit ``law`` to ``n_curves`` curves at once by the objective of the module docstring.
+
+    Parameters
+    ----------
+    law : Law
+        With fixed parameters already removed (:func:`fix_parameters`).
+    X : ndarray of shape (n, law.n_features)
+    y : ndarray of shape (n,)
+    sample_weight : ndarray of shape (n,)
+        Positive.
+    codes : ndarray of int, shape (n,)
+        The curve of each row, ``0 .. n_curves - 1``; every curve has rows.
+    n_curves : int
+    shared : sequence of str
+        Parameters with one value for every curve.
+    loss, f_scale, target_space, alpha, bounds, n_starts, max_nfev, tol, n_jobs, rng
+        As for :func:`~sklearn_scaling._fit_law.fit_law`; ``f_scale`` is relative to
+        each curve's root mean square in linear target space.
+
+    Returns
+    -------
+    GroupFit
+    """
+    from ._fit_law import scaled_bounds, y_scale  # noqa: PLC0415 -- keep imports local
+
+    rng = np.random.default_rng(0) if rng is None else rng
+    shared_index = np.array([law.parameters.index(p) for p in shared], dtype=int)
+    own_index = np.array([j for j in range(law.n_parameters) if j not in shared_index], dtype=int)
+    scale = y_scale(law, X, y, sample_weight)
+    homogeneous = scale != 1.0 or is_homogeneous(law, X, y)
+    totals = np.bincount(codes, weights=sample_weight, minlength=n_curves)
+    if homogeneous:
+        curve_scale = np.sqrt(
+            np.bincount(codes, weights=sample_weight * y * y, minlength=n_curves) / totals
+        )
+        curve_scale = np.where(np.isfinite(curve_scale) & (curve_scale > 0), curve_scale, scale)
+    else:
+        curve_scale = np.ones(n_curves)
+    lower, upper = scaled_bounds(law, bounds, scale)
+    z = y / scale
+    log_space = target_space == "log"
+    curves = _Curves.build(X, z, sample_weight, codes, n_curves, scale, curve_scale, log_space)
+    settings = _Settings(
+        law=law,
+        loss=loss,
+        f_scale=f_scale,
+        target_space=target_space,
+        alpha=alpha,
+        lower=lower,
+        upper=upper,
+        scale=scale,
+        broadcasts=_broadcasts_by_row(law, X, _probe_vectors(law, X, z, lower, upper)),
+    )
+    fit_options = dict(
+        loss=loss,
+        f_scale=f_scale,
+        target_space=target_space,
+        alpha=alpha,
+        bounds=bounds,
+        n_starts=n_starts,
+        max_nfev=max_nfev,
+        tol=tol,
+    )
+    options = {"n_starts": n_starts, "max_nfev": max_nfev, "tol": tol * 1e-3, "fit": fit_options}
+    coef, curve_cost, converged, flags, covariances, spreads, nfev, center, width = _independent(
+        settings, curves, options, n_jobs, rng
+    )
+    units = _curve_units(law, scale)
+    if shared_index.size == 0:
+        return GroupFit(
+            coef=coef * units,
+            cost=float(curves.share @ curve_cost),
+            curve_cost=curve_cost,
+            converged=converged,
+            at_bounds=flags,
+            covariances=covariances,
+            residual_scale=spreads,
+            y_scale=scale,
+            nfev=nfev,
+        )
+
+    layout = _Layout(law.n_parameters, shared_index, own_index, n_curves)
+    v = sample_weight / sample_weight.sum()
+    multiplier = np.ones(len(y)) if log_space else (scale / curve_scale)[codes]
+    is_sparse = layout.n_free > 500
+    problem = _joint_problem(
+        settings,
+        layout,
+        X,
+        z,
+        v,
+        multiplier,
+        codes,
+        curves.share,
+        center,
+        width,
+        dense=not is_sparse,
+    )
+    candidates = []
+    # Each candidate shared value with every curve's own linear parameters re-solved
+    # for it (variable projection): the curves' own fits are for their own exponents.
+    own_linear = np.intersect1d(_linear_index(law), own_index)
+    for values in _shared_candidates(coef, curves.share, shared_index):
+        start = coef.copy()
+        start[:, shared_index] = values
+        start = _solve_linear_part(settings, curves, start, own_linear)
+        start = np.where(np.isfinite(start), start, coef)
+        phi = layout.pack(start, values)
+        candidates.append((problem.cost(phi), phi))
+    candidates.sort(key=lambda item: item[0])
+    best = None
+    for start_cost, phi0 in candidates[: max(1, min(n_starts, 2))]:
+        if not np.isfinite(start_cost):
+            continue
+        phi, cost, used, ok = _refine_joint(problem, phi0, max_nfev, tol, is_sparse)
+        nfev += used
+        if best is None or cost < best[1]:
+            best = (phi, cost, ok)
+    if best is None:
+        raise ValueError(
+            f"law {law.name!r}: no shared value of {list(shared)} gives a finite cost over "
+            "every curve; check the law's bounds against the curves."
+        )
+    phi, cost, ok = best
+    free_flags = at_bounds(phi, problem.lower, problem.upper)
+    positions = layout.positions()
+    full = layout.expand(phi)
+    with np.errstate(all="ignore"):
+        residuals = problem.residuals(phi)[: len(y)]
+    if layout.n_free <= MAX_JOINT_COVARIANCE:
+        dense_problem = _joint_problem(
+            settings, layout, X, z, v, multiplier, codes, curves.share, center, width, dense=True
+        )
+        joint = sandwich_covariance(dense_problem, phi, sample_weight, fixed=free_flags)
+        covariances = [_covariance_block(joint, positions[g], units) for g in range(n_curves)]
+    else:
+        warnings.warn(
+            f"{layout.n_free} free parameters: their joint covariance is not formed "
+            f"(more than {MAX_JOINT_COVARIANCE}); standard errors are inf.",
+            UserWarning,
+            stacklevel=3,
+        )
+        covariances = [
+            _unidentified_everywhere(law.n_parameters, free_flags[positions[g]], np.inf)
+            for g in range(n_curves)
+        ]
+    curve_cost = np.empty(n_curves)
+    for g in range(n_curves):
+        rows = codes == g
+        w_g = sample_weight[rows] / totals[g]
+        curve_cost[g] = w_g @ loss_value(residuals[rows], loss, f_scale)
+        spread = residual_scale(residuals[rows], sample_weight[rows], loss, own_index.size)
+        spreads[g] = spread * (1.0 if log_space else curve_scale[g])
+    if alpha > 0:
+        prior = problem.residuals(phi)[len(y) :].reshape(n_curves, -1)
+        curve_cost += 0.5 * np.sum(prior**2, axis=1) / curves.share
+    return GroupFit(
+        coef=full * units,
+        cost=float(cost),
+        curve_cost=curve_cost,
+        converged=np.full(n_curves, bool(ok)),
+        at_bounds=free_flags[positions],
+        covariances=covariances,
+        residual_scale=spreads,
+        y_scale=scale,
+        nfev=nfev,
+    )
+
+
+def _probe_vectors(law, X, z, lower, upper):
+    """Three distinct parameter vectors inside the bounds, to check row broadcasting."""
+    values = law.start_values(X, z)
+    thetas = np.empty((3, law.n_parameters))
+    for j, name in enumerate(law.parameters):
+        if name in values:
+            v = np.sort(values[name])
+            thetas[:, j] = [v[0], v[len(v) // 2], v[-1]]
+        else:
+            thetas[:, j] = [0.5, 1.0, 2.0]
+    return np.clip(thetas, lower, upper)
