@@ -38,18 +38,17 @@ How it is solved:
 
 import itertools
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from joblib import Parallel, delayed
 from scipy import sparse
-from scipy.optimize import least_squares, lsq_linear
+from scipy.optimize import lsq_linear
 
-from ._batch import BatchProblem, solve_batch
+from ._batch import BatchProblem, _irls_weight, solve_batch
 from ._covariance import Covariance, sandwich_covariance
 from ._engine import (
     RobustProblem,
-    _least_squares_loss,
     at_bounds,
     distinct_best,
     single_threaded_blas,
@@ -397,10 +396,11 @@ def _solve_linear(design, target, lower, upper):
     return solution
 
 
-def _curve_grids(law, curves, rng):
+def _curve_grids(law, curves, seeds):
     """Each curve's start grid of nonlinear values, padded to one size: (G, K, q)."""
     grids = []
     for g in range(curves.X.shape[0]):
+        rng = np.random.default_rng(seeds[g])
         X, z, _ = curves.rows_of(g)
         values = law.start_values(X, z)
         axes = [values[p] for p in law.nonlinear]
@@ -423,8 +423,12 @@ def _complete_starts(settings, curves, grids):
     n_curves, n_grid, _ = grids.shape
     starts = np.zeros((n_curves, n_grid, law.n_parameters))
     starts[:, :, nonlin] = grids
+    # Linear parameters held at a value (a profiled shared one) are not solved for.
+    held = settings.lower >= settings.upper
+    starts[:, :, held] = settings.lower[held]
+    solve = lin[~held[lin]]
     for k in range(n_grid):
-        starts[:, k] = _solve_linear_part(settings, curves, starts[:, k], lin)
+        starts[:, k] = _solve_linear_part(settings, curves, starts[:, k], solve)
     return starts
 
 
@@ -471,7 +475,7 @@ def _curve_units(law, scale):
     return units
 
 
-def _fit_chunk(settings, curves, options, rng):
+def _fit_chunk(settings, curves, options, seeds):
     """Independent fits of a chunk of curves, each with its covariance.
 
     Returns ``coef`` (G, p) in internal units, ``curve_cost`` (G,), ``converged``,
@@ -479,7 +483,8 @@ def _fit_chunk(settings, curves, options, rng):
     """
     law = settings.law
     n_curves = curves.X.shape[0]
-    grids = _curve_grids(law, curves, rng)
+    # One seed per curve: a curve's fit does not depend on the chunk it falls in.
+    grids = _curve_grids(law, curves, seeds)
     center = np.median(grids, axis=1)
     width = np.ptp(grids, axis=1)
     width = np.where(width > 0, width, np.maximum(np.abs(center), 1.0))
@@ -521,8 +526,11 @@ def _fit_chunk(settings, curves, options, rng):
             g = chosen_owner[b]
             if not np.isfinite(cost[g]) and np.isfinite(result.cost[b]):
                 coef[g], cost[g], converged[g] = result.x[b], result.cost[b], result.converged[b]
-    covariances, spreads = [], np.empty(n_curves)
+    covariances, spreads = [], np.full(n_curves, np.nan)
     flags = np.zeros((n_curves, law.n_parameters), dtype=bool)
+    if not options["final"]:
+        # Starting points of a fit with shared parameters: nothing more is needed.
+        return coef, cost, converged, flags, covariances, spreads, nfev, center, width
     for g in range(n_curves):
         X, z, w = curves.rows_of(g)
         s_g = curves.curve_scale[g]
@@ -530,7 +538,7 @@ def _fit_chunk(settings, curves, options, rng):
         if not converged[g]:
             # The batch left it unconverged (or found no finite start): the one-curve
             # path, with its adaptive refinements, has the last word.
-            single = fit_law(law, X, y, w, rng=rng, **options["fit"])
+            single = fit_law(law, X, y, w, rng=np.random.default_rng(seeds[g]), **options["fit"])
             coef[g] = single.x / _curve_units(law, settings.scale)
             cost[g], converged[g] = single.cost, single.converged
             nfev += single.nfev
@@ -592,11 +600,8 @@ def _independent(settings, curves, options, n_jobs, rng):
         # At least one chunk per worker, so the curves spread over all of them.
         per_chunk = min(per_chunk, -(-n_curves // max(abs(int(n_jobs)), 2)))
     slices = [slice(b, b + per_chunk) for b in range(0, n_curves, per_chunk)]
-    seeds = rng.integers(np.iinfo(np.int32).max, size=len(slices))
-    tasks = [
-        (settings, curves.take(s), options, np.random.default_rng(seed))
-        for s, seed in zip(slices, seeds, strict=True)
-    ]
+    seeds = rng.integers(np.iinfo(np.int32).max, size=n_curves)
+    tasks = [(settings, curves.take(s), options, seeds[s]) for s in slices]
     if len(tasks) > 1 and n_jobs not in (None, 1):
         parts = Parallel(n_jobs=n_jobs)(delayed(_fit_chunk)(*task) for task in tasks)
     else:
@@ -750,42 +755,110 @@ def _joint_problem(settings, layout, X, z, v, multiplier, codes, share, center, 
     )
 
 
-def _refine_joint(problem, phi0, max_nfev, tol, is_sparse):
-    """Trust-region least squares on the family's objective (lsmr for a sparse Jacobian)."""
-    n = problem.n_data
-    if problem.loss == "squared":
-        with np.errstate(all="ignore"):
-            scale = np.ones(len(problem.residuals(phi0)))
-        scale[:n] = np.sqrt(problem.data_weight)
-        diagonal = sparse.diags(scale)
+def _solve_shared(settings, curves, theta, shared, center, width, *, max_iter, tol):
+    """Levenberg-Marquardt on the family's objective, the curves' own blocks eliminated.
 
-        def fun(phi):
-            return scale * problem.residuals(phi)
+    The normal matrix of a family is an arrow: a dense block for the shared parameters,
+    one small block per curve for its own, and the couplings between them. Each step
+    solves it by the Schur complement (as bundle adjustment does): the curves' own
+    blocks are inverted in one batched solve, leaving a system in the shared
+    parameters only. Robust losses enter through their IRLS weights, bounds through an
+    active set and projection, as in :func:`~sklearn_scaling._batch.solve_batch`.
 
-        def jac(phi):
-            J = problem.jacobian(phi)
-            return diagonal @ J if is_sparse else scale[:, None] * J
+    Parameters
+    ----------
+    theta : ndarray of shape (G, p)
+        Start, internal units; the shared columns equal.
+    shared : ndarray of int
 
-        loss = "linear"
-    else:
-        fun, jac, loss = problem.residuals, problem.jacobian, _least_squares_loss(problem)
-    with np.errstate(all="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        result = least_squares(
-            fun,
-            np.clip(phi0, problem.lower, problem.upper),
-            jac=jac,
-            bounds=(problem.lower, problem.upper),
-            method="trf",
-            loss=loss,
-            x_scale="jac",
-            tr_solver="lsmr" if is_sparse else "exact",
-            max_nfev=max_nfev,
-            ftol=tol,
-            xtol=tol,
-            gtol=tol,
-        )
-    return result.x, problem.cost(result.x), result.nfev, result.status > 0
+    Returns
+    -------
+    theta : ndarray of shape (G, p)
+    cost : float
+    converged : bool
+    n_iter : int
+    """
+    n_curves, p = theta.shape
+    own = np.setdiff1d(np.arange(p), shared)
+    everyone = np.arange(n_curves)
+    problem = _batch_problem(settings, curves, everyone, center, width)
+    share = curves.share
+    lower, upper = settings.lower, settings.upper
+
+    def evaluate(t):
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            r = problem.residuals(t, everyone)
+            return r, float(share @ problem.cost(r, everyone))
+
+    theta = np.clip(theta, lower, upper)
+    residuals, cost = evaluate(theta)
+    damping, converged = 1e-3, False
+    eye_o = np.eye(own.size)
+    n_iter = 0
+    while n_iter < max_iter:
+        n_iter += 1
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            J = problem.jacobian(theta, everyone)
+        weight = _irls_weight(problem, residuals, everyone) * share[:, None]
+        weighted = J * weight[:, :, None]
+        normal = weighted.transpose(0, 2, 1) @ J  # (G, p, p)
+        gradient = (weighted.transpose(0, 2, 1) @ residuals[:, :, None])[:, :, 0]
+        gradient[:, shared] = gradient[:, shared].sum(axis=0)
+        # Active set: a parameter on a bound that the gradient pushes out takes no step.
+        held = ((theta <= lower) & (gradient > 0)) | ((theta >= upper) & (gradient < 0))
+        keep = (~held).astype(float)
+        normal = normal * keep[:, :, None] * keep[:, None, :]
+        gradient = gradient * keep
+        A_ss = normal[:, shared][:, :, shared].sum(axis=0)
+        A_so = normal[:, shared][:, :, own]  # (G, k, q)
+        A_oo = normal[:, own][:, :, own]  # (G, q, q)
+        b_s, b_o = gradient[0, shared], gradient[:, own]
+        accepted = False
+        for _retry in range(10):
+            # Marquardt's damping, scaled by each parameter's own curvature; a held
+            # parameter (a zero row) gets a unit diagonal, so its step is zero.
+            system_oo = A_oo + damping * np.einsum("gi,ij->gij", np.einsum("gii->gi", A_oo), eye_o)
+            system_ss = A_ss + damping * np.diag(np.diag(A_ss))
+            system_oo[:, eye_o.astype(bool)] += np.einsum("gii->gi", system_oo) == 0
+            system_ss[np.diag_indices(shared.size)] += np.diag(system_ss) == 0
+            with np.errstate(all="ignore"):
+                inv_oo = np.linalg.pinv(system_oo, hermitian=True)
+                coupling = A_so @ inv_oo  # (G, k, q)
+                schur = system_ss - np.einsum("gkq,gjq->kj", coupling, A_so)
+                rhs = b_s - np.einsum("gkq,gq->k", coupling, b_o)
+                step_s = -np.linalg.lstsq(schur, rhs, rcond=None)[0]
+                step_o = -(inv_oo @ (b_o + np.einsum("gkq,k->gq", A_so, step_s))[:, :, None])[
+                    :, :, 0
+                ]
+            step = np.empty_like(theta)
+            step[:, shared] = step_s
+            step[:, own] = step_o
+            trial = np.clip(theta + step * keep, lower, upper)
+            trial[:, shared] = trial[0, shared]
+            trial_residuals, trial_cost = evaluate(trial)
+            if np.isfinite(trial_cost) and trial_cost < cost:
+                decrease = (cost - trial_cost) / max(cost, 1e-300)
+                moved = np.max(np.abs(trial - theta) / np.maximum(np.abs(theta), 1e-8))
+                theta, residuals, cost = trial, trial_residuals, trial_cost
+                damping = max(damping / 3.0, 1e-12)
+                accepted = True
+                break
+            damping *= 4.0
+            if damping > 1e12:
+                break
+        if not accepted or decrease < tol or moved < tol:
+            converged = True
+            break
+    return theta, cost, converged, n_iter
+
+
+def _pinned(settings, index, values):
+    """The settings with parameters ``index`` held at ``values`` (both bounds there)."""
+    lower, upper = settings.lower.copy(), settings.upper.copy()
+    lower[index] = upper[index] = values
+    return replace(settings, lower=lower, upper=upper)
 
 
 def _shared_candidates(coef, share, shared, limit=9):
@@ -914,9 +987,16 @@ def fit_law_groups(
         max_nfev=max_nfev,
         tol=tol,
     )
-    options = {"n_starts": n_starts, "max_nfev": max_nfev, "tol": tol * 1e-3, "fit": fit_options}
+    options = {
+        "n_starts": n_starts,
+        "max_nfev": max_nfev,
+        "tol": tol * 1e-3,
+        "fit": fit_options,
+        "final": shared_index.size == 0,
+    }
+    seed = int(rng.integers(np.iinfo(np.int32).max))
     coef, curve_cost, converged, flags, covariances, spreads, nfev, center, width = _independent(
-        settings, curves, options, n_jobs, rng
+        settings, curves, options, n_jobs, np.random.default_rng(seed)
     )
     units = _curve_units(law, scale)
     if shared_index.size == 0:
@@ -949,32 +1029,36 @@ def fit_law_groups(
         width,
         dense=not is_sparse,
     )
-    candidates = []
-    # Each candidate shared value with every curve's own linear parameters re-solved
-    # for it (variable projection): the curves' own fits are for their own exponents.
-    own_linear = np.intersect1d(_linear_index(law), own_index)
+    # A coarse profile: every curve refitted from its own starts with the shared
+    # parameters held at each candidate (quantiles of the curves' own estimates), so a
+    # curved valley (an exponent traded against each curve's scale) cannot trap the
+    # joint steps far from the optimum; the best candidates are then refined jointly.
+    profiled = []
     for values in _shared_candidates(coef, curves.share, shared_index):
-        start = coef.copy()
-        start[:, shared_index] = values
-        start = _solve_linear_part(settings, curves, start, own_linear)
-        start = np.where(np.isfinite(start), start, coef)
-        phi = layout.pack(start, values)
-        candidates.append((problem.cost(phi), phi))
-    candidates.sort(key=lambda item: item[0])
+        pinned = _pinned(settings, shared_index, values)
+        held, held_cost, _, _, _, _, used, _, _ = _independent(
+            pinned, curves, options, None, np.random.default_rng(seed)
+        )
+        nfev += used
+        total = float(curves.share @ held_cost)
+        if np.isfinite(total):
+            profiled.append((total, held))
+    profiled.sort(key=lambda item: item[0])
     best = None
-    for start_cost, phi0 in candidates[: max(1, min(n_starts, 2))]:
-        if not np.isfinite(start_cost):
-            continue
-        phi, cost, used, ok = _refine_joint(problem, phi0, max_nfev, tol, is_sparse)
+    for _, theta0 in profiled[: max(1, min(n_starts, 2))]:
+        theta, cost, ok, used = _solve_shared(
+            settings, curves, theta0, shared_index, center, width, max_iter=max_nfev, tol=tol
+        )
         nfev += used
         if best is None or cost < best[1]:
-            best = (phi, cost, ok)
+            best = (theta, cost, ok)
     if best is None:
         raise ValueError(
             f"law {law.name!r}: no shared value of {list(shared)} gives a finite cost over "
             "every curve; check the law's bounds against the curves."
         )
-    phi, cost, ok = best
+    theta, cost, ok = best
+    phi = layout.pack(theta, theta[0, shared_index])
     free_flags = at_bounds(phi, problem.lower, problem.upper)
     positions = layout.positions()
     full = layout.expand(phi)

@@ -412,6 +412,8 @@ class ScalingLawRegressor(UncertaintyMixin, _ScalingLawRegressor):
             for g, row in zip(groups, self.coef_, strict=True)
         }
         self.cost_ = result.cost
+        # Each curve's objective as if fitted alone: what its own fit would minimise.
+        self._curve_costs = result.curve_cost
         self.nfev_ = result.nfev
         self.converged_ = bool(np.all(result.converged))
         self.y_scale_ = result.y_scale

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from sklearn.model_selection import GridSearchCV
 
-from sklearn_scaling import DoubleDescentRegressor, LogPowerHyperparamRegressor
+from sklearn_scaling import DoubleDescentRegressor, LogPowerHyperparamRegressor, ScalingLawRegressor
 from sklearn_scaling.datasets import make_double_descent, make_lr_bsz_sweep
 from sklearn_scaling.model_selection import ExtrapolationSplit
 
@@ -51,3 +51,35 @@ def test_grid_search_on_a_dask_cluster_matches_local():
         on_dask.cv_results_["mean_test_score"], local.cv_results_["mean_test_score"], rtol=1e-10
     )
     np.testing.assert_array_equal(on_dask.best_estimator_.coef_, local.best_estimator_.coef_)
+
+
+def _curves(n_curves=12, seed=0):
+    rng = np.random.default_rng(seed)
+    x = np.tile(np.logspace(1, 3, 10), n_curves)
+    codes = np.repeat(np.arange(n_curves), 10)
+    y = rng.uniform(0.5, 2, n_curves)[codes] + rng.uniform(2, 20, n_curves)[codes] * x**-0.4
+    return np.column_stack([codes, x]), y * np.exp(rng.normal(0, 0.01, y.size))
+
+
+def test_grouped_fit_spreads_curves_over_jobs_with_the_sequential_result():
+    X, y = _curves()
+    reg = ScalingLawRegressor("power_law", group=0, target_space="log", random_state=0)
+    sequential = reg.set_params(n_jobs=None).fit(X, y).coef_.copy()
+    parallel = reg.set_params(n_jobs=2).fit(X, y).coef_
+    np.testing.assert_array_equal(parallel, sequential)
+
+
+def test_grouped_fit_on_a_dask_cluster_matches_local():
+    distributed = pytest.importorskip("dask.distributed")
+    X, y = _curves()
+    reg = ScalingLawRegressor("power_law", group=0, target_space="log", n_jobs=2)
+    local = reg.fit(X, y).coef_.copy()
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster),
+        joblib.parallel_backend("dask"),
+    ):
+        on_dask = reg.fit(X, y).coef_
+    np.testing.assert_array_equal(on_dask, local)
