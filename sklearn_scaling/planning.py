@@ -1204,7 +1204,7 @@ def fit_isoflop(X, y, *, compute=None, rtol=0.01, log_loss=False, coverage=0.9):
         raise ValueError("fit_isoflop: compute must be one finite value > 0 per run.")
     labels = _group_budgets(compute, rtol)
     target = np.log(y) if log_loss else y
-    kept, dropped, rows = [], [], []
+    kept, dropped, rows, outside = [], [], [], []
     index = np.full(y.shape[0], -1)
     for label in np.unique(labels):
         members = np.flatnonzero(labels == label)
@@ -1219,16 +1219,18 @@ def fit_isoflop(X, y, *, compute=None, rtol=0.01, log_loss=False, coverage=0.9):
             continue
         vertex = -coef[1] / (2 * coef[0])
         if not (u.min() <= vertex <= u.max()):
-            warnings.warn(
-                f"fit_isoflop: the minimum of budget {budget:.3g} lies outside its runs' "
-                "sizes (the grid is off-centre there); it is extrapolated.",
-                UserWarning,
-                stacklevel=2,
-            )
+            outside.append(f"{budget:.3g}")
         value = np.polyval(coef, vertex)
         index[members] = len(kept)
         kept.append(budget)
         rows.append((coef, vertex, np.exp(value) if log_loss else value))
+    if outside:
+        warnings.warn(
+            f"fit_isoflop: the minimum of budget(s) {', '.join(outside)} lies outside its "
+            "runs' sizes (the grid is off-centre there): it is extrapolated.",
+            UserWarning,
+            stacklevel=2,
+        )
     for reason in dropped:
         warnings.warn(f"fit_isoflop: left out {reason}.", UserWarning, stacklevel=2)
     if len(kept) < 2:
