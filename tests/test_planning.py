@@ -343,3 +343,44 @@ def test_compare_no_crossing_is_nan():
     reg = ScalingLawRegressor("power_law", target_space="log")
     result = compare(reg, Xa, ya, reg, Xb, yb, at=[[10.0]])
     assert np.isnan(result.crossing[0]) and result.difference[0] < 0
+
+
+# ------------------------------------------------------------------------ pinball
+
+
+@pytest.mark.parametrize("quantile", [0.1, 0.9])
+def test_pinball_fits_the_quantile(quantile):
+    X, y = make_chinchilla(n_samples=240, noise=0.03, random_state=0)
+    reg = ScalingLawRegressor(
+        "chinchilla", loss="pinball", quantile=quantile, target_space="log"
+    ).fit(X, y)
+    below = np.mean(y < reg.predict(X))
+    # The law lies above a fraction `quantile` of the runs, within sampling error.
+    assert abs(below - quantile) < 0.05
+    assert np.all(np.isfinite(list(reg.params_std_.values())))
+
+
+def test_pinball_at_one_half_is_huber():
+    X, y = make_chinchilla(n_samples=120, noise=0.02, random_state=1)
+    huber = ScalingLawRegressor("chinchilla", target_space="log").fit(X, y)
+    pinball = ScalingLawRegressor("chinchilla", loss="pinball", target_space="log").fit(X, y)
+    # The same objective, minimised by other steps: the same minimum.
+    np.testing.assert_allclose(pinball.cost_, huber.cost_, rtol=1e-4)
+    np.testing.assert_allclose(pinball.predict(X), huber.predict(X), rtol=1e-3)
+
+
+def test_pinball_lower_envelope_of_a_sweep_with_failed_runs():
+    """A tenth of the runs failed (loss far above the law): q=0.1 follows the good ones."""
+    X, y, truth = make_chinchilla(n_samples=240, noise=0.005, return_params=True, random_state=2)
+    failed = np.random.default_rng(0).random(y.shape[0]) < 0.3
+    y_swept = np.where(failed, y * 1.3, y)
+    reg = ScalingLawRegressor("chinchilla", loss="pinball", quantile=0.1, target_space="log")
+    reg.fit(X, y_swept)
+    clean = chinchilla(X, *(truth[p] for p in ("E", "A", "B", "alpha", "beta")))
+    assert np.median(np.abs(np.log(reg.predict(X) / clean))) < 0.01
+
+
+def test_pinball_quantile_is_validated():
+    X, y = make_chinchilla(n_samples=40, random_state=0)
+    with pytest.raises(ValueError, match="quantile"):
+        ScalingLawRegressor(loss="pinball", quantile=1.0).fit(X, y)
