@@ -28,7 +28,9 @@ from sklearn.base import clone
 from sklearn.utils import Bunch
 from sklearn.utils.validation import check_is_fitted
 
+from ._covariance import mean_loss_curvature
 from ._intervals import check_coverage, interval_quantile
+from ._losses import loss_derivatives
 
 __all__ = [
     "IsoFLOPResult",
@@ -699,7 +701,7 @@ class _Design:
         self.log_space = _log_space(inner)
         self.cov = np.array(inner._covariance.identified_cov, dtype=float)
         self.null_space = inner._covariance.null_space
-        self.noise = float(inner.residual_scale_)
+        self.noise = _effective_noise(inner)
         if not (np.isfinite(self.noise) and self.noise > 0):
             raise ValueError(f"{owner}: the fit's residual scale is {self.noise!r}; need > 0.")
         self.quantile = interval_quantile(coverage, inner._covariance.dof)
@@ -752,6 +754,29 @@ class _Design:
         return 2.0 * self.quantile * np.sqrt(np.maximum(g_sigma_g - drop, 0.0))
 
 
+def _effective_noise(inner):
+    """The residual scale ``s`` at which one run informs the fit as ``j j^T / s^2``.
+
+    For the squared loss the residuals' root mean square; for a robust loss the
+    sandwich's per-run ratio ``E[l'(r)^2] / E[l''(r)]^2`` of the training residuals (a
+    Huber fit with a small ``f_scale`` is a median regression, worth ``2 / pi`` of a
+    least-squares run under Gaussian noise).
+    """
+    objective = getattr(inner, "_objective", None)
+    residuals = getattr(inner, "_train_residuals", None)
+    if objective is None or residuals is None:
+        return float(inner.residual_scale_)
+    units = 1.0 if objective.target_space == "log" else objective.y_scale
+    internal = -np.asarray(residuals, dtype=float) / units
+    if objective.loss == "squared":
+        dof = max(internal.size - inner.coef_.size, 1)
+        return float(np.sqrt(internal @ internal / dof)) * units
+    ones = np.ones_like(internal)
+    slope, _ = loss_derivatives(internal, objective.loss, objective.f_scale)
+    curvature = mean_loss_curvature(internal, ones, ones, objective.loss, objective.f_scale)
+    return float(np.sqrt(np.mean(slope**2)) / curvature) * units
+
+
 def _candidate_costs(law, candidates, cost, size, data, owner):
     _roles(law, size, data, owner)
     pricing = _Cost(cost, law, size, data)
@@ -771,6 +796,7 @@ def suggest_runs(
     budget=None,
     cost="6ND",
     coverage=0.9,
+    exchange=True,
     size="N",
     data="D",
 ):
@@ -778,7 +804,9 @@ def suggest_runs(
 
     Each step adds the candidate whose run would narrow the target's delta-method
     interval most (the fit's covariance updated with that run's information, see
-    Notes), among those whose cost still fits in ``budget``.
+    Notes), among those whose cost still fits in ``budget``; then, with
+    ``exchange=True``, chosen runs are swapped for other candidates while that narrows
+    the final interval further (Fedorov's exchange: greedy choices can be myopic).
 
     Parameters
     ----------
@@ -798,6 +826,8 @@ def suggest_runs(
         The cost of a run, as in :func:`optimal_allocation`.
     coverage : float, default=0.9
         Coverage of the interval whose width is reported.
+    exchange : bool, default=True
+        Improve the greedy design by exchanges; False keeps the greedy choices.
     size, data : str, default='N', 'D'
         Names of the law's size and data features (for a budget target and the cost).
 
@@ -813,7 +843,9 @@ def suggest_runs(
     -----
     A run at ``x`` adds ``j j^T / s^2`` to the information of the parameters, where
     ``j`` is the gradient of its residual (the law's Jacobian row, over the law's
-    value in log space) and ``s`` the fit's residual scale; the expectation is taken
+    value in log space) and ``s`` the fit's residual scale over the efficiency of its
+    loss (``sqrt(E[l'^2]) / E[l'']`` of the training residuals: a robust fit learns
+    less from a run than least squares would); the expectation is taken
     at the current fit, so it is a linearised forecast. Parameters held on a bound
     stay held.
 
@@ -867,6 +899,18 @@ def suggest_runs(
         left -= spend[best]
         runs.append(best)
         widths.append(design.width(cov))
+    if exchange and runs:
+        runs = _exchange(design, jacs, spend, runs, budget)
+        # Report the exchanged set in greedy order, so the widths fall run by run.
+        cov, order, widths = design.cov, [], []
+        remaining = list(runs)
+        while remaining:
+            after = design.widths_after_each(cov, jacs[remaining])
+            best = remaining.pop(int(np.argmin(after)))
+            cov = design.add(cov, jacs[best])
+            order.append(best)
+            widths.append(design.width(cov))
+        runs = order
     if len(runs) < n_runs:
         warnings.warn(
             f"suggest_runs: only {len(runs)} of the {n_runs} runs asked fit in the budget "
@@ -881,6 +925,35 @@ def suggest_runs(
         costs=spend[runs],
         target=design.target_kind,
     )
+
+
+def _exchange(design, jacs, spend, runs, budget, max_passes=3):
+    """Fedorov-style exchanges: swap a chosen run for a candidate while the width falls."""
+    runs = list(runs)
+    limit = np.inf if budget is None else float(budget)
+
+    def covariance(chosen):
+        cov = design.cov
+        for index in chosen:
+            cov = design.add(cov, jacs[index])
+        return cov
+
+    current = design.width(covariance(runs))
+    for _ in range(max_passes):
+        improved = False
+        for position in range(len(runs)):
+            others = runs[:position] + runs[position + 1 :]
+            cov = covariance(others)
+            room = limit - spend[others].sum()
+            after = design.widths_after_each(cov, jacs)
+            after[others] = np.inf
+            after[spend > room * (1 + 1e-12)] = np.inf
+            best = int(np.argmin(after))
+            if after[best] < current * (1 - 1e-9):
+                runs[position], current, improved = best, float(after[best]), True
+        if not improved:
+            break
+    return runs
 
 
 def score_design(estimator, runs, target, *, cost="6ND", coverage=0.9, size="N", data="D"):
