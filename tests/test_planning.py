@@ -384,3 +384,23 @@ def test_pinball_quantile_is_validated():
     X, y = make_chinchilla(n_samples=40, random_state=0)
     with pytest.raises(ValueError, match="quantile"):
         ScalingLawRegressor(loss="pinball", quantile=1.0).fit(X, y)
+
+
+def test_isoflop_display_draws_parabolas_and_frontier():
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from sklearn_scaling.plotting import IsoFLOPDisplay
+
+    X, y = _isoflop_grid(np.logspace(18, 21, 4))
+    result = fit_isoflop(X, y)
+    fig, axes = plt.subplots(1, 2)
+    disp = IsoFLOPDisplay.from_result(result, ax=axes)
+    assert disp.figure_ is fig and len(disp.lines_) == 4
+    # The frontier passes through the fitted power law.
+    x, n = disp.frontier_.get_data()
+    np.testing.assert_allclose(n, result.predict(x)[0])
+    with pytest.raises(ValueError, match="fit_isoflop"):
+        IsoFLOPDisplay.from_result(object())
+    plt.close(fig)
