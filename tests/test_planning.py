@@ -404,3 +404,22 @@ def test_isoflop_display_draws_parabolas_and_frontier():
     with pytest.raises(ValueError, match="fit_isoflop"):
         IsoFLOPDisplay.from_result(object())
     plt.close(fig)
+
+
+def test_compare_bad_input(chinchilla_fit):
+    X, y = make_power_law(n_samples=40, random_state=0)
+    one = ScalingLawRegressor("power_law", target_space="log").fit(X, y)
+    with pytest.raises(ValueError, match="same features"):
+        compare(chinchilla_fit, None, None, one, None, None, at=[[1e9, 2e10]])
+    with pytest.raises(ValueError, match="both X_b and y_b"):
+        compare(one, None, None, one, X, None, at=[[10.0]])
+    with pytest.raises(ValueError, match="shape"):
+        compare(one, None, None, one, None, None, at=[[10.0, 2.0]])
+
+
+def test_candidates_as_a_dataframe(chinchilla_fit, candidates):
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(candidates[:, ::-1], columns=["D", "N"])  # named, reordered
+    from_frame = suggest_runs(chinchilla_fit, frame, n_runs=3, target=1e24)
+    from_array = suggest_runs(chinchilla_fit, candidates, n_runs=3, target=1e24)
+    np.testing.assert_array_equal(from_frame.runs, from_array.runs)
