@@ -423,3 +423,16 @@ def test_candidates_as_a_dataframe(chinchilla_fit, candidates):
     from_frame = suggest_runs(chinchilla_fit, frame, n_runs=3, target=1e24)
     from_array = suggest_runs(chinchilla_fit, candidates, n_runs=3, target=1e24)
     np.testing.assert_array_equal(from_frame.runs, from_array.runs)
+
+
+def test_allocation_of_a_linear_space_fit():
+    X, y = make_chinchilla(n_samples=120, random_state=4)
+    reg = ScalingLawRegressor("chinchilla", loss="squared").fit(X, y)
+    plan = optimal_allocation(reg, [1e21, 1e23], return_interval=True)
+    np.testing.assert_allclose(plan.N, reg.compute_optimal([1e21, 1e23])[0], rtol=1e-6)
+    # Envelope theorem: the optimal loss's interval is the law's own interval at the
+    # optimum (its move along the budget curve is second order), in units of y.
+    low, high = reg.predict_interval(np.column_stack([plan.N, plan.D]))
+    np.testing.assert_allclose(plan.loss_low, low, rtol=1e-6)
+    np.testing.assert_allclose(plan.loss_high, high, rtol=1e-6)
+    assert np.all(plan.loss_low < plan.loss) and np.all(plan.loss < plan.loss_high)
