@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._losses import LOSSES, loss_value
+from ._losses import irls_weight, loss_value
 
 __all__ = ["BatchProblem", "BatchResult", "solve_batch"]
 
@@ -97,8 +97,7 @@ class BatchResult:
 
 def _irls_weight(problem, residuals, index):
     n = problem.n_data
-    z = (residuals[:, :n] / problem.f_scale) ** 2
-    first = LOSSES[problem.loss](z.ravel())[1].reshape(z.shape)
+    first = irls_weight(residuals[:, :n], problem.loss, problem.f_scale)
     weight = np.ones_like(residuals)
     weight[:, :n] = problem.data_weight[index] * first
     return weight

@@ -33,7 +33,7 @@ import numpy as np
 from scipy.signal import fftconvolve
 
 from ._engine import weighted_quantile
-from ._losses import LOSSES
+from ._losses import loss_derivatives
 
 __all__ = ["Covariance", "RCOND", "sandwich_covariance"]
 
@@ -106,10 +106,8 @@ class Covariance:
 
 
 def _loss_derivatives(residuals, loss, f_scale):
-    """``l'(r)`` and ``l''(r)`` of ``l(r) = 1/2 f^2 rho((r / f)^2)``."""
-    z = (residuals / f_scale) ** 2
-    _, first, second = LOSSES[loss](z)
-    return first * residuals, first + 2.0 * z * second
+    """``l'(r)`` and ``l''(r)`` of ``l(r) = 1/2 f^2 rho((r / f)^2)`` (or of a signed loss)."""
+    return loss_derivatives(residuals, loss, f_scale)
 
 
 def _bandwidth(residuals, frequency_weight):

@@ -22,7 +22,7 @@ from joblib import Parallel, delayed
 from scipy.optimize import least_squares
 from threadpoolctl import ThreadpoolController
 
-from ._losses import LOSSES, loss_value
+from ._losses import LOSSES, is_signed, loss_value, signed_residuals
 
 __all__ = [
     "CHUNK_ELEMENTS",
@@ -255,6 +255,22 @@ def _refine(problem, x0, max_nfev, tolerance):
 
         def jac(theta):
             return scale[:, None] * problem.jacobian(theta)
+
+        loss = "linear"
+    elif is_signed(problem.loss):
+        # An asymmetric loss is plain least squares on signed residuals (see _losses).
+        n, root = problem.n_data, np.sqrt(problem.data_weight)
+
+        def fun(theta):
+            residuals = np.array(problem.residuals(theta), dtype=float)
+            residuals[:n] = root * signed_residuals(residuals[:n], problem.loss, problem.f_scale)[0]
+            return residuals
+
+        def jac(theta):
+            slope = signed_residuals(problem.residuals(theta)[:n], problem.loss, problem.f_scale)[1]
+            jacobian = np.array(problem.jacobian(theta), dtype=float)
+            jacobian[:n] *= (root * slope)[:, None]
+            return jacobian
 
         loss = "linear"
     else:

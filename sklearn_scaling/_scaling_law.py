@@ -13,6 +13,7 @@ from ._estimators import _MAX_F_SCALE, _ScalingLawRegressor
 from ._fit_groups import _broadcasts_by_row, _law_rows, fit_law_groups, fix_parameters
 from ._fit_law import fit_law, refit_batch
 from ._intervals import UncertaintyMixin, check_coverage, interval_quantile
+from ._losses import LOSSES, pinball_key
 from .laws import Law, get_law
 from .laws._base import check_interval
 
@@ -52,12 +53,16 @@ class ScalingLawRegressor(UncertaintyMixin, _ScalingLawRegressor):
         :class:`~sklearn_scaling.laws.Law`. ``X`` has the law's features as columns,
         in order (``law.features``; for ``'chinchilla'`` parameters ``N`` and tokens
         ``D``).
-    loss : {'huber', 'soft_l1', 'cauchy', 'squared'}, default='huber'
-        Loss on the residuals.
+    loss : {'huber', 'soft_l1', 'cauchy', 'squared', 'pinball'}, default='huber'
+        Loss on the residuals. 'pinball' fits the ``quantile`` of the targets instead of
+        their centre (0.1: a lower envelope, below about 90% of the runs, as a sweep
+        with failed or badly tuned runs needs), smoothed within ``f_scale`` of 0.
     f_scale : float, default=1e-3
         Residual scale where a robust loss starts to down-weight: in units of ``log
         y`` for ``target_space='log'`` (Hoffmann et al. used a Huber delta of 1e-3 on
         log loss), and relative to the root mean square of ``y`` for ``'linear'``.
+    quantile : float, default=0.5
+        The quantile ``loss='pinball'`` fits, in (0, 1); ignored by the other losses.
     target_space : {'linear', 'log'}, default='linear'
         Residuals ``law - y`` or ``log(law) - log(y)``; 'log' needs ``y > 0`` and
         weighs every run by its relative error.
@@ -145,6 +150,8 @@ class ScalingLawRegressor(UncertaintyMixin, _ScalingLawRegressor):
     _parameter_constraints = {
         **_ScalingLawRegressor._parameter_constraints,
         "law": [str, Law],
+        "loss": [StrOptions(set(LOSSES) | {"pinball"})],
+        "quantile": [Interval(Real, 0, 1, closed="neither")],
         # Relative to the target's scale (or in log units): no 'mad'.
         "f_scale": [Interval(Real, 0, _MAX_F_SCALE, closed="right")],
         "target_space": [StrOptions({"linear", "log"})],
@@ -161,6 +168,7 @@ class ScalingLawRegressor(UncertaintyMixin, _ScalingLawRegressor):
         *,
         loss="huber",
         f_scale=1e-3,
+        quantile=0.5,
         target_space="linear",
         alpha=0.0,
         bounds=None,
@@ -176,6 +184,7 @@ class ScalingLawRegressor(UncertaintyMixin, _ScalingLawRegressor):
         self.law = law
         self.loss = loss
         self.f_scale = f_scale
+        self.quantile = quantile
         self.target_space = target_space
         self.alpha = alpha
         self.bounds = bounds
@@ -260,7 +269,7 @@ class ScalingLawRegressor(UncertaintyMixin, _ScalingLawRegressor):
         self.law_ = law
         self._free = free_law
         options = dict(
-            loss=self.loss,
+            loss=pinball_key(self.quantile) if self.loss == "pinball" else self.loss,
             f_scale=self.f_scale,
             target_space=self.target_space,
             alpha=self.alpha,

@@ -532,7 +532,7 @@ def _build_parser():
         metavar=("LOW", "HIGH"),
         help="clip predictions (never applied during the fit)",
     )
-    parser.commands = {"demo": demo, "fit": fit, "laws": laws}
+    parser.commands = {"demo": demo, "fit": fit, "laws": laws, "plan": _add_plan_parser(commands)}
     return parser
 
 
@@ -1443,6 +1443,212 @@ def _fit(args):
         print(f"{PROG}: warning: {note}", file=sys.stderr)
     if args.plot is not None:
         _plot(args, rows, results)
+    return 0
+
+
+# ---------------------------------------------------------------------------- plan
+
+PLAN_DESCRIPTION = """\
+Fit a law with a size and a data feature (chinchilla, data-constrained, or one of your
+own) to the rows of a CSV file, and print the compute-optimal run at each budget: the
+size and data that minimise the fitted law among the runs costing 6 * size * data FLOPs.
+
+--fix NAME=VALUE holds a feature of the law at a value; --min/--max NAME=VALUE bound the
+size or the data. --max on another feature holds it at min(data, VALUE): for the
+data-constrained law, '--max U=1e10' is a limit of 1e10 unique tokens (a run of D
+tokens uses at most D unique ones). Optima that end on a bound are marked '*'."""
+
+PLAN_EPILOG = """\
+examples:
+  sklearn-scaling plan runs.csv --target loss --features params,tokens --budget 1e22 1e23
+  sklearn-scaling plan data_constrained.csv --law data-constrained --target loss \\
+      --features params,unique_tokens,tokens --max U=1e10 --budget 1e23 --interval 0.9"""
+
+
+def _assignment(text):
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    return name.strip(), _positive_float(value.strip())
+
+
+def _add_plan_parser(commands):
+    plan = commands.add_parser(
+        "plan",
+        help="compute-optimal runs at given budgets, from a law fitted to a CSV file",
+        description=PLAN_DESCRIPTION,
+        epilog=PLAN_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    plan.set_defaults(handler=_plan)
+    plan.add_argument("data", metavar="DATA", help="CSV file with a header row")
+    plan.add_argument(
+        "--law", default="chinchilla", metavar="NAME", help="the law (default: chinchilla)"
+    )
+    plan.add_argument("--target", required=True, metavar="COL", help="column of the loss")
+    plan.add_argument(
+        "--features",
+        metavar="COLS",
+        help="feature columns in the law's order, comma-separated (default: the law's names)",
+    )
+    plan.add_argument(
+        "--budget",
+        required=True,
+        action="extend",
+        nargs="+",
+        type=_positive_float,
+        metavar="FLOPS",
+        help="compute budgets (FLOPs, 6 * size * data), one or more",
+    )
+    plan.add_argument("--size", default="N", help="the law's size feature (default: N)")
+    plan.add_argument(
+        "--data-feature", default="D", metavar="NAME", help="the law's data feature (default: D)"
+    )
+    for flag, meaning in (
+        ("--fix", "hold feature NAME at VALUE"),
+        ("--min", "lower bound of the size or the data"),
+        ("--max", "upper bound of the size or the data; see above for other features"),
+    ):
+        plan.add_argument(
+            flag, action="append", type=_assignment, metavar="NAME=VALUE", help=meaning
+        )
+    plan.add_argument(
+        "--interval", type=_coverage, metavar="COVERAGE", help="also print intervals, e.g. 0.9"
+    )
+    plan.add_argument(
+        "--target-space",
+        choices=("linear", "log"),
+        default="log",
+        help="fit residuals of y or of log y (default: log, Hoffmann et al.'s approach 3)",
+    )
+    plan.add_argument("--random-state", type=int, metavar="SEED", help="seed of the starts")
+    plan.add_argument("--json", action="store_true", help="print one JSON document instead")
+    return plan
+
+
+def _plan_constraints(args, law):
+    chosen = (args.size, args.data_feature)
+    constraints, bounds = {}, {}
+    for name, value in args.fix or ():
+        constraints[name] = value
+    for which, pairs in (("min", args.min), ("max", args.max)):
+        for name, value in pairs or ():
+            if name not in law.features:
+                raise CommandError(
+                    f"--{which} {name}: the law {law.name} has features {', '.join(law.features)}"
+                )
+            if name in chosen:
+                low, high = bounds.get(name, (None, None))
+                bounds[name] = (value, high) if which == "min" else (low, value)
+            elif which == "max":
+                data = args.data_feature
+
+                def limited(features, limit=value, data=data):
+                    return np.minimum(features[data], limit)
+
+                constraints[name] = limited
+            else:
+                raise CommandError(
+                    f"--min {name}: only the size and the data ({', '.join(chosen)}) take bounds; "
+                    f"fix {name} with --fix {name}=VALUE"
+                )
+    constraints.update(bounds)
+    return constraints
+
+
+def _plan(args):
+    from .planning import _roles, optimal_allocation
+
+    try:
+        name = LAWS.resolve(args.law)
+    except KeyError:
+        raise CommandError(
+            f"--law: unknown law {args.law!r}; the laws are {', '.join(LAWS)}"
+        ) from None
+    entry = LAWS[name]
+    if entry.law is None:
+        raise CommandError(f"--law {name}: plan needs a law with a size feature and a data feature")
+    law = entry.law
+    try:
+        _roles(law, args.size, args.data_feature, f"plan --law {name}")
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    features = (
+        list(law.features)
+        if args.features is None
+        else [c.strip() for c in args.features.split(",") if c.strip()]
+    )
+    if len(features) != law.n_features:
+        raise CommandError(
+            f"--law {name} needs {law.n_features} feature column(s) ({', '.join(law.features)}); "
+            f"--features gave {len(features)}"
+        )
+    rows = _read_rows(args.data, features, args.target)
+    estimator = ScalingLawRegressor(
+        law.name, target_space=args.target_space, random_state=args.random_state
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            estimator.fit(rows.X[rows.train], rows.y[rows.train])
+            plan = optimal_allocation(
+                estimator,
+                args.budget,
+                constraints=_plan_constraints(args, law),
+                return_interval=args.interval is not None,
+                coverage=args.interval or 0.9,
+                size=args.size,
+                data=args.data_feature,
+            )
+        except ValueError as exc:
+            raise CommandError(f"{args.data}: {exc}") from None
+    columns = [*law.features, "loss"]
+    if args.json:
+        document = {
+            "law": law.name,
+            "data": str(args.data),
+            "n_rows": int(rows.train.sum()),
+            "params": {k: float(v) for k, v in estimator.params_.items()},
+            "coverage": args.interval,
+            "allocations": [
+                {
+                    "budget": float(plan.budget[i]),
+                    **{
+                        key: float(plan[key][i])
+                        for c in columns
+                        for key in (c, f"{c}_low", f"{c}_high")
+                        if key in plan
+                    },
+                    "at_constraint": [
+                        f for f in (args.size, args.data_feature) if plan.at_constraint[f][i]
+                    ],
+                }
+                for i in range(plan.budget.shape[0])
+            ],
+        }
+        print(json.dumps(document, indent=2))
+    else:
+        print(f"{law.name} fitted to {int(rows.train.sum())} rows of {args.data}")
+        print("  " + ", ".join(f"{k} = {v:.4g}" for k, v in estimator.params_.items()))
+        headers = ["budget", *columns]
+        table = []
+        for i in range(plan.budget.shape[0]):
+            cells = [f"{plan.budget[i]:.3g}"]
+            for c in columns:
+                cell = f"{plan[c][i]:.4g}" if c != "loss" else f"{plan[c][i]:.4f}"
+                if f"{c}_low" in plan:
+                    cell += f" [{plan[f'{c}_low'][i]:.3g}, {plan[f'{c}_high'][i]:.3g}]"
+                held = c in (args.size, args.data_feature) and plan.at_constraint[c][i]
+                cells.append(cell + ("*" if held else ""))
+            table.append(cells)
+        widths = [max(len(h), *(len(r[j]) for r in table)) for j, h in enumerate(headers)]
+        print("  ".join(h.rjust(w) for h, w in zip(headers, widths, strict=True)))
+        for r in table:
+            print("  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)))
+        if args.interval is not None:
+            print(f"[low, high]: {100 * args.interval:g}% intervals (delta method)")
+    for message in dict.fromkeys(" ".join(str(w.message).split()) for w in caught):
+        print(f"{PROG}: warning: {message}", file=sys.stderr)
     return 0
 
 

@@ -22,7 +22,7 @@ from ._estimators import DoubleDescentRegressor, LogPowerHyperparamRegressor
 from ._scaling_law import ScalingLawRegressor
 from .laws import Law, get_law
 
-__all__ = ["ScalingLawDisplay"]
+__all__ = ["IsoFLOPDisplay", "ScalingLawDisplay"]
 
 _KINDS = ("law", "double_descent", "learning_rate")
 
@@ -1271,3 +1271,138 @@ def _near_rows(law, X, fixed, near):
         elif not np.isinf(near):
             near_all &= distance == 0
     return near_all
+
+
+class IsoFLOPDisplay:
+    """Hoffmann et al.'s approach 2 drawn: the IsoFLOP parabolas and the frontier.
+
+    Two panels: on the left each budget's runs (loss against model size, log axis) with
+    its parabola and its minimum; on the right the per-budget optimal sizes against
+    compute with the fitted power law ``N_opt = G (C / 6)**a``. Build one with
+    :meth:`from_result` from :func:`~sklearn_scaling.planning.fit_isoflop`'s result.
+
+    Parameters
+    ----------
+    result : IsoFLOPResult
+        What :func:`~sklearn_scaling.planning.fit_isoflop` returns.
+
+    Attributes
+    ----------
+    ax_ : ndarray of two matplotlib Axes
+        The parabolas' axes and the frontier's.
+    figure_ : matplotlib Figure
+    lines_ : list of matplotlib Line2D
+        One parabola per budget.
+    frontier_ : matplotlib Line2D
+        The fitted power law of the optimal size.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> from sklearn_scaling.laws import chinchilla
+    >>> from sklearn_scaling.planning import fit_isoflop
+    >>> from sklearn_scaling.plotting import IsoFLOPDisplay
+    >>> budgets = np.logspace(18, 20, 3)
+    >>> N = np.concatenate([np.logspace(7.5, 9.5, 7) * (c / 1e18) ** 0.5 for c in budgets])
+    >>> X = np.column_stack([N, np.repeat(budgets, 7) / (6 * N)])
+    >>> result = fit_isoflop(X, chinchilla(X, 1.69, 406.4, 410.7, 0.34, 0.28))
+    >>> disp = IsoFLOPDisplay.from_result(result)
+    >>> len(disp.lines_), disp.ax_.shape
+    (3, (2,))
+    >>> import matplotlib.pyplot as plt
+    >>> plt.close(disp.figure_)
+    """
+
+    def __init__(self, result):
+        self.result = result
+
+    @classmethod
+    def from_result(cls, result, *, ax=None, line_kwargs=None, scatter_kwargs=None):
+        """Draw ``result`` (a fitted :class:`~sklearn_scaling.planning.IsoFLOPResult`).
+
+        Parameters
+        ----------
+        result : IsoFLOPResult
+        ax : pair of matplotlib Axes or None, default=None
+            Where to draw the parabolas and the frontier; None makes a new figure.
+        line_kwargs, scatter_kwargs : dict or None, default=None
+            Keywords over the defaults of the parabolas and of the runs.
+
+        Returns
+        -------
+        display : IsoFLOPDisplay
+        """
+        for name in ("compute", "parabolas", "n_opt", "a", "G", "X", "y", "budget_index"):
+            if not hasattr(result, name):
+                raise ValueError(
+                    "IsoFLOPDisplay.from_result takes the result of fit_isoflop; got "
+                    f"{type(result).__name__} without {name!r}."
+                )
+        return cls(result).plot(ax=ax, line_kwargs=line_kwargs, scatter_kwargs=scatter_kwargs)
+
+    def plot(self, ax=None, *, line_kwargs=None, scatter_kwargs=None):
+        """Draw the parabolas and the frontier.
+
+        Parameters
+        ----------
+        ax : pair of matplotlib Axes or None, default=None
+        line_kwargs, scatter_kwargs : dict or None, default=None
+
+        Returns
+        -------
+        display : IsoFLOPDisplay
+        """
+        _check_matplotlib()
+        import matplotlib.pyplot as plt
+
+        result = self.result
+        if ax is None:
+            _, ax = plt.subplots(1, 2, figsize=(10, 4))
+        ax = np.asarray(ax, dtype=object).ravel()
+        if ax.shape != (2,):
+            raise ValueError(f"ax must be a pair of Axes (parabolas, frontier); got {ax.shape}.")
+        left, right = ax
+        colors = plt.get_cmap("viridis")(np.linspace(0.0, 0.9, len(result.compute)))
+        self.lines_ = []
+        for k, (compute, coef) in enumerate(zip(result.compute, result.parabolas, strict=True)):
+            rows = result.budget_index == k
+            sizes = result.X[rows, 0]
+            left.scatter(
+                sizes, result.y[rows], **_style({"color": colors[k], "s": 14}, scatter_kwargs)
+            )
+            u = np.linspace(np.log(sizes.min()), np.log(sizes.max()), 100)
+            curve = np.polyval(coef, u)
+            curve = np.exp(curve) if result.log_loss else curve
+            (line,) = left.plot(
+                np.exp(u),
+                curve,
+                **_style({"color": colors[k], "label": f"C = {compute:.2g}"}, line_kwargs),
+            )
+            self.lines_.append(line)
+            left.plot(result.n_opt[k], result.loss_opt[k], "*", color=colors[k], markersize=10)
+        left.set_xscale("log")
+        left.set_xlabel("parameters N")
+        left.set_ylabel("loss")
+        left.set_title("IsoFLOP profiles")
+        left.legend(fontsize="x-small")
+        right.scatter(result.compute, result.n_opt, color="black", zorder=3, label="minima")
+        grid = np.logspace(
+            np.log10(result.compute.min()) - 0.5, np.log10(result.compute.max()) + 0.5, 50
+        )
+        (self.frontier_,) = right.plot(
+            grid,
+            result.predict(grid)[0],
+            color="tab:red",
+            label=f"N_opt = {result.G:.3g} (C/6)^{result.a:.3f}",
+        )
+        right.set_xscale("log")
+        right.set_yscale("log")
+        right.set_xlabel("compute C (FLOPs)")
+        right.set_ylabel("optimal parameters N_opt")
+        right.set_title("Frontier")
+        right.legend(fontsize="small")
+        self.ax_ = ax
+        self.figure_ = left.figure
+        return self

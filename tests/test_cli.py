@@ -868,6 +868,7 @@ def test_generic_options_reach_scaling_law_regressor():
         law="power_law",
         loss="cauchy",
         f_scale=0.05,
+        quantile=0.5,
         target_space="log",
         alpha=0.5,
         n_starts=3,
