@@ -12,8 +12,11 @@ loss ``l`` on the data residuals, priors ``q``), the covariance of ``theta`` is
 with ``J_i`` the gradient of residual ``i``, ``Q`` the priors' Jacobian (their curvature
 belongs in ``H``: a prior narrows the estimate), ``w_i`` the frequency weight of row
 ``i`` (a row of weight ``k`` counts as ``k`` rows, so ``B`` is what ``k`` copies give)
-and ``c = n / (n - p)`` the small-sample correction over ``n = sum(w)`` rows and ``p``
-free parameters. ``B`` is the outer product of each row's own score, so ``Sigma`` stays
+and ``c = n / (n - p)`` the small-sample correction over ``n`` rows and ``p``
+identified free parameters. Weights are relative, as in scikit-learn: they are
+normalised to mean 1 over the ``n`` rows given, so scaling them all by a constant
+changes no covariance (normalised weights that sum to 1 would otherwise leave no
+degrees of freedom). ``B`` is the outer product of each row's own score, so ``Sigma`` stays
 valid when the law is misspecified or the noise heteroscedastic (White's estimator);
 ``H`` uses Huber's (1981) form, the loss curvature averaged over the rows
 (``l''-bar``), taken under a kernel estimate of the residuals' density
@@ -25,6 +28,10 @@ Parameters on a bound are held there: they get no variance (their row and column
 zero) and the caller reports them. Directions the data do not identify (eigenvalues of
 the unit-diagonal ``H`` below ``RCOND`` times the largest) are named, and any quantity
 that depends on them has infinite variance rather than a made-up one.
+
+With no residual degrees of freedom (as many rows as identified parameters) the fit
+passes through the data and the residuals say nothing about the noise: every quantity
+that moves with a free parameter then has infinite variance (``dof`` is 0), never NaN.
 """
 
 from dataclasses import dataclass, field
@@ -35,7 +42,7 @@ from scipy.signal import fftconvolve
 from ._engine import weighted_quantile
 from ._losses import LOSSES
 
-__all__ = ["Covariance", "RCOND", "sandwich_covariance"]
+__all__ = ["Covariance", "RCOND", "relative_weights", "sandwich_covariance"]
 
 # Points of the grid on which the smoothed loss curvature is integrated.
 _GRID = 4000
@@ -66,7 +73,8 @@ class Covariance:
         combination of parameters orthogonal to ``null_space`` (what :meth:`std_of`
         uses).
     dof : float
-        Residual degrees of freedom ``n - p``.
+        Residual degrees of freedom ``n - p``; at most 0 when the rows leave none, and
+        then every quantity that moves with a free parameter has infinite variance.
     """
 
     cov: np.ndarray
@@ -96,6 +104,10 @@ class Covariance:
             ``inf`` where a quantity moves along an unidentified direction.
         """
         gradients = np.asarray(gradients, dtype=float)
+        if self.dof <= 0:
+            # No residual degrees of freedom: the noise, and so any spread, is unknown.
+            moves = np.any(gradients[:, ~self.fixed] != 0.0, axis=1)
+            return np.where(moves, np.inf, 0.0)
         variance = np.einsum("ij,jk,ik->i", gradients, self.identified_cov, gradients)
         std = np.sqrt(np.maximum(variance, 0.0))
         if self.null_space.shape[1]:
@@ -157,6 +169,26 @@ def mean_loss_curvature(residuals, data_weight, frequency_weight, loss, f_scale)
     return float(density @ on_grid)
 
 
+def relative_weights(weight):
+    """Weights normalised to mean 1 over the rows of positive weight.
+
+    Weights are relative (as in scikit-learn): only their ratios matter. Dividing by the
+    largest first keeps a huge finite weight (1e300) from overflowing the sum.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> relative_weights(np.array([1e300, 1e300, 2e300])).tolist()
+    [0.75, 0.75, 1.5]
+    """
+    weight = np.asarray(weight, dtype=float)
+    largest = float(weight.max()) if weight.size else 0.0
+    if not largest > 0.0:
+        return weight
+    weight = weight / largest
+    return weight * (np.count_nonzero(weight > 0) / weight.sum())
+
+
 def sandwich_covariance(problem, theta, frequency_weight, fixed=None):
     """The covariance of the module docstring at the solution ``theta`` of ``problem``.
 
@@ -165,7 +197,8 @@ def sandwich_covariance(problem, theta, frequency_weight, fixed=None):
     problem : RobustProblem
     theta : ndarray of shape (p,)
     frequency_weight : ndarray of shape (n_data,)
-        The sample weights (1 for plain rows).
+        The sample weights (1 for plain rows); relative, normalised here to mean 1
+        (see :func:`relative_weights`).
     fixed : ndarray of bool of shape (p,) or None
         Parameters held on a bound.
 
@@ -180,7 +213,7 @@ def sandwich_covariance(problem, theta, frequency_weight, fixed=None):
         residuals = problem.residuals(theta)
         jac = problem.jacobian(theta)
     r, J, Q = residuals[:n], jac[:n], jac[n:]
-    v, w = problem.data_weight, np.asarray(frequency_weight, dtype=float)
+    v, w = problem.data_weight, relative_weights(frequency_weight)
     slope, _ = _loss_derivatives(r, problem.loss, problem.f_scale)
     mean_curvature = mean_loss_curvature(r, v, w, problem.loss, problem.f_scale)
     free = ~fixed
@@ -188,7 +221,7 @@ def sandwich_covariance(problem, theta, frequency_weight, fixed=None):
     hessian = mean_curvature * (Jf.T * v) @ Jf + Qf.T @ Qf
     score = Jf * (v * slope / np.sqrt(w))[:, None]
     meat = score.T @ score
-    n_rows, n_free = float(w.sum()), int(free.sum())
+    n_rows, n_free = float(np.count_nonzero(w > 0)), int(free.sum())
 
     # Unit-diagonal scaling makes the eigenvalue threshold independent of units.
     diagonal = np.sqrt(np.abs(np.diag(hessian)))
@@ -199,10 +232,17 @@ def sandwich_covariance(problem, theta, frequency_weight, fixed=None):
     identified = values > RCOND * max(largest, 1e-300)
     # Degrees of freedom count the directions the data identify, not the names.
     dof = n_rows - int(identified.sum())
-    correction = n_rows / dof if dof > 0 else np.inf
     inverse_scaled = (vectors[:, identified] / values[identified]) @ vectors[:, identified].T
     inverse = inverse_scaled * np.outer(scale, scale)
-    cov_free = correction * inverse @ meat @ inverse
+    with np.errstate(over="ignore", invalid="ignore"):
+        cov_free = inverse @ meat @ inverse
+    if dof > 0 and np.all(np.isfinite(cov_free)):
+        cov_free = cov_free * (n_rows / dof)
+    else:
+        # No residual degrees of freedom (or a sandwich beyond the float range): the
+        # spread of the estimate is unknown, not zero and not NaN.
+        cov_free = np.full((n_free, n_free), np.inf)
+        dof = min(dof, 0)
     null_free = vectors[:, ~identified] * scale[:, None]
     # A parameter with no curvature at all (zero diagonal) is unidentified too.
     null_free = np.hstack([null_free, np.eye(n_free)[:, diagonal == 0]])

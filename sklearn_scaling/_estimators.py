@@ -11,6 +11,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
+from ._covariance import relative_weights
 from ._engine import at_bounds, weighted_quantile
 from ._fit_double_descent import (
     _RAW_BOUND,
@@ -121,9 +122,13 @@ class _ScalingLawRegressor(RegressorMixin, BaseEstimator):
         sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
         if np.any(sample_weight < 0):
             raise ValueError("sample_weight must be non-negative.")
-        # Rows of zero weight do not exist for the fit (nor for its bins and ranges).
+        # Weights are relative, as in scikit-learn: normalised to mean 1 over the rows
+        # (the largest divided out first, so 1e300 does not overflow the sum), scaling
+        # them all changes nothing. Rows of zero weight (or one negligible beside the
+        # largest) do not exist for the fit, nor for its bins and ranges.
+        sample_weight = relative_weights(sample_weight)
         keep = sample_weight > 0
-        X, y, sample_weight = X[keep], y[keep], sample_weight[keep]
+        X, y, sample_weight = X[keep], y[keep], relative_weights(sample_weight[keep])
         if X.shape[0] < n_params:
             raise ValueError(
                 f"{type(self).__name__} has {n_params} parameters and needs at least "

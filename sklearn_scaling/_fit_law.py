@@ -28,7 +28,7 @@ import numpy as np
 from scipy.optimize import lsq_linear
 
 from ._batch import BatchProblem, solve_batch
-from ._covariance import Covariance, sandwich_covariance
+from ._covariance import Covariance, relative_weights, sandwich_covariance
 from ._engine import (
     MultiStartResult,
     RobustProblem,
@@ -78,7 +78,12 @@ class LawFit(MultiStartResult):
 
 
 def residual_scale(residuals, sample_weight, loss, n_params):
-    """Spread of residuals: RMS over ``n - p`` degrees of freedom, or a robust MAD."""
+    """Spread of residuals: RMS over ``n - p`` degrees of freedom, or a robust MAD.
+
+    The weights are relative (normalised to mean 1 over the rows), so ``n`` is the
+    number of rows whatever the weights' total.
+    """
+    sample_weight = relative_weights(sample_weight)
     if loss == "squared":
         dof = max(sample_weight.sum() - n_params, 1.0)
         return float(np.sqrt(sample_weight @ residuals**2 / dof))

@@ -50,6 +50,15 @@ class UncertaintyMixin:
         std[covariance.fixed] = np.nan
         self.params_std_ = dict(zip(names, map(float, std), strict=True))
         self.residual_scale_ = float(residual_scale)
+        if covariance.dof <= 0:
+            warnings.warn(
+                f"{type(self).__name__}: the fit has no residual degrees of freedom (as "
+                "many rows as identified parameters, whatever the weights): the law passes "
+                "through the data and the noise cannot be estimated, so params_std_, "
+                "predict(return_std=True) and predict_interval are infinite. Add rows.",
+                UserWarning,
+                stacklevel=4,
+            )
 
     def _parameter_names(self):
         return list(self.params_)
@@ -113,7 +122,11 @@ class UncertaintyMixin:
             center = value
         if kind == "observation":
             std = np.sqrt(std**2 + self.residual_scale_**2)
-        half = interval_quantile(coverage, self._covariance.dof) * std
+        quantile = interval_quantile(coverage, self._covariance.dof)
+        # With no residual degrees of freedom the quantile is inf: a value that does not
+        # move with any free parameter (std 0) still has a point interval, not NaN.
+        with np.errstate(invalid="ignore"):
+            half = np.where(std > 0, quantile * std, 0.0)
         low, high = center - half, center + half
         if log_space:
             return np.exp(low), np.exp(high)
