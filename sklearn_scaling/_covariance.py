@@ -13,10 +13,11 @@ with ``J_i`` the gradient of residual ``i``, ``Q`` the priors' Jacobian (their c
 belongs in ``H``: a prior narrows the estimate), ``w_i`` the frequency weight of row
 ``i`` (a row of weight ``k`` counts as ``k`` rows, so ``B`` is what ``k`` copies give)
 and ``c = n / (n - p)`` the small-sample correction over ``n`` rows and ``p``
-identified free parameters. Weights are relative, as in scikit-learn: they are
-normalised to mean 1 over the ``n`` rows given, so scaling them all by a constant
-changes no covariance (normalised weights that sum to 1 would otherwise leave no
-degrees of freedom). ``B`` is the outer product of each row's own score, so ``Sigma`` stays
+identified free parameters. Weights are relative, as in scikit-learn: they count
+as frequencies relative to the lightest row (:func:`relative_weights`), so scaling
+them all by a constant changes no covariance (normalised weights that sum to 1 would
+otherwise leave no degrees of freedom) and integer weights are repeated rows.
+``B`` is the outer product of each row's own score, so ``Sigma`` stays
 valid when the law is misspecified or the noise heteroscedastic (White's estimator);
 ``H`` uses Huber's (1981) form, the loss curvature averaged over the rows
 (``l''-bar``), taken under a kernel estimate of the residuals' density
@@ -170,23 +171,29 @@ def mean_loss_curvature(residuals, data_weight, frequency_weight, loss, f_scale)
 
 
 def relative_weights(weight):
-    """Weights normalised to mean 1 over the rows of positive weight.
+    """Weights as frequencies relative to the lightest row: the smallest positive is 1.
 
-    Weights are relative (as in scikit-learn): only their ratios matter. Dividing by the
-    largest first keeps a huge finite weight (1e300) from overflowing the sum.
+    Weights are relative (as in scikit-learn): only their ratios matter, so scaling
+    them all by a constant changes nothing, and weights normalised to sum to 1 do not
+    leave a fit with no degrees of freedom. A row of weight ``k`` times the lightest
+    counts as ``k`` rows, so integer weights whose smallest is 1 are exactly repeated
+    rows. The largest is divided out first, so a huge finite weight (1e300) does not
+    overflow; a row lighter than 1e-300 of the heaviest counts as that fraction.
 
     Examples
     --------
     >>> import numpy as np
+    >>> relative_weights(np.array([0.25, 0.25, 0.5])).tolist()
+    [1.0, 1.0, 2.0]
     >>> relative_weights(np.array([1e300, 1e300, 2e300])).tolist()
-    [0.75, 0.75, 1.5]
+    [1.0, 1.0, 2.0]
     """
     weight = np.asarray(weight, dtype=float)
-    largest = float(weight.max()) if weight.size else 0.0
-    if not largest > 0.0:
+    positive = weight > 0
+    if not positive.any():
         return weight
-    weight = weight / largest
-    return weight * (np.count_nonzero(weight > 0) / weight.sum())
+    weight = weight / weight.max()
+    return weight / max(float(weight[positive].min()), 1e-300)
 
 
 def sandwich_covariance(problem, theta, frequency_weight, fixed=None):
@@ -197,8 +204,8 @@ def sandwich_covariance(problem, theta, frequency_weight, fixed=None):
     problem : RobustProblem
     theta : ndarray of shape (p,)
     frequency_weight : ndarray of shape (n_data,)
-        The sample weights (1 for plain rows); relative, normalised here to mean 1
-        (see :func:`relative_weights`).
+        The sample weights (1 for plain rows); relative, normalised here so the
+        lightest row counts once (see :func:`relative_weights`).
     fixed : ndarray of bool of shape (p,) or None
         Parameters held on a bound.
 
@@ -221,7 +228,7 @@ def sandwich_covariance(problem, theta, frequency_weight, fixed=None):
     hessian = mean_curvature * (Jf.T * v) @ Jf + Qf.T @ Qf
     score = Jf * (v * slope / np.sqrt(w))[:, None]
     meat = score.T @ score
-    n_rows, n_free = float(np.count_nonzero(w > 0)), int(free.sum())
+    n_rows, n_free = float(w.sum()), int(free.sum())
 
     # Unit-diagonal scaling makes the eigenvalue threshold independent of units.
     diagonal = np.sqrt(np.abs(np.diag(hessian)))
@@ -246,10 +253,12 @@ def sandwich_covariance(problem, theta, frequency_weight, fixed=None):
     null_free = vectors[:, ~identified] * scale[:, None]
     # A parameter with no curvature at all (zero diagonal) is unidentified too.
     null_free = np.hstack([null_free, np.eye(n_free)[:, diagonal == 0]])
-    share = (null_free / np.maximum(np.abs(null_free).max(axis=0), 1e-300)) ** 2
-    unidentified_free = (
-        share.max(axis=1) > _NULL_SHARE if null_free.shape[1] else np.zeros(n_free, dtype=bool)
-    )
+    if null_free.size:
+        share = (null_free / np.maximum(np.abs(null_free).max(axis=0), 1e-300)) ** 2
+        unidentified_free = share.max(axis=1) > _NULL_SHARE
+    else:
+        # Nothing unidentified, or nothing free at all (every parameter on a bound).
+        unidentified_free = np.zeros(n_free, dtype=bool)
 
     cov = np.zeros((p, p))
     cov[np.ix_(free, free)] = cov_free

@@ -122,13 +122,13 @@ class _ScalingLawRegressor(RegressorMixin, BaseEstimator):
         sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
         if np.any(sample_weight < 0):
             raise ValueError("sample_weight must be non-negative.")
-        # Weights are relative, as in scikit-learn: normalised to mean 1 over the rows
-        # (the largest divided out first, so 1e300 does not overflow the sum), scaling
-        # them all changes nothing. Rows of zero weight (or one negligible beside the
-        # largest) do not exist for the fit, nor for its bins and ranges.
+        # Weights are relative, as in scikit-learn: frequencies of the lightest row (the
+        # largest divided out first, so 1e300 does not overflow the sum); scaling them
+        # all changes nothing, and integer weights are repeated rows. Rows of zero
+        # weight do not exist for the fit, nor for its bins and ranges.
         sample_weight = relative_weights(sample_weight)
         keep = sample_weight > 0
-        X, y, sample_weight = X[keep], y[keep], relative_weights(sample_weight[keep])
+        X, y, sample_weight = X[keep], y[keep], sample_weight[keep]
         if X.shape[0] < n_params:
             raise ValueError(
                 f"{type(self).__name__} has {n_params} parameters and needs at least "
@@ -1091,7 +1091,7 @@ class LogPowerHyperparamRegressor(UncertaintyMixin, _ScalingLawRegressor):
         limits = {**form.bounds, **(bounds or {})}
         lower = np.array([limits[name][0] for name in names])
         upper = np.array([limits[name][1] for name in names])
-        hit = at_bounds(result.x, lower, upper)
+        hit = at_bounds(result.x, lower, upper, problem=result.problem)
         self.at_bounds_ = tuple(name for name, on in zip(names, hit, strict=True) if on)
         self._lower, self._upper = lower, upper
         covariance = log_power_covariance(result, sample_weight, hit)

@@ -432,7 +432,7 @@ def fit_double_descent(
     )
     # Bounds are checked in the space they were imposed in: before the scaling back,
     # since the raw box holds the raw parameters of the problem solved.
-    result.at_bounds = at_bounds(result.x, problem.lower, problem.upper)
+    result.at_bounds = at_bounds(result.x, problem.lower, problem.upper, problem=problem)
     # What the covariance needs: the problem solved, its solution, and the units of y.
     result.problem = problem
     result.internal_x = result.x.copy()

@@ -80,8 +80,8 @@ class LawFit(MultiStartResult):
 def residual_scale(residuals, sample_weight, loss, n_params):
     """Spread of residuals: RMS over ``n - p`` degrees of freedom, or a robust MAD.
 
-    The weights are relative (normalised to mean 1 over the rows), so ``n`` is the
-    number of rows whatever the weights' total.
+    The weights are relative (frequencies of the lightest row, see
+    :func:`~sklearn_scaling._covariance.relative_weights`), whatever their total.
     """
     sample_weight = relative_weights(sample_weight)
     if loss == "squared":
@@ -446,7 +446,7 @@ def fit_law(
         tolerance=tol,
         n_jobs=n_jobs,
     )
-    fixed = at_bounds(result.x, lower, upper)
+    fixed = at_bounds(result.x, lower, upper, problem=problem)
     covariance = sandwich_covariance(problem, result.x, sample_weight, fixed=fixed)
     # Back to units of y: the linear parameters (and their covariance) scale with s.
     units = objective.units(law)

@@ -75,3 +75,71 @@ def test_no_residual_degrees_of_freedom_gives_infinite_intervals_and_says_so():
     assert np.all(low == -np.inf) and np.all(high == np.inf)
     assert np.all(std == np.inf)
     assert all(v == np.inf for v in reg.params_std_.values())
+
+
+# ------------------------------------------- items 5 and 6: bounds judged by the gradient
+
+
+def _quadratic_problem(minimum, lower, upper):
+    from sklearn_scaling._engine import RobustProblem
+
+    minimum = np.asarray(minimum, dtype=float)
+
+    def residuals(theta):
+        return np.concatenate([theta - minimum, np.zeros(0)])
+
+    def jacobian(theta):
+        return np.eye(len(minimum))
+
+    return RobustProblem(
+        residuals=residuals,
+        jacobian=jacobian,
+        data_weight=np.ones(len(minimum)),
+        lower=np.asarray(lower, dtype=float),
+        upper=np.asarray(upper, dtype=float),
+    )
+
+
+@pytest.mark.parametrize(
+    ("x", "minimum", "lower", "upper", "expected"),
+    [
+        # Stopped a hair inside a bound the cost presses on: on it.
+        (1.00066, 0.5, 1.0, 3.0, True),
+        (0.6000046, 0.3, 0.6, 5.0, True),
+        (-7.99995, -9.0, -8.0, 8.0, True),
+        (2.99, 4.0, 1.0, 3.0, True),
+        # Near a bound but at the cost's own minimum: not on it.
+        (1.00066, 1.00066, 1.0, 3.0, False),
+        # Bounds many decades wide, the fit nowhere near them: not on them.
+        (5.0, 5.0, 1e-10, 1e10, False),
+        (5.0, 5.0, -1e12, 1e12, False),
+    ],
+)
+def test_a_bound_binds_when_the_gradient_presses_on_it(x, minimum, lower, upper, expected):
+    from sklearn_scaling._engine import at_bounds
+
+    problem = _quadratic_problem([minimum], [lower], [upper])
+    mask = at_bounds(np.array([x]), problem.lower, problem.upper, problem=problem)
+    assert bool(mask[0]) is expected
+
+
+def test_wide_bounds_far_from_the_fit_are_not_reported():
+    X, y = _power_law_data()
+    bounds = {"E": (-1e12, 1e12), "A": (-1e12, 1e12), "alpha": (1e-12, 1e6)}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        reg = ScalingLawRegressor("power_law", bounds=bounds).fit(X, y)
+    assert reg.at_bounds_ == ()
+
+
+def test_every_parameter_on_a_bound_is_a_fit_reported_at_its_bounds():
+    X, y = _power_law_data()
+    bounds = {"E": (10.0, 11.0), "A": (100.0, 101.0), "alpha": (2.0, 3.0)}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.warns(UserWarning, match="on a bound"):
+            reg = ScalingLawRegressor("power_law", bounds=bounds).fit(X, y)
+        low, high = reg.predict_interval(X[:4])
+    assert set(reg.at_bounds_) == {"E", "A", "alpha"}
+    assert np.all(np.isfinite(low)) and np.all(np.isfinite(high))
+    assert all(np.isnan(v) for v in reg.params_std_.values())
