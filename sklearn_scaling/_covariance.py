@@ -84,13 +84,39 @@ class Covariance:
     null_space: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     dof: float = np.inf
     identified_cov: np.ndarray = None
+    units: np.ndarray = None
+
+    def __post_init__(self):
+        # The covariance as computed, before any change of units: standard deviations
+        # come from it and the units' factors, so parameters in units near the float
+        # limits (y of 1e300) get theirs even where a variance would overflow.
+        p = self.fixed.shape[0]
+        self.units = np.ones(p) if self.units is None else np.asarray(self.units, dtype=float)
+        self._base_cov = self.identified_cov
+        self._base_null = self.null_space
 
     def rescale(self, units):
-        """The same covariance for parameters multiplied by ``units``."""
-        outer = np.outer(units, units)
-        self.cov = self.cov * outer
-        self.identified_cov = self.identified_cov * outer
-        self.null_space = self.null_space * np.asarray(units)[:, None]
+        """The same covariance for parameters multiplied by ``units``.
+
+        A variance beyond the float range is ``inf`` in ``cov`` and ``identified_cov``;
+        :meth:`std_of` and :meth:`std` still give the finite standard deviations.
+        """
+        self.units = self.units * np.asarray(units, dtype=float)
+        self.cov = _scaled(self.cov, units)
+        self.identified_cov = _scaled(self.identified_cov, units)
+        with np.errstate(over="ignore"):
+            self.null_space = self.null_space * np.asarray(units)[:, None]
+
+    def std(self):
+        """Standard deviation of each parameter: ``inf`` unidentified, 0 held."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            base = np.sqrt(np.maximum(np.diag(self._base_cov), 0.0)) * np.abs(self.units)
+        base[np.isnan(base)] = np.inf
+        base[self.unidentified] = np.inf
+        if self.dof <= 0:
+            base[~self.fixed] = np.inf
+        base[self.fixed] = 0.0
+        return base
 
     def std_of(self, gradients):
         """Delta-method standard deviation of quantities with these gradients.
@@ -109,13 +135,30 @@ class Covariance:
             # No residual degrees of freedom: the noise, and so any spread, is unknown.
             moves = np.any(gradients[:, ~self.fixed] != 0.0, axis=1)
             return np.where(moves, np.inf, 0.0)
-        variance = np.einsum("ij,jk,ik->i", gradients, self.identified_cov, gradients)
-        std = np.sqrt(np.maximum(variance, 0.0))
-        if self.null_space.shape[1]:
-            along = np.abs(gradients @ self.null_space).max(axis=1)
-            size = np.abs(gradients).max(axis=1) * np.abs(self.null_space).max()
-            std[along > 1e-8 * np.maximum(size, 1e-300)] = np.inf
+        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+            # Gradients in the units the covariance was computed in, each row divided by
+            # its largest entry so that the quadratic form cannot overflow.
+            base = gradients * self.units
+            size = np.max(np.abs(base), axis=1)
+            unit = np.where(np.isfinite(size) & (size > 0), size, 1.0)
+            scaled = base / unit[:, None]
+            variance = np.einsum("ij,jk,ik->i", scaled, self._base_cov, scaled)
+            std = unit * np.sqrt(np.maximum(variance, 0.0))
+            if self._base_null.shape[1]:
+                along = np.abs(scaled @ self._base_null).max(axis=1)
+                reach = np.abs(self._base_null).max()
+                std[along > 1e-8 * np.maximum(reach, 1e-300)] = np.inf
+        std[~np.isfinite(std)] = np.inf
         return std
+
+
+def _scaled(matrix, units):
+    """``matrix * outer(units, units)``: 0 stays 0 and an overflow is ``inf``, never NaN."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        scaled = matrix * np.outer(units, units)
+    scaled[matrix == 0] = 0.0
+    scaled[np.isnan(scaled)] = np.inf
+    return scaled
 
 
 def _loss_derivatives(residuals, loss, f_scale):
@@ -164,7 +207,10 @@ def mean_loss_curvature(residuals, data_weight, frequency_weight, loss, f_scale)
     mass = np.histogram(residuals, bins=edges, weights=data_weight)[0] / data_weight.sum()
     reach = int(min(np.ceil(8.0 * h / step), _GRID))
     offsets = step * np.arange(-reach, reach + 1)
-    kernel = np.exp(-0.5 * (offsets / h) ** 2)
+    with np.errstate(over="ignore", under="ignore"):
+        # A huge total weight makes h tiny against the grid: the far offsets' weights
+        # underflow to 0, as they should.
+        kernel = np.exp(-0.5 * (offsets / h) ** 2)
     density = fftconvolve(mass, kernel / kernel.sum(), mode="same")
     _, on_grid = _loss_derivatives(centers, loss, f_scale)
     return float(density @ on_grid)

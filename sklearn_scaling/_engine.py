@@ -260,23 +260,60 @@ def _refine(problem, x0, max_nfev, tolerance):
         loss = "linear"
     else:
         fun, jac, loss = problem.residuals, problem.jacobian, _least_squares_loss(problem)
+
+    best = {"x": np.asarray(x0, dtype=float)}
+
+    def finite_jac(theta):
+        # A Jacobian beyond the float range (a law of X in tiny units, a power beyond
+        # 1e308) has no step to offer: stop this refinement at the last point whose
+        # Jacobian was finite rather than let scipy fail with its bare message.
+        value = np.asarray(jac(theta), dtype=float)
+        # The solver squares the Jacobian's columns: entries beyond 1e150 overflow there.
+        if not np.all(np.abs(value) < _JACOBIAN_LIMIT):
+            raise _NonFiniteJacobian
+        best["x"] = np.array(theta, dtype=float)
+        return value
+
     with np.errstate(all="ignore"), warnings.catch_warnings():
         # Trial steps may overflow; least_squares rejects non-finite steps itself.
         warnings.simplefilter("ignore", RuntimeWarning)
-        result = least_squares(
-            fun,
-            x0,
-            jac=jac,
-            bounds=(problem.lower, problem.upper),
-            method="trf",
-            loss=loss,
-            x_scale="jac",
-            max_nfev=max_nfev,
-            ftol=tolerance,
-            xtol=tolerance,
-            gtol=tolerance,
-        )
+        try:
+            result = _least_squares(fun, x0, finite_jac, problem, loss, max_nfev, tolerance)
+        except _NonFiniteJacobian:
+            return best["x"], problem.cost(best["x"]), max_nfev or 0, False
+        except ValueError as exc:
+            # scipy's own check of its internal arrays: the same overflow, caught later.
+            if "infs or NaNs" not in str(exc):
+                raise
+            return best["x"], problem.cost(best["x"]), max_nfev or 0, False
     return result.x, problem.cost(result.x), result.nfev, result.status > 0
+
+
+# Residuals beyond this overflow when squared (the square root of the largest double).
+_SQUARE_LIMIT = 1e154
+
+# Largest Jacobian entry a refinement takes: its square stays far inside the float range.
+_JACOBIAN_LIMIT = 1e150
+
+
+class _NonFiniteJacobian(ArithmeticError):
+    """Raised inside a refinement whose Jacobian left the float range."""
+
+
+def _least_squares(fun, x0, jac, problem, loss, max_nfev, tolerance):
+    return least_squares(
+        fun,
+        x0,
+        jac=jac,
+        bounds=(problem.lower, problem.upper),
+        method="trf",
+        loss=loss,
+        x_scale="jac",
+        max_nfev=max_nfev,
+        ftol=tolerance,
+        xtol=tolerance,
+        gtol=tolerance,
+    )
 
 
 def chunks(n_items, n_rows, max_elements=CHUNK_ELEMENTS):
@@ -360,6 +397,7 @@ def _describe_non_finite(problem, starts):
     """
     n_data, kinds = problem.n_data, set()
     example = None
+    largest = 0.0
     for index, start in enumerate(starts):
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
@@ -376,6 +414,11 @@ def _describe_non_finite(problem, starts):
                 example = (index, row, float(data[row]))
         elif not np.all(np.isfinite(prior)):
             kinds.add("prior")
+        elif np.max(np.abs(data), initial=0.0) > _SQUARE_LIMIT:
+            # The residuals themselves are too large to square: y's (or the law's)
+            # size, not the loss scale, is what overflows.
+            kinds.add("size")
+            largest = max(largest, float(np.max(np.abs(data))))
         else:
             kinds.add("loss")
     n = len(starts)
@@ -389,6 +432,12 @@ def _describe_non_finite(problem, starts):
         )
     if "prior" in kinds:
         parts.append("the prior residuals are not finite: lower the prior strengths")
+    if "size" in kinds:
+        parts.append(
+            f"the residuals (law minus target) reach {largest:.3g}, whose squares overflow "
+            "the loss: y (or the law's value) is too large in these units; divide y by its "
+            "typical size, or fit target_space='log'"
+        )
     if "loss" in kinds:
         parts.append(
             "every residual is finite but the robust loss of them is not: the loss scale "

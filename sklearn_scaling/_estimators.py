@@ -215,6 +215,31 @@ class _ScalingLawRegressor(RegressorMixin, BaseEstimator):
                 stacklevel=3,
             )
 
+    def score(self, X, y, sample_weight=None):
+        """Coefficient of determination R^2 of the prediction, as scikit-learn's.
+
+        Computed on ``y`` and the prediction divided by the largest ``|y|`` (R^2 does not
+        change), so targets near the float limits (1e300) do not overflow its squares.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        score : float
+        """
+        from sklearn.metrics import r2_score
+
+        prediction = self.predict(X)
+        y = np.asarray(y, dtype=float)
+        largest = float(np.max(np.abs(y))) if y.size else 0.0
+        unit = largest if np.isfinite(largest) and largest > 0 else 1.0
+        with np.errstate(under="ignore"):
+            return r2_score(y / unit, prediction / unit, sample_weight=sample_weight)
+
     def _seed(self):
         # One seed drawn from random_state makes the whole fit reproducible.
         return check_random_state(self.random_state).randint(np.iinfo(np.int32).max)

@@ -45,8 +45,7 @@ class UncertaintyMixin:
         self._target_space = target_space
         self.coef_cov_ = covariance.cov
         self.unidentified_ = tuple(np.asarray(names)[covariance.unidentified].tolist())
-        diagonal = np.diag(covariance.cov).copy()
-        std = np.sqrt(np.where(np.isfinite(diagonal), np.maximum(diagonal, 0.0), np.inf))
+        std = covariance.std()
         std[covariance.fixed] = np.nan
         self.params_std_ = dict(zip(names, map(float, std), strict=True))
         self.residual_scale_ = float(residual_scale)

@@ -143,3 +143,87 @@ def test_every_parameter_on_a_bound_is_a_fit_reported_at_its_bounds():
     assert set(reg.at_bounds_) == {"E", "A", "alpha"}
     assert np.all(np.isfinite(low)) and np.all(np.isfinite(high))
     assert all(np.isnan(v) for v in reg.params_std_.values())
+
+
+# ------------------------------------- item 2: huge weights, tiny units; item 10: huge y
+
+
+def _strict():
+    """Every RuntimeWarning (numpy's overflow and invalid-value warnings) is an error."""
+    context = warnings.catch_warnings()
+    context.__enter__()
+    warnings.simplefilter("ignore", UserWarning)
+    warnings.simplefilter("error", RuntimeWarning)
+    return context
+
+
+@pytest.mark.parametrize(("estimator", "X", "y"), CASES, ids=IDS)
+def test_a_huge_finite_weight_leaks_no_overflow(estimator, X, y):
+    weight = np.ones(len(y))
+    weight[3] = 1e300
+    context = _strict()
+    try:
+        fit = estimator.fit(X, y, sample_weight=weight)
+        low, high = fit.predict_interval(X[:4])
+        assert np.all(np.isfinite(fit.predict(X)))
+        assert np.all(low <= high)
+    finally:
+        context.__exit__(None, None, None)
+
+
+def moe(X, a, b, c, d):
+    """Clark et al.'s mixture-of-experts law, every parameter nonlinear."""
+    log_n, log_e = np.log(X[:, 0]), np.log(X[:, 1])
+    return np.exp(a * log_n + b * log_e + c * log_n * log_e + d)
+
+
+def _moe_data(n=80, seed=0):
+    rng = np.random.default_rng(seed)
+    X = np.column_stack([10 ** rng.uniform(6, 9, n), 2.0 ** rng.integers(0, 9, n)])
+    return X, moe(X, -0.08, -0.02, 0.002, 1.5) * np.exp(rng.normal(0.0, 0.01, n))
+
+
+@pytest.mark.parametrize(
+    ("law", "data"),
+    [
+        ("data_constrained", lambda: datasets.make_data_constrained(n_samples=60, random_state=0)),
+        ("chinchilla", lambda: datasets.make_chinchilla(n_samples=60, random_state=0)),
+        ("power_law", lambda: _power_law_data()),
+    ],
+)
+def test_x_in_tiny_units_is_a_fit_or_a_clear_error_never_scipys(law, data):
+    X, y = data()
+    context = _strict()
+    try:
+        fit = ScalingLawRegressor(law).fit(X * 1e-290, y)
+        assert np.all(np.isfinite(fit.predict(X * 1e-290)))
+    except ValueError as exc:
+        assert "infs or NaNs" not in str(exc)
+    finally:
+        context.__exit__(None, None, None)
+
+
+def test_a_user_law_with_many_starts_in_log_space_fits():
+    from sklearn_scaling.laws import Law
+
+    X, y = _moe_data()
+    law = Law("test_moe", moe, features=("N", "E"))
+    context = _strict()
+    try:
+        reg = ScalingLawRegressor(law, n_starts=256, target_space="log", loss="squared")
+        assert reg.fit(X, y).score(X, y) > 0.9
+    finally:
+        context.__exit__(None, None, None)
+
+
+def test_targets_too_large_for_the_loss_say_so():
+    from sklearn_scaling.laws import Law
+
+    def offset_power(X, E, alpha):
+        return E + X[:, 0] ** -alpha
+
+    law = Law("test_offset_power", offset_power, bounds={"E": (-np.inf, np.inf), "alpha": (0, 3)})
+    X, y = _power_law_data()
+    with pytest.raises(ValueError, match="y .* too large") as info:
+        ScalingLawRegressor(law).fit(X, y * 1e200)
+    assert "f_scale" not in str(info.value)
