@@ -40,10 +40,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.signal import fftconvolve
 
-from ._engine import weighted_quantile
+from ._engine import RobustProblem, cost_gradient, weighted_quantile
 from ._losses import LOSSES
 
-__all__ = ["Covariance", "RCOND", "relative_weights", "sandwich_covariance"]
+__all__ = ["Covariance", "RCOND", "data_shift", "relative_weights", "sandwich_covariance"]
 
 # Points of the grid on which the smoothed loss curvature is integrated.
 _GRID = 4000
@@ -323,3 +323,51 @@ def sandwich_covariance(problem, theta, frequency_weight, fixed=None):
         dof=dof,
         identified_cov=identified_cov,
     )
+
+
+def data_shift(problem, theta):
+    """How far the priors and bounds hold ``theta`` from the data's own optimum.
+
+    The Gauss-Newton step of the data part of ``problem`` alone (no prior rows, no
+    bounds) from ``theta``: ``-H_d^+ g_d`` with ``g_d`` and ``H_d`` the gradient and
+    curvature of the data's cost, taken on the directions ``H_d`` identifies
+    (unit-diagonal eigenvalues above :data:`RCOND` times the largest: a direction the
+    data leave flat is decided by the prior, and the data say nothing of it). At a fit
+    the priors and bounds do not touch, the step is 0.
+
+    A prior or a bound biases the law where the data do not hold it, above all beyond
+    the data; the delta-method interval measures the noise around the biased fit and
+    not the bias (measured: 90% intervals of ``DoubleDescentRegressor`` 10x beyond the
+    data held the truth 23% of the time, those of ``LogPowerHyperparamRegressor`` 0%).
+    The law moved by this step is where the data alone would take it, locally.
+
+    Parameters
+    ----------
+    problem : RobustProblem
+    theta : ndarray of shape (p,)
+
+    Returns
+    -------
+    step : ndarray of shape (p,)
+        In the units of ``theta``; zeros where it is not finite.
+    """
+    n = problem.n_data
+    residuals, jacobian = problem.residuals, problem.jacobian
+    data_only = RobustProblem(
+        residuals=lambda t: residuals(t)[:n],
+        jacobian=lambda t: jacobian(t)[:n],
+        data_weight=problem.data_weight,
+        lower=problem.lower,
+        upper=problem.upper,
+        loss=problem.loss,
+        f_scale=problem.f_scale,
+    )
+    gradient, curvature = cost_gradient(data_only, theta)
+    if not (np.all(np.isfinite(gradient)) and np.all(np.isfinite(curvature))):
+        return np.zeros_like(theta)
+    diagonal = np.sqrt(np.abs(np.diag(curvature)))
+    unit = np.where(diagonal > 0, 1.0 / np.where(diagonal > 0, diagonal, 1.0), 0.0)
+    scaled = curvature * np.outer(unit, unit)
+    with np.errstate(all="ignore"):
+        step = -unit * (np.linalg.pinv(scaled, rcond=RCOND, hermitian=True) @ (unit * gradient))
+    return np.where(np.isfinite(step), step, 0.0)

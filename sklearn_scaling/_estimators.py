@@ -11,12 +11,13 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from ._covariance import relative_weights
+from ._covariance import data_shift, relative_weights
 from ._engine import at_bounds, weighted_quantile
 from ._fit_double_descent import (
     _RAW_BOUND,
     DEFAULT_PENALTIES,
     READABLE_PARAMS,
+    coef_derivative,
     double_descent_covariance,
     double_descent_refits,
     fit_double_descent,
@@ -666,6 +667,12 @@ class DoubleDescentRegressor(UncertaintyMixin, _ScalingLawRegressor):
     def _set_uncertainty(self, X, y, sample_weight, results):
         """``coef_cov_``, ``params_std_``, ``unidentified_`` and ``residual_scale_``."""
         covariances = [double_descent_covariance(result, sample_weight) for result in results]
+        # How far the priors hold each fit from its data's own optimum, in units of coef_.
+        shifts = [
+            data_shift(r.problem, r.internal_x) * coef_derivative(r.internal_x, r.unit, r.sign)
+            for r in results
+        ]
+        self._shifts = shifts
         targets = y.reshape(len(y), -1)
         residuals = targets - self._law_values(X).reshape(targets.shape)
         scales = [
@@ -679,11 +686,11 @@ class DoubleDescentRegressor(UncertaintyMixin, _ScalingLawRegressor):
         for t, covariance in enumerate(covariances):
             view = copy.copy(self)
             view.coef_ = coefs[t]
-            view._store_covariance(covariance, scales[t], "linear")
+            view._store_covariance(covariance, scales[t], "linear", shift=shifts[t])
             view.params_std_ = self._readable_std(coefs[t], covariance)
             views.append(view)
         if y.ndim == 1:
-            for name in ("_covariance", "_target_space", "coef_cov_", "unidentified_"):
+            for name in ("_covariance", "_target_space", "coef_cov_", "unidentified_", "_shift"):
                 setattr(self, name, getattr(views[0], name))
             self.params_std_, self.residual_scale_ = views[0].params_std_, scales[0]
             return
@@ -719,6 +726,7 @@ class DoubleDescentRegressor(UncertaintyMixin, _ScalingLawRegressor):
         view = copy.copy(self)
         view.coef_ = self.coef_[t]
         view._covariance = self._covariances[t]
+        view._shift = self._shifts[t]
         view.unidentified_ = self.unidentified_[t]
         view.residual_scale_ = float(self.residual_scale_[t])
         return view
@@ -1122,7 +1130,9 @@ class LogPowerHyperparamRegressor(UncertaintyMixin, _ScalingLawRegressor):
         covariance = log_power_covariance(result, sample_weight, hit)
         fit_residuals = y - form.law(X, self.coef_)
         spread = residual_scale(fit_residuals, sample_weight, self.loss, int((~hit).sum()))
-        self._store_covariance(covariance, spread, "linear")
+        self._store_covariance(
+            covariance, spread, "linear", shift=data_shift(result.problem, result.x)
+        )
         self._train_residuals = y - self._law_values(X)
         self._warn_unconverged(self.converged_)
         self._warn_at_bounds(

@@ -39,9 +39,16 @@ def interval_quantile(coverage, dof):
 class UncertaintyMixin:
     """``coef_cov_``, ``params_std_``, ``predict(return_std=True)`` and ``predict_interval``."""
 
-    def _store_covariance(self, covariance, residual_scale, target_space):
+    def _store_covariance(self, covariance, residual_scale, target_space, shift=None):
+        """Store the fit's uncertainty.
+
+        ``shift`` (in units of ``coef_``, or None) is how far priors and bounds hold the
+        fit from the data's own local optimum (:func:`~sklearn_scaling._covariance.
+        data_shift`): :meth:`predict_interval` then spans the law moved by it too.
+        """
         names = self._parameter_names()
         self._covariance = covariance
+        self._shift = None if shift is None else np.asarray(shift, dtype=float)
         self._target_space = target_space
         self.coef_cov_ = covariance.cov
         self.unidentified_ = tuple(np.asarray(names)[covariance.unidentified].tolist())
@@ -73,6 +80,14 @@ class UncertaintyMixin:
                 stacklevel=3,
             )
 
+    def _prior_bias(self, X, prediction):
+        """The law's move at ``X`` by the data-only step ``_shift`` (0 without one)."""
+        shift = getattr(self, "_shift", None)
+        if shift is None or not np.any(shift):
+            return np.zeros(len(prediction))
+        with np.errstate(all="ignore"):
+            return self._law_jacobian(X, prediction) @ shift
+
     def _law_std(self, X, prediction):
         """Delta-method standard deviation of the law's value, in units of ``y``."""
         self._warn_unidentified()
@@ -102,6 +117,12 @@ class UncertaintyMixin:
 
         Notes
         -----
+        Where priors or bounds hold the fit away from the data's own optimum (the seed
+        estimators' priors, seed 001's bounds), the interval also reaches to the law
+        moved by the data-only Gauss-Newton step (see
+        :func:`~sklearn_scaling._covariance.data_shift`): the bias they bring is
+        inside it, not only the noise around the biased fit.
+
         The interval assumes the law holds: where it is misspecified (beyond the data,
         above all) the truth can lie outside it however many runs were fitted. A
         bootstrap (:class:`~sklearn_scaling.uncertainty.BootstrapRegressor`) does not
@@ -114,9 +135,10 @@ class UncertaintyMixin:
         value = self._law_values(X)
         std = self._law_std(X, value)
         log_space = self._target_space == "log"
+        bias = self._prior_bias(X, value)
         if log_space:
             with np.errstate(divide="ignore", invalid="ignore"):
-                center, std = np.log(value), std / np.abs(value)
+                center, std, bias = np.log(value), std / np.abs(value), bias / np.abs(value)
         else:
             center = value
         if kind == "observation":
@@ -126,7 +148,11 @@ class UncertaintyMixin:
         # move with any free parameter (std 0) still has a point interval, not NaN.
         with np.errstate(invalid="ignore"):
             half = np.where(std > 0, quantile * std, 0.0)
-        low, high = center - half, center + half
+        # The priors' and bounds' pull: the interval reaches to where the data alone
+        # would take the law as well (no bias, no change).
+        bias = np.where(np.isfinite(bias), bias, 0.0)
+        low = center + np.minimum(bias, 0.0) - half
+        high = center + np.maximum(bias, 0.0) + half
         if log_space:
             return np.exp(low), np.exp(high)
         return low, high
