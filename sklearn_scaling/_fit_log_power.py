@@ -359,6 +359,14 @@ def fit_log_power(
     form = FORMS[form]
     if sample_weight is None:
         sample_weight = np.ones_like(y)
+    size = float(np.max(np.abs(y)))
+    if not 1e-150 < size < 1e150:
+        raise ValueError(
+            "LogPowerHyperparamRegressor fits seed 001's objective, whose normalisation "
+            "and default bounds are in absolute units of y (losses of 1.5 to 4.5 nats): "
+            f"targets of size {size:.3g} are beyond what it can square in floating point. "
+            "Fit y in nats, or use ScalingLawRegressor('log_power'), which is unit-free."
+        )
     rng = np.random.default_rng(0) if rng is None else rng
     limits = {**form.bounds, **(bounds or {})}
     lower = np.array([limits[name][0] for name in form.names], dtype=float)
