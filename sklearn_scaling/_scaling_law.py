@@ -249,6 +249,10 @@ class ScalingLawRegressor(UncertaintyMixin, _ScalingLawRegressor):
         self._objective = result.objective
         self._train_residuals = result.residuals
         self._warn_unconverged(self.converged_)
+        if self._worse_than_constant(
+            *self._fit_space(X, y), sample_weight, self.loss, self.f_scale
+        ):
+            self.converged_ = False
         if self.at_bounds_:
             warnings.warn(
                 f"{type(self).__name__}(law={law.name!r}) ends with {list(self.at_bounds_)} "
@@ -260,6 +264,14 @@ class ScalingLawRegressor(UncertaintyMixin, _ScalingLawRegressor):
             )
         self._warn_if_off_targets(X, y, "Lower alpha, or check the law and its bounds.")
         return self
+
+    def _fit_space(self, X, y):
+        """The fitted law and the target in the space (and units) of the fit's loss."""
+        with np.errstate(all="ignore"):
+            fitted = self._law_values(X)
+            if self.target_space == "log":
+                return np.log(fitted), np.log(y)
+            return fitted / self.y_scale_, y / self.y_scale_
 
     def predict(self, X, return_std=False):
         """The fitted law's value, and optionally its standard deviation.

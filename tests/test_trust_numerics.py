@@ -352,3 +352,73 @@ def test_seed_estimators_reject_targets_beyond_their_units_clearly(estimator, c)
         warnings.simplefilter("error", RuntimeWarning)
         with pytest.raises(ValueError, match="units of y"):
             reg.fit(X, c * y)
+
+
+# ------------------------------------------------------ issue 17: no silent misfit
+
+
+def pure_power_law(X, A, alpha):
+    return A * X[:, 0] ** -alpha
+
+
+@pytest.mark.parametrize("bounded", [True, False])
+@pytest.mark.parametrize("seed", range(6))
+def test_a_pure_power_law_in_log_space_leaves_its_start_exponent(bounded, seed):
+    # Huber (f_scale 1e-3) on log residuals stopped at the start exponent (0.3 for a
+    # truth of 0.13, train R^2 -1.6; unbounded, at 0.96 for 0.49, R^2 -9.3): 26 of 60.
+    from sklearn_scaling.laws import Law
+
+    bounds = {"A": (0.0, np.inf), "alpha": (0.0, 3.0)} if bounded else None
+    law = Law("test_pure", pure_power_law, linear=("A",), bounds=bounds)
+    rng = np.random.default_rng(seed + 20)
+    X = 10 ** rng.uniform(6, 9, (30, 1))
+    alpha, amplitude = rng.uniform(0.05, 0.6), 10 ** rng.uniform(0, 3)
+    y = amplitude * X[:, 0] ** -alpha * np.exp(rng.normal(0.0, 0.02, 30))
+    reg = ScalingLawRegressor(law, target_space="log").fit(X, y)
+    assert reg.params_["alpha"] == pytest.approx(alpha, abs=0.02)
+    assert reg.score(X, y) > 0.8
+
+
+def test_exact_pure_power_law_data_are_fitted_exactly_in_log_space():
+    from sklearn_scaling.laws import Law
+
+    law = Law("test_pure", pure_power_law, linear=("A",), domain={"x": "positive"})
+    X = np.logspace(6, 9, 20)[:, None]
+    y = 30.0 * X[:, 0] ** -0.13
+    reg = ScalingLawRegressor(law, target_space="log").fit(X, y)
+    assert reg.params_["alpha"] == pytest.approx(0.13, rel=1e-6)
+
+
+def proportional(X, A):
+    return A * X[:, 0]
+
+
+@pytest.mark.parametrize("target_space", ["linear", "log"])
+def test_a_fit_worse_than_a_constant_says_so_and_is_not_converged(target_space):
+    from sklearn.exceptions import ConvergenceWarning
+
+    from sklearn_scaling.laws import Law
+
+    # Bounds that forbid the data's slope: the best law is far worse than a flat line.
+    law = Law("test_falling", proportional, linear=("A",), bounds={"A": (-np.inf, 1e-6)})
+    X = np.linspace(1.0, 10.0, 20)[:, None]
+    y = 5.0 + X[:, 0]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        reg = ScalingLawRegressor(law, target_space=target_space).fit(X, y)
+    assert any(
+        issubclass(w.category, ConvergenceWarning)
+        and "worse than the best constant" in str(w.message)
+        for w in caught
+    )
+    assert reg.converged_ is False
+
+
+@pytest.mark.parametrize(("estimator", "X", "y"), CASES, ids=IDS)
+def test_good_fits_are_not_called_worse_than_a_constant(estimator, X, y):
+    from sklearn.exceptions import ConvergenceWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert estimator.fit(X, y).converged_
+    assert not any(issubclass(w.category, ConvergenceWarning) for w in caught)
