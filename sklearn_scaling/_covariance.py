@@ -12,8 +12,12 @@ loss ``l`` on the data residuals, priors ``q``), the covariance of ``theta`` is
 with ``J_i`` the gradient of residual ``i``, ``Q`` the priors' Jacobian (their curvature
 belongs in ``H``: a prior narrows the estimate), ``w_i`` the frequency weight of row
 ``i`` (a row of weight ``k`` counts as ``k`` rows, so ``B`` is what ``k`` copies give)
-and ``c = n / (n - p)`` the small-sample correction over ``n = sum(w)`` rows and ``p``
-free parameters. ``B`` is the outer product of each row's own score, so ``Sigma`` stays
+and ``c = n / (n - p)`` the small-sample correction over ``n`` rows and ``p``
+identified free parameters. Weights are relative, as in scikit-learn: they count
+as frequencies relative to the lightest row (:func:`relative_weights`), so scaling
+them all by a constant changes no covariance (normalised weights that sum to 1 would
+otherwise leave no degrees of freedom) and integer weights are repeated rows.
+``B`` is the outer product of each row's own score, so ``Sigma`` stays
 valid when the law is misspecified or the noise heteroscedastic (White's estimator);
 ``H`` uses Huber's (1981) form, the loss curvature averaged over the rows
 (``l''-bar``), taken under a kernel estimate of the residuals' density
@@ -25,6 +29,10 @@ Parameters on a bound are held there: they get no variance (their row and column
 zero) and the caller reports them. Directions the data do not identify (eigenvalues of
 the unit-diagonal ``H`` below ``RCOND`` times the largest) are named, and any quantity
 that depends on them has infinite variance rather than a made-up one.
+
+With no residual degrees of freedom (as many rows as identified parameters) the fit
+passes through the data and the residuals say nothing about the noise: every quantity
+that moves with a free parameter then has infinite variance (``dof`` is 0), never NaN.
 """
 
 from dataclasses import dataclass, field
@@ -32,10 +40,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.signal import fftconvolve
 
-from ._engine import weighted_quantile
+from ._engine import RobustProblem, cost_gradient, weighted_quantile
 from ._losses import loss_derivatives
 
-__all__ = ["Covariance", "RCOND", "sandwich_covariance"]
+__all__ = ["Covariance", "RCOND", "data_shift", "relative_weights", "sandwich_covariance"]
 
 # Points of the grid on which the smoothed loss curvature is integrated.
 _GRID = 4000
@@ -66,7 +74,8 @@ class Covariance:
         combination of parameters orthogonal to ``null_space`` (what :meth:`std_of`
         uses).
     dof : float
-        Residual degrees of freedom ``n - p``.
+        Residual degrees of freedom ``n - p``; at most 0 when the rows leave none, and
+        then every quantity that moves with a free parameter has infinite variance.
     """
 
     cov: np.ndarray
@@ -75,13 +84,39 @@ class Covariance:
     null_space: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     dof: float = np.inf
     identified_cov: np.ndarray = None
+    units: np.ndarray = None
+
+    def __post_init__(self):
+        # The covariance as computed, before any change of units: standard deviations
+        # come from it and the units' factors, so parameters in units near the float
+        # limits (y of 1e300) get theirs even where a variance would overflow.
+        p = self.fixed.shape[0]
+        self.units = np.ones(p) if self.units is None else np.asarray(self.units, dtype=float)
+        self._base_cov = self.identified_cov
+        self._base_null = self.null_space
 
     def rescale(self, units):
-        """The same covariance for parameters multiplied by ``units``."""
-        outer = np.outer(units, units)
-        self.cov = self.cov * outer
-        self.identified_cov = self.identified_cov * outer
-        self.null_space = self.null_space * np.asarray(units)[:, None]
+        """The same covariance for parameters multiplied by ``units``.
+
+        A variance beyond the float range is ``inf`` in ``cov`` and ``identified_cov``;
+        :meth:`std_of` and :meth:`std` still give the finite standard deviations.
+        """
+        self.units = self.units * np.asarray(units, dtype=float)
+        self.cov = _scaled(self.cov, units)
+        self.identified_cov = _scaled(self.identified_cov, units)
+        with np.errstate(over="ignore"):
+            self.null_space = self.null_space * np.asarray(units)[:, None]
+
+    def std(self):
+        """Standard deviation of each parameter: ``inf`` unidentified, 0 held."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            base = np.sqrt(np.maximum(np.diag(self._base_cov), 0.0)) * np.abs(self.units)
+        base[np.isnan(base)] = np.inf
+        base[self.unidentified] = np.inf
+        if self.dof <= 0:
+            base[~self.fixed] = np.inf
+        base[self.fixed] = 0.0
+        return base
 
     def std_of(self, gradients):
         """Delta-method standard deviation of quantities with these gradients.
@@ -96,13 +131,34 @@ class Covariance:
             ``inf`` where a quantity moves along an unidentified direction.
         """
         gradients = np.asarray(gradients, dtype=float)
-        variance = np.einsum("ij,jk,ik->i", gradients, self.identified_cov, gradients)
-        std = np.sqrt(np.maximum(variance, 0.0))
-        if self.null_space.shape[1]:
-            along = np.abs(gradients @ self.null_space).max(axis=1)
-            size = np.abs(gradients).max(axis=1) * np.abs(self.null_space).max()
-            std[along > 1e-8 * np.maximum(size, 1e-300)] = np.inf
+        if self.dof <= 0:
+            # No residual degrees of freedom: the noise, and so any spread, is unknown.
+            moves = np.any(gradients[:, ~self.fixed] != 0.0, axis=1)
+            return np.where(moves, np.inf, 0.0)
+        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+            # Gradients in the units the covariance was computed in, each row divided by
+            # its largest entry so that the quadratic form cannot overflow.
+            base = gradients * self.units
+            size = np.max(np.abs(base), axis=1)
+            unit = np.where(np.isfinite(size) & (size > 0), size, 1.0)
+            scaled = base / unit[:, None]
+            variance = np.einsum("ij,jk,ik->i", scaled, self._base_cov, scaled)
+            std = unit * np.sqrt(np.maximum(variance, 0.0))
+            if self._base_null.shape[1]:
+                along = np.abs(scaled @ self._base_null).max(axis=1)
+                reach = np.abs(self._base_null).max()
+                std[along > 1e-8 * np.maximum(reach, 1e-300)] = np.inf
+        std[~np.isfinite(std)] = np.inf
         return std
+
+
+def _scaled(matrix, units):
+    """``matrix * outer(units, units)``: 0 stays 0 and an overflow is ``inf``, never NaN."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        scaled = matrix * np.outer(units, units)
+    scaled[matrix == 0] = 0.0
+    scaled[np.isnan(scaled)] = np.inf
+    return scaled
 
 
 def _loss_derivatives(residuals, loss, f_scale):
@@ -149,10 +205,39 @@ def mean_loss_curvature(residuals, data_weight, frequency_weight, loss, f_scale)
     mass = np.histogram(residuals, bins=edges, weights=data_weight)[0] / data_weight.sum()
     reach = int(min(np.ceil(8.0 * h / step), _GRID))
     offsets = step * np.arange(-reach, reach + 1)
-    kernel = np.exp(-0.5 * (offsets / h) ** 2)
+    with np.errstate(over="ignore", under="ignore"):
+        # A huge total weight makes h tiny against the grid: the far offsets' weights
+        # underflow to 0, as they should.
+        kernel = np.exp(-0.5 * (offsets / h) ** 2)
     density = fftconvolve(mass, kernel / kernel.sum(), mode="same")
     _, on_grid = _loss_derivatives(centers, loss, f_scale)
     return float(density @ on_grid)
+
+
+def relative_weights(weight):
+    """Weights as frequencies relative to the lightest row: the smallest positive is 1.
+
+    Weights are relative (as in scikit-learn): only their ratios matter, so scaling
+    them all by a constant changes nothing, and weights normalised to sum to 1 do not
+    leave a fit with no degrees of freedom. A row of weight ``k`` times the lightest
+    counts as ``k`` rows, so integer weights whose smallest is 1 are exactly repeated
+    rows. The largest is divided out first, so a huge finite weight (1e300) does not
+    overflow; a row lighter than 1e-300 of the heaviest counts as that fraction.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> relative_weights(np.array([0.25, 0.25, 0.5])).tolist()
+    [1.0, 1.0, 2.0]
+    >>> relative_weights(np.array([1e300, 1e300, 2e300])).tolist()
+    [1.0, 1.0, 2.0]
+    """
+    weight = np.asarray(weight, dtype=float)
+    positive = weight > 0
+    if not positive.any():
+        return weight
+    weight = weight / weight.max()
+    return weight / max(float(weight[positive].min()), 1e-300)
 
 
 def sandwich_covariance(problem, theta, frequency_weight, fixed=None):
@@ -163,7 +248,8 @@ def sandwich_covariance(problem, theta, frequency_weight, fixed=None):
     problem : RobustProblem
     theta : ndarray of shape (p,)
     frequency_weight : ndarray of shape (n_data,)
-        The sample weights (1 for plain rows).
+        The sample weights (1 for plain rows); relative, normalised here so the
+        lightest row counts once (see :func:`relative_weights`).
     fixed : ndarray of bool of shape (p,) or None
         Parameters held on a bound.
 
@@ -178,7 +264,7 @@ def sandwich_covariance(problem, theta, frequency_weight, fixed=None):
         residuals = problem.residuals(theta)
         jac = problem.jacobian(theta)
     r, J, Q = residuals[:n], jac[:n], jac[n:]
-    v, w = problem.data_weight, np.asarray(frequency_weight, dtype=float)
+    v, w = problem.data_weight, relative_weights(frequency_weight)
     slope, _ = _loss_derivatives(r, problem.loss, problem.f_scale)
     mean_curvature = mean_loss_curvature(r, v, w, problem.loss, problem.f_scale)
     free = ~fixed
@@ -197,17 +283,26 @@ def sandwich_covariance(problem, theta, frequency_weight, fixed=None):
     identified = values > RCOND * max(largest, 1e-300)
     # Degrees of freedom count the directions the data identify, not the names.
     dof = n_rows - int(identified.sum())
-    correction = n_rows / dof if dof > 0 else np.inf
     inverse_scaled = (vectors[:, identified] / values[identified]) @ vectors[:, identified].T
     inverse = inverse_scaled * np.outer(scale, scale)
-    cov_free = correction * inverse @ meat @ inverse
+    with np.errstate(over="ignore", invalid="ignore"):
+        cov_free = inverse @ meat @ inverse
+    if dof > 0 and np.all(np.isfinite(cov_free)):
+        cov_free = cov_free * (n_rows / dof)
+    else:
+        # No residual degrees of freedom (or a sandwich beyond the float range): the
+        # spread of the estimate is unknown, not zero and not NaN.
+        cov_free = np.full((n_free, n_free), np.inf)
+        dof = min(dof, 0)
     null_free = vectors[:, ~identified] * scale[:, None]
     # A parameter with no curvature at all (zero diagonal) is unidentified too.
     null_free = np.hstack([null_free, np.eye(n_free)[:, diagonal == 0]])
-    share = (null_free / np.maximum(np.abs(null_free).max(axis=0), 1e-300)) ** 2
-    unidentified_free = (
-        share.max(axis=1) > _NULL_SHARE if null_free.shape[1] else np.zeros(n_free, dtype=bool)
-    )
+    if null_free.size:
+        share = (null_free / np.maximum(np.abs(null_free).max(axis=0), 1e-300)) ** 2
+        unidentified_free = share.max(axis=1) > _NULL_SHARE
+    else:
+        # Nothing unidentified, or nothing free at all (every parameter on a bound).
+        unidentified_free = np.zeros(n_free, dtype=bool)
 
     cov = np.zeros((p, p))
     cov[np.ix_(free, free)] = cov_free
@@ -226,3 +321,51 @@ def sandwich_covariance(problem, theta, frequency_weight, fixed=None):
         dof=dof,
         identified_cov=identified_cov,
     )
+
+
+def data_shift(problem, theta):
+    """How far the priors and bounds hold ``theta`` from the data's own optimum.
+
+    The Gauss-Newton step of the data part of ``problem`` alone (no prior rows, no
+    bounds) from ``theta``: ``-H_d^+ g_d`` with ``g_d`` and ``H_d`` the gradient and
+    curvature of the data's cost, taken on the directions ``H_d`` identifies
+    (unit-diagonal eigenvalues above :data:`RCOND` times the largest: a direction the
+    data leave flat is decided by the prior, and the data say nothing of it). At a fit
+    the priors and bounds do not touch, the step is 0.
+
+    A prior or a bound biases the law where the data do not hold it, above all beyond
+    the data; the delta-method interval measures the noise around the biased fit and
+    not the bias (measured: 90% intervals of ``DoubleDescentRegressor`` 10x beyond the
+    data held the truth 23% of the time, those of ``LogPowerHyperparamRegressor`` 0%).
+    The law moved by this step is where the data alone would take it, locally.
+
+    Parameters
+    ----------
+    problem : RobustProblem
+    theta : ndarray of shape (p,)
+
+    Returns
+    -------
+    step : ndarray of shape (p,)
+        In the units of ``theta``; zeros where it is not finite.
+    """
+    n = problem.n_data
+    residuals, jacobian = problem.residuals, problem.jacobian
+    data_only = RobustProblem(
+        residuals=lambda t: residuals(t)[:n],
+        jacobian=lambda t: jacobian(t)[:n],
+        data_weight=problem.data_weight,
+        lower=problem.lower,
+        upper=problem.upper,
+        loss=problem.loss,
+        f_scale=problem.f_scale,
+    )
+    gradient, curvature = cost_gradient(data_only, theta)
+    if not (np.all(np.isfinite(gradient)) and np.all(np.isfinite(curvature))):
+        return np.zeros_like(theta)
+    diagonal = np.sqrt(np.abs(np.diag(curvature)))
+    unit = np.where(diagonal > 0, 1.0 / np.where(diagonal > 0, diagonal, 1.0), 0.0)
+    scaled = curvature * np.outer(unit, unit)
+    with np.errstate(all="ignore"):
+        step = -unit * (np.linalg.pinv(scaled, rcond=RCOND, hermitian=True) @ (unit * gradient))
+    return np.where(np.isfinite(step), step, 0.0)

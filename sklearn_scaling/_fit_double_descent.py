@@ -58,6 +58,9 @@ DEFAULT_PENALTIES = {
     "tail": 1e-5,
 }
 
+# Scales whose squares stay well inside the float range (the objective squares them).
+_SQUARABLE = (1e-150, 1e150)
+
 # Raw softplus-parameters stay in the seed's box: amplitudes and widths up to ~8.
 _RAW_BOUND = 8.0
 
@@ -404,6 +407,14 @@ def fit_double_descent(
         sample_weight = np.ones_like(y)
     strengths = DEFAULT_PENALTIES if strengths is None else strengths
     scale = mad_scale(y, sample_weight) if f_scale == "mad" else float(f_scale)
+    if prior_units == "y" and not _SQUARABLE[0] < scale < _SQUARABLE[1]:
+        raise ValueError(
+            f"DoubleDescentRegressor with prior_units='y' states its priors and loss scale "
+            f"in absolute units of y; a loss scale of {scale:.3g} (the spread of y) is "
+            "beyond what the objective can square in floating point. Set "
+            "prior_units='f_scale', which fits y in units of its own spread (the fit of "
+            "c * y is then c times the fit of y), or rescale y."
+        )
     unit = scale if prior_units == "f_scale" else 1.0
     sign = 1.0 if shape == "bump" else -1.0
     y = sign * y / unit
@@ -432,7 +443,7 @@ def fit_double_descent(
     )
     # Bounds are checked in the space they were imposed in: before the scaling back,
     # since the raw box holds the raw parameters of the problem solved.
-    result.at_bounds = at_bounds(result.x, problem.lower, problem.upper)
+    result.at_bounds = at_bounds(result.x, problem.lower, problem.upper, problem=problem)
     # What the covariance needs: the problem solved, its solution, and the units of y.
     result.problem = problem
     result.internal_x = result.x.copy()

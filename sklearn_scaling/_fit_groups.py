@@ -46,7 +46,7 @@ from scipy import sparse
 from scipy.optimize import lsq_linear
 
 from ._batch import BatchProblem, _irls_weight, solve_batch
-from ._covariance import Covariance, sandwich_covariance
+from ._covariance import Covariance, relative_weights, sandwich_covariance
 from ._engine import (
     RobustProblem,
     at_bounds,
@@ -546,7 +546,7 @@ def _fit_chunk(settings, curves, options, seeds):
         objective = _curve_objective(settings, s_g, center[g], width[g])
         problem = objective.problem(law, X, y, w)
         theta = coef[g] * _curve_units(law, settings.scale) / units
-        flags[g] = at_bounds(theta, objective.lower, objective.upper)
+        flags[g] = at_bounds(theta, objective.lower, objective.upper, problem=problem)
         covariance = sandwich_covariance(problem, theta, w, fixed=flags[g])
         covariance.rescale(units)
         covariances.append(covariance)
@@ -950,6 +950,8 @@ def fit_law_groups(
     from ._fit_law import scaled_bounds, y_scale  # noqa: PLC0415 -- keep imports local
 
     rng = np.random.default_rng(0) if rng is None else rng
+    # Weights are relative frequencies, whatever their total (as for one curve).
+    sample_weight = relative_weights(sample_weight)
     shared_index = np.array([law.parameters.index(p) for p in shared], dtype=int)
     own_index = np.array([j for j in range(law.n_parameters) if j not in shared_index], dtype=int)
     scale = y_scale(law, X, y, sample_weight)
@@ -1059,7 +1061,7 @@ def fit_law_groups(
         )
     theta, cost, ok = best
     phi = layout.pack(theta, theta[0, shared_index])
-    free_flags = at_bounds(phi, problem.lower, problem.upper)
+    free_flags = at_bounds(phi, problem.lower, problem.upper, problem=problem)
     positions = layout.positions()
     full = layout.expand(phi)
     with np.errstate(all="ignore"):

@@ -28,7 +28,7 @@ import numpy as np
 from scipy.optimize import lsq_linear
 
 from ._batch import BatchProblem, solve_batch
-from ._covariance import Covariance, sandwich_covariance
+from ._covariance import Covariance, relative_weights, sandwich_covariance
 from ._engine import (
     MultiStartResult,
     RobustProblem,
@@ -78,12 +78,29 @@ class LawFit(MultiStartResult):
 
 
 def residual_scale(residuals, sample_weight, loss, n_params):
-    """Spread of residuals: RMS over ``n - p`` degrees of freedom, or a robust MAD."""
+    """Spread of residuals: RMS over ``n - p`` degrees of freedom, or a robust MAD.
+
+    The weights are relative (frequencies of the lightest row, see
+    :func:`~sklearn_scaling._covariance.relative_weights`), whatever their total.
+    """
+    sample_weight = relative_weights(sample_weight)
     if loss == "squared":
         dof = max(sample_weight.sum() - n_params, 1.0)
         return float(np.sqrt(sample_weight @ residuals**2 / dof))
     center = weighted_quantile(residuals, 0.5, sample_weight)
     return float(1.4826 * weighted_quantile(np.abs(residuals - center), 0.5, sample_weight))
+
+
+def _column_norms(matrix):
+    """Euclidean norms of the columns, without overflow for entries near the float limit.
+
+    Zero (or non-finite) norms are 1, so dividing by them is always safe.
+    """
+    with np.errstate(all="ignore"):
+        largest = np.max(np.abs(matrix), axis=0)
+        safe = np.where(np.isfinite(largest) & (largest > 0), largest, 1.0)
+        norms = safe * np.sqrt(np.sum((matrix / safe) ** 2, axis=0))
+    return np.where(np.isfinite(norms) & (norms > 0), norms, 1.0)
 
 
 def _linear_index(law):
@@ -107,10 +124,18 @@ def is_homogeneous(law, X, y):
 
 
 def y_scale(law, X, y, sample_weight):
-    """``s`` of the module docstring: RMS of ``y`` for laws that scale with their linear part."""
+    """``s`` of the module docstring: RMS of ``y`` for laws that scale with their linear part.
+
+    The largest ``|y|`` is divided out first, so targets near the float limits (1e300,
+    1e-300) get their RMS rather than an overflow (and no scaling at all).
+    """
     if not is_homogeneous(law, X, y):
         return 1.0
-    scale = float(np.sqrt(np.average(y * y, weights=sample_weight)))
+    largest = float(np.max(np.abs(y)))
+    if not (np.isfinite(largest) and largest > 0):
+        return 1.0
+    with np.errstate(under="ignore"):
+        scale = largest * float(np.sqrt(np.average((y / largest) ** 2, weights=sample_weight)))
     return scale if np.isfinite(scale) and scale > 0 else 1.0
 
 
@@ -178,8 +203,7 @@ def law_starts(law, X, z, data_weight, lower, upper, target_space, rng):
         design = root[:, None] * columns
         target = root * (z - base)
         # Column scaling keeps the solve accurate when a term is tiny (A / N**alpha).
-        norms = np.linalg.norm(design, axis=0)
-        norms[norms == 0.0] = 1.0
+        norms = _column_norms(design)
         solution = np.linalg.lstsq(design / norms, target, rcond=None)[0] / norms
         # The bounded solve only where the free one leaves the bounds: it costs ~10x more.
         if bounded and (np.any(solution < lin_lower) or np.any(solution > lin_upper)):
@@ -441,7 +465,7 @@ def fit_law(
         tolerance=tol,
         n_jobs=n_jobs,
     )
-    fixed = at_bounds(result.x, lower, upper)
+    fixed = at_bounds(result.x, lower, upper, problem=problem)
     covariance = sandwich_covariance(problem, result.x, sample_weight, fixed=fixed)
     # Back to units of y: the linear parameters (and their covariance) scale with s.
     units = objective.units(law)

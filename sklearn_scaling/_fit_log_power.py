@@ -24,6 +24,7 @@ from ._covariance import sandwich_covariance
 from ._engine import RobustProblem, minimize_multistart, single_threaded_blas
 from ._fit_double_descent import mad_scale
 from .laws import (
+    LOG_POWER_BOUNDS,
     LOG_POWER_PARAMS,
     LOG_POWER_SCALING_PARAMS,
     SKEW_PARAMS,
@@ -74,7 +75,8 @@ class LogPowerForm:
         return tuple(name for name in self.names if name not in self.linear)
 
 
-# The seed law's declaration in the registry holds seed 001's bounds and start grid.
+# The seed law's declaration in the registry holds seed 001's start grid; its bounds on
+# the linear parameters are unit-free there, so seed 001's own come from LOG_POWER_BOUNDS.
 _DECLARED = get_law("log_power")
 
 _FIXED = LogPowerForm(
@@ -85,7 +87,7 @@ _FIXED = LogPowerForm(
     # Seed 001 shrinks params[1:7].
     ridge=("b", "alpha", "c", "beta", "d", "lr_opt"),
     log_scaled=("lr_opt",),
-    bounds=dict(_DECLARED.bounds),
+    bounds=dict(LOG_POWER_BOUNDS),
     grid=dict(_DECLARED.starts),
 )
 
@@ -357,6 +359,14 @@ def fit_log_power(
     form = FORMS[form]
     if sample_weight is None:
         sample_weight = np.ones_like(y)
+    size = float(np.max(np.abs(y)))
+    if not 1e-150 < size < 1e150:
+        raise ValueError(
+            "LogPowerHyperparamRegressor fits seed 001's objective, whose normalisation "
+            "and default bounds are in absolute units of y (losses of 1.5 to 4.5 nats): "
+            f"targets of size {size:.3g} are beyond what it can square in floating point. "
+            "Fit y in nats, or use ScalingLawRegressor('log_power'), which is unit-free."
+        )
     rng = np.random.default_rng(0) if rng is None else rng
     limits = {**form.bounds, **(bounds or {})}
     lower = np.array([limits[name][0] for name in form.names], dtype=float)

@@ -39,17 +39,32 @@ def interval_quantile(coverage, dof):
 class UncertaintyMixin:
     """``coef_cov_``, ``params_std_``, ``predict(return_std=True)`` and ``predict_interval``."""
 
-    def _store_covariance(self, covariance, residual_scale, target_space):
+    def _store_covariance(self, covariance, residual_scale, target_space, shift=None):
+        """Store the fit's uncertainty.
+
+        ``shift`` (in units of ``coef_``, or None) is how far priors and bounds hold the
+        fit from the data's own local optimum (:func:`~sklearn_scaling._covariance.
+        data_shift`): :meth:`predict_interval` then spans the law moved by it too.
+        """
         names = self._parameter_names()
         self._covariance = covariance
+        self._shift = None if shift is None else np.asarray(shift, dtype=float)
         self._target_space = target_space
         self.coef_cov_ = covariance.cov
         self.unidentified_ = tuple(np.asarray(names)[covariance.unidentified].tolist())
-        diagonal = np.diag(covariance.cov).copy()
-        std = np.sqrt(np.where(np.isfinite(diagonal), np.maximum(diagonal, 0.0), np.inf))
+        std = covariance.std()
         std[covariance.fixed] = np.nan
         self.params_std_ = dict(zip(names, map(float, std), strict=True))
         self.residual_scale_ = float(residual_scale)
+        if covariance.dof <= 0:
+            warnings.warn(
+                f"{type(self).__name__}: the fit has no residual degrees of freedom (as "
+                "many rows as identified parameters, whatever the weights): the law passes "
+                "through the data and the noise cannot be estimated, so params_std_, "
+                "predict(return_std=True) and predict_interval are infinite. Add rows.",
+                UserWarning,
+                stacklevel=4,
+            )
 
     def _parameter_names(self):
         return list(self.params_)
@@ -64,6 +79,14 @@ class UncertaintyMixin:
                 UserWarning,
                 stacklevel=3,
             )
+
+    def _prior_bias(self, X, prediction):
+        """The law's move at ``X`` by the data-only step ``_shift`` (0 without one)."""
+        shift = getattr(self, "_shift", None)
+        if shift is None or not np.any(shift):
+            return np.zeros(len(prediction))
+        with np.errstate(all="ignore"):
+            return self._law_jacobian(X, prediction) @ shift
 
     def _law_std(self, X, prediction):
         """Delta-method standard deviation of the law's value, in units of ``y``."""
@@ -94,6 +117,12 @@ class UncertaintyMixin:
 
         Notes
         -----
+        Where priors or bounds hold the fit away from the data's own optimum (the seed
+        estimators' priors, seed 001's bounds), the interval also reaches to the law
+        moved by the data-only Gauss-Newton step (see
+        :func:`~sklearn_scaling._covariance.data_shift`): the bias they bring is
+        inside it, not only the noise around the biased fit.
+
         The interval assumes the law holds: where it is misspecified (beyond the data,
         above all) the truth can lie outside it however many runs were fitted. A
         bootstrap (:class:`~sklearn_scaling.uncertainty.BootstrapRegressor`) does not
@@ -106,15 +135,24 @@ class UncertaintyMixin:
         value = self._law_values(X)
         std = self._law_std(X, value)
         log_space = self._target_space == "log"
+        bias = self._prior_bias(X, value)
         if log_space:
             with np.errstate(divide="ignore", invalid="ignore"):
-                center, std = np.log(value), std / np.abs(value)
+                center, std, bias = np.log(value), std / np.abs(value), bias / np.abs(value)
         else:
             center = value
         if kind == "observation":
             std = np.sqrt(std**2 + self.residual_scale_**2)
-        half = interval_quantile(coverage, self._covariance.dof) * std
-        low, high = center - half, center + half
+        quantile = interval_quantile(coverage, self._covariance.dof)
+        # With no residual degrees of freedom the quantile is inf: a value that does not
+        # move with any free parameter (std 0) still has a point interval, not NaN.
+        with np.errstate(invalid="ignore"):
+            half = np.where(std > 0, quantile * std, 0.0)
+        # The priors' and bounds' pull: the interval reaches to where the data alone
+        # would take the law as well (no bias, no change).
+        bias = np.where(np.isfinite(bias), bias, 0.0)
+        low = center + np.minimum(bias, 0.0) - half
+        high = center + np.maximum(bias, 0.0) + half
         if log_space:
             return np.exp(low), np.exp(high)
         return low, high

@@ -118,6 +118,9 @@ def loss_value(residuals, loss, f_scale):
     """
     if is_signed(loss):
         return _pinball(residuals, loss, f_scale)[0]
+    # As a NumPy float, a scale whose square leaves the float range gives inf (which the
+    # callers treat as a failed start) instead of Python's OverflowError.
+    f_scale = np.float64(f_scale)
     z = (np.asarray(residuals, dtype=float) / f_scale) ** 2
     return 0.5 * f_scale**2 * LOSSES[loss](z.ravel())[0].reshape(z.shape)
 

@@ -294,6 +294,14 @@ class ScalingLawRegressor(UncertaintyMixin, _ScalingLawRegressor):
             hit = [g for g, names in self.at_bounds_.items() if names]
             where = f" in {len(hit)} curve(s), e.g. {hit[0]!r}" if hit else ""
         self._warn_unconverged(self.converged_)
+        if (
+            labels is None
+            and y.ndim == 1
+            and self._worse_than_constant(
+                *self._fit_space(X, y), sample_weight, options["loss"], self.f_scale
+            )
+        ):
+            self.converged_ = False
         if bound_names:
             warnings.warn(
                 f"{type(self).__name__}(law={law.name!r}) ends with {list(bound_names)} on "
@@ -307,6 +315,14 @@ class ScalingLawRegressor(UncertaintyMixin, _ScalingLawRegressor):
         if labels is None and y.ndim == 1:
             self._warn_if_off_targets(X, y, "Lower alpha, or check the law and its bounds.")
         return self
+
+    def _fit_space(self, X, y):
+        """The fitted law and the target in the space (and units) of the fit's loss."""
+        with np.errstate(all="ignore"):
+            fitted = self._law_values(X)
+            if self.target_space == "log":
+                return np.log(fitted), np.log(y)
+            return fitted / self.y_scale_, y / self.y_scale_
 
     def _free_law(self, law):
         """The law without its fixed parameters, and the validated shared names."""

@@ -306,6 +306,22 @@ def test_multistart_says_the_laws_value_was_not_finite():
 
 
 def test_multistart_says_the_loss_was_not_finite():
+    # Residuals of ordinary size whose loss overflows: the loss scale is to blame.
+    problem = RobustProblem(
+        residuals=lambda t: np.array([1e100]),
+        jacobian=lambda t: np.array([[1.0]]),
+        data_weight=np.ones(1),
+        lower=np.array([-5.0]),
+        upper=np.array([5.0]),
+        loss="huber",
+        f_scale=1e-300,
+    )
+    with pytest.raises(ValueError, match="robust loss of them is not.*f_scale"):
+        minimize_multistart(problem, np.array([[1.0]]))
+
+
+def test_multistart_says_the_residuals_are_too_large_to_square():
+    # Residuals whose squares overflow whatever the loss scale: y's size is to blame.
     problem = RobustProblem(
         residuals=lambda t: np.array([1e200]),
         jacobian=lambda t: np.array([[1.0]]),
@@ -313,8 +329,9 @@ def test_multistart_says_the_loss_was_not_finite():
         lower=np.array([-5.0]),
         upper=np.array([5.0]),
     )
-    with pytest.raises(ValueError, match="robust loss of them is not.*f_scale"):
+    with pytest.raises(ValueError, match="reach 1e\\+200.*too large") as info:
         minimize_multistart(problem, np.array([[1.0]]))
+    assert "f_scale" not in str(info.value)
 
 
 def test_at_bounds_uses_a_relative_tolerance():

@@ -66,6 +66,23 @@ def _two_sigmoid_starts(X, y):
     }
 
 
+#: The registry law's bounds: seed 001's on the nonlinear parameters, and only the sign
+#: of the bowl's curvature on the linear ones. Seed 001's bounds on the linear
+#: parameters are in nats (a loss of 1.5 to 4.5): they held the fit of ``1e-5 * y`` on
+#: its bounds (R^2 -1.6e8) and left no finite start at ``1e5 * y``. Without them the
+#: law scales with its linear part, so the fit of ``c * y`` is ``c`` times the fit of
+#: ``y`` for every ``c > 0``. ``LogPowerHyperparamRegressor`` keeps seed 001's.
+UNIT_FREE_LOG_POWER_BOUNDS = {
+    **LOG_POWER_BOUNDS,
+    "a": (-np.inf, np.inf),
+    "b": (-np.inf, np.inf),
+    "c": (-np.inf, np.inf),
+    "d": (0.0, np.inf),
+    "e": (-np.inf, np.inf),
+    "interaction": (-np.inf, np.inf),
+}
+
+
 def log_power_law(X, a, b, alpha, c, beta, d, lr_opt, e, gamma, interaction):
     """:func:`~sklearn_scaling.laws.log_power` with its parameters by name."""
     return log_power(X, [a, b, alpha, c, beta, d, lr_opt, e, gamma, interaction])
@@ -112,7 +129,7 @@ LOG_POWER = register_law(
         log_power_law,
         parameters=LOG_POWER_PARAMS,
         features=("learning_rate", "batch_size", "data_size", "param_size"),
-        bounds=LOG_POWER_BOUNDS,
+        bounds=UNIT_FREE_LOG_POWER_BOUNDS,
         linear=("a", "b", "c", "d", "e", "interaction"),
         jacobian=_log_power_jacobian,
         starts={
