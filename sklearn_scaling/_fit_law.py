@@ -116,6 +116,11 @@ def y_scale(law, X, y, sample_weight):
 
 
 def _grid(law, X, y, rng):
+    joint = law.joint_starts(X, y)
+    if joint is not None:
+        if len(joint) > MAX_GRID:
+            joint = joint[rng.choice(len(joint), size=MAX_GRID, replace=False)]
+        return joint
     values = law.start_values(X, y)
     axes = [values[p] for p in law.nonlinear]
     size = int(np.prod([len(a) for a in axes])) if axes else 1

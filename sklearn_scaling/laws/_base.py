@@ -87,7 +87,9 @@ class Law:
     starts : mapping, callable or None, default=None
         Candidate values of the nonlinear parameters: ``{parameter: values}`` (their
         grid is searched, missing parameters get a default spread over their bounds),
-        or ``starts(X, y) -> mapping`` computed from the data.
+        or ``starts(X, y)`` computed from the data, returning such a mapping or an
+        array of joint start points, one row per start and one column per nonlinear
+        parameter (for laws whose parameters must start together, as M4's do).
     domain : mapping or None, default=None
         ``{feature: rule}`` with rule ``'positive'``, ``'nonnegative'``, ``'finite'``
         or a ``(low, high)`` closed interval: inputs outside it are a ValueError naming
@@ -498,11 +500,36 @@ class Law:
                     f"{float(values[row])!r} at row {row}."
                 )
 
+    def joint_starts(self, X, y):
+        """Start points ``(n_starts, n_nonlinear)`` when ``starts(X, y)`` returns an array.
+
+        None when the law's starts are a grid (a mapping), the usual case.
+        """
+        if not callable(self.starts):
+            return None
+        given = self.starts(X, y)
+        if isinstance(given, Mapping):
+            return None
+        points = np.asarray(given, dtype=float)
+        if points.ndim != 2 or points.shape[1] != len(self.nonlinear) or not len(points):
+            raise ValueError(
+                f"law {self.name!r}: starts(X, y) must return a mapping or an array of "
+                f"shape (n_starts, {len(self.nonlinear)}) for {list(self.nonlinear)}; got "
+                f"shape {points.shape}."
+            )
+        if not np.all(np.isfinite(points)):
+            raise ValueError(f"law {self.name!r}: starts(X, y) must be finite.")
+        return np.clip(
+            points, *(np.array([self.bounds[p][k] for p in self.nonlinear]) for k in (0, 1))
+        )
+
     def start_values(self, X, y):
         """``{nonlinear parameter: candidate values}`` for the start grid."""
         given = self.starts(X, y) if callable(self.starts) else dict(self.starts or {})
         if not isinstance(given, Mapping):
-            raise ValueError(f"law {self.name!r}: starts(X, y) must return a mapping.")
+            # Joint start points (see ``joint_starts``): the values each parameter takes.
+            points = self.joint_starts(X, y)
+            given = {p: np.unique(points[:, k]) for k, p in enumerate(self.nonlinear)}
         self._check_starts(given)
         values = {}
         for p in self.nonlinear:

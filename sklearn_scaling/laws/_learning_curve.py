@@ -24,17 +24,19 @@ def _inverse_hinge(s, a):
     return np.where(s < 0, s, s / a)
 
 
-def _logit_share(r, a):
+def _logit_share(r, a, guess=None):
     """``t = logit(u)`` solving ``log u - a log(1 - u) = r`` for every element (a > 0).
 
     In ``t`` the left side is ``psi(t) = -softplus(-t) + a softplus(t)``, increasing
     (``psi' = sigmoid(-t) + a sigmoid(t) > 0``) and within ``[-log 2, a log 2]`` of
     ``min(0, t) + a max(0, t)``: that bounds the root, and Newton's method with
     bisection as a fallback finds it for all rows and parameter vectors at once.
+    ``guess``, e.g. the root at nearby parameters, replaces the asymptotes' root as the
+    first iterate.
     """
     low = _inverse_hinge(r - a * _LOG2, a)
     high = _inverse_hinge(r + _LOG2, a)
-    t = np.clip(_inverse_hinge(r, a), low, high)
+    t = np.clip(_inverse_hinge(r, a) if guess is None else guess, low, high)
     last = False
     for _ in range(_MAX_STEPS):
         psi = -np.logaddexp(0.0, -t) + a * np.logaddexp(0.0, t)
@@ -52,8 +54,33 @@ def _logit_share(r, a):
     return t
 
 
+# The last root solved, as (key, result). A fit asks for the law's value and then its
+# Jacobian at the same parameters, and for nearby parameters at the next step: the first
+# is looked up, the second starts Newton's method from the last root. One entry, replaced
+# whole, so a stale or concurrent read can cost time but never give a wrong root.
+_LAST_ROOT = [None]
+
+
+def _cache_key(X, params):
+    return (X.shape, X.tobytes(), tuple(np.shape(p) for p in params))
+
+
 def _solve(X, E, E0, a, b, c):
     """The root ``L`` and what its derivatives need: ``(L, u, t, width, log_f, valid)``."""
+    params = np.broadcast_arrays(*(np.asarray(p, dtype=float) for p in (E, E0, a, b, c)))
+    key = _cache_key(X, params)
+    last = _LAST_ROOT[0]
+    guess = None
+    if last is not None and last[0] == key:
+        if all(np.array_equal(p, q) for p, q in zip(params, last[1], strict=True)):
+            return last[2]
+        guess = last[2][2]
+    result = _solve_root(X, E, E0, a, b, c, guess)
+    _LAST_ROOT[0] = (key, [p.copy() for p in params], result)
+    return result
+
+
+def _solve_root(X, E, E0, a, b, c, guess):
     width = E0 - E
     valid = width > 0
     safe_width = np.where(valid, width, 1.0)
@@ -62,7 +89,9 @@ def _solve(X, E, E0, a, b, c):
     # exp(-745) is 0 in floating point: beyond it the share u is 0 or 1 already.
     r = np.clip(log_f - (1.0 - a) * np.log(safe_width), -745.0, 745.0)
     small = a < _SMALL_A
-    t = _logit_share(r, np.maximum(a, _SMALL_A))
+    if guess is not None and np.shape(guess) != np.shape(r):
+        guess = None
+    t = _logit_share(r, np.maximum(a, _SMALL_A), guess)
     # a -> 0: L = E + f while f < E0 - E, else E0 (the limit of the root as a -> 0+).
     with np.errstate(divide="ignore"):  # the branch r >= 0 is not taken
         closed = np.where(r < 0, r - np.log1p(-np.exp(np.minimum(r, 0.0))), np.inf)
@@ -90,8 +119,9 @@ def learning_curve(X, E, E0, a, b, c):
     fit's starts put them there and the fit keeps them wherever the data say). The code
     fits M4 in the transformed space (least squares of ``log (L - E) - a log (E0 -
     L)`` on ``log b - c log x``, alternating with gradient steps on ``E`` and ``E0``);
-    here it is fitted like every other law, on the loss itself (``target_space='log'``
-    for RMSLE), from a grid of starts.
+    here that regression gives the starts, at several ``E`` and ``E0`` (see
+    ``starts``), and the law is then fitted like every other, on the loss itself
+    (``target_space='log'`` for RMSLE).
 
     Examples
     --------
@@ -139,20 +169,41 @@ def learning_curve_jacobian(X, E, E0, a, b, c):
     return np.stack(np.broadcast_arrays(*columns), axis=-1)
 
 
+# Where E and E0 start, in units of the spread of the observed losses below their
+# minimum and above their maximum: M4's code starts them just outside the data (its
+# margin is 1e-3 of a loss in (0, 1)); the wider offsets cover curves far from either end.
+_E_OFFSETS = (0.01, 0.1, 0.5, 2.0)
+_E0_OFFSETS = (0.01, 0.1, 0.5, 2.0, 10.0)
+_START_BOUNDS = ([-np.inf, 0.0, 0.0], [np.inf, 5.0, 10.0])  # log b, c, a
+
+
 def _learning_curve_starts(X, y):
-    # E just below and E0 just above the observed losses, as M4's code starts them, and
-    # further out; b at the size that makes b x**-c of order one at the median x.
+    """Joint starts ``(E, E0, a, b, c)``: M4's own regression at each ``(E, E0)``.
+
+    For fixed ``E`` and ``E0`` the law is linear in ``log b, c, a`` after M4's
+    transform, ``log (y - E) = log b - c log x + a log (E0 - y)``: its least squares
+    solution (with ``c, a >= 0``, as in M4's code) is a start that fits the curve's
+    shape, so the refinements begin close to the optimum. M2's (``a = 0``) at each ``E``
+    is added too.
+    """
+    # Imported here: the laws package must import without scipy.optimize's cost.
+    from scipy.optimize import lsq_linear
+
     low, high = float(np.min(y)), float(np.max(y))
     span = max(high - low, 1e-12 * max(abs(high), 1.0))
-    exponents = np.array([0.1, 0.25, 0.5, 1.0])
-    typical = np.exp(np.median(np.log(X[:, 0]))) ** exponents
-    return {
-        "E": np.maximum([0.0, 0.5 * low, low - 0.02 * span], 0.0),
-        "E0": (high + 0.02 * span, high + span, high + 10.0 * span),
-        "a": (0.0, 0.5, 1.0, 2.0),
-        "b": np.outer(typical, [0.05, 0.5, 5.0]).ravel(),
-        "c": exponents,
-    }
+    log_x = np.log(X[:, 0])
+    points = []
+    for e in {max(low - k * span, 0.0) for k in _E_OFFSETS} | {0.0}:
+        if not low > e:
+            continue
+        excess = np.log(y - e)
+        for e0 in (high + k * span for k in _E0_OFFSETS):
+            design = np.column_stack([np.ones_like(log_x), -log_x, np.log(e0 - y)])
+            log_b, c, a = lsq_linear(design, excess, bounds=_START_BOUNDS, method="bvls").x
+            points.append((e, e0, a, np.exp(log_b), c))
+        log_b, c = lsq_linear(design[:, :2], excess, bounds=([-np.inf, 0.0], [np.inf, 5.0])).x
+        points.append((e, high + span, 0.0, np.exp(log_b), c))
+    return np.array(points)
 
 
 LEARNING_CURVE = register_law(
