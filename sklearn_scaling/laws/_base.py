@@ -308,7 +308,12 @@ class Law:
         return {f: scale.get(f, "raw") for f in self.features}
 
     def row_weights(self, X):
-        """The law's own weight of each row (all ones without a ``weights`` declaration)."""
+        """The law's own weight of each row (all ones without a ``weights`` declaration).
+
+        Declared weights are rescaled to sum to the effective number of rows they leave,
+        ``sum(w)**2 / sum(w**2)`` (Kish's): the fit is the same, and the degrees of
+        freedom of its intervals count the rows the law really rests on.
+        """
         if self.weights is None:
             return np.ones(X.shape[0])
         weights = np.asarray(self.weights(X), dtype=float)
@@ -321,7 +326,7 @@ class Law:
                 f"law {self.name!r}: weights(X) must give one finite weight >= 0 per row, "
                 "not all zero."
             )
-        return weights
+        return weights * (weights.sum() / (weights @ weights))
 
     # -- evaluation ----------------------------------------------------------------
 
