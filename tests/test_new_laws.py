@@ -309,3 +309,59 @@ def test_every_new_law_fits_through_its_maker_and_predicts_finite_values(name):
     X, y = maker(n_samples=60, random_state=9)
     reg = ScalingLawRegressor(name, target_space="log", random_state=0).fit(X, y)
     assert np.all(np.isfinite(reg.predict(X)))
+
+
+@pytest.mark.parametrize(
+    "name, target_space",
+    [
+        ("vocabulary", "linear"),
+        ("constant", "linear"),
+        ("constant", "log"),
+        ("mixture_of_experts", "log"),
+    ],
+)
+@pytest.mark.parametrize("factor", [1e-3, 1e3])
+def test_fit_of_scaled_targets_is_the_scaled_fit(name, target_space, factor):
+    # Laws that scale with their (log-)linear parameters: the units of y do not matter.
+    maker = MAKERS.get(name, datasets.make_learning_curve)
+    X, y = maker(n_samples=60, random_state=10)
+    with warnings.catch_warnings():
+        # The recent level of a falling curve is its minimum: a fit a hair below it
+        # (within f_scale) is warned about as lying below every target.
+        warnings.simplefilter("ignore", UserWarning)
+        base = ScalingLawRegressor(name, target_space=target_space).fit(X, y)
+        scaled = ScalingLawRegressor(name, target_space=target_space).fit(X, factor * y)
+    np.testing.assert_allclose(scaled.predict(X), factor * base.predict(X), rtol=1e-6)
+
+
+def test_constant_jacobian_agrees_with_central_differences():
+    law = get_law("constant")
+    X = np.geomspace(1.0, 1e6, 10)[:, None]
+    np.testing.assert_allclose(law.jacobian_matrix(X, np.array([0.3])), np.ones((10, 1)))
+
+
+def _pair_starts(X, y):
+    return np.array([[0.1, 1.0], [0.5, 2.0]])
+
+
+def _bad_starts(X, y):
+    return np.array([0.1, 0.5])
+
+
+def _two_exponents(X, A, alpha, beta):
+    return A * X[:, 0] ** -alpha * np.log(X[:, 0]) ** -beta
+
+
+def test_joint_starts_are_searched_as_given_and_checked():
+    law = Law(
+        "joint", _two_exponents, linear=("A",), starts=_pair_starts, domain={"x": (2, np.inf)}
+    )
+    X = np.geomspace(10.0, 1e6, 30)[:, None]
+    y = _two_exponents(X, 3.0, 0.5, 2.0)
+    np.testing.assert_array_equal(law.joint_starts(X, y), [[0.1, 1.0], [0.5, 2.0]])
+    assert list(law.start_values(X, y)["beta"]) == [1.0, 2.0]
+    reg = ScalingLawRegressor(law, target_space="log").fit(X, y)
+    np.testing.assert_allclose(reg.coef_, [3.0, 0.5, 2.0], rtol=1e-8)
+    bad = Law("joint", _two_exponents, linear=("A",), starts=_bad_starts)
+    with pytest.raises(ValueError, match=r"shape \(n_starts, 2\) for \['alpha', 'beta'\]"):
+        bad.joint_starts(X, y)
