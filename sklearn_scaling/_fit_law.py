@@ -38,6 +38,7 @@ from ._engine import (
     weighted_quantile,
 )
 from ._losses import loss_value
+from .laws._base import _default_starts
 
 __all__ = ["LawFit", "LawObjective", "fit_law", "law_starts", "refit_batch", "y_scale"]
 
@@ -140,6 +141,11 @@ def y_scale(law, X, y, sample_weight):
 
 
 def _grid(law, X, y, rng):
+    joint = law.joint_starts(X, y)
+    if joint is not None:
+        if len(joint) > MAX_GRID:
+            joint = joint[rng.choice(len(joint), size=MAX_GRID, replace=False)]
+        return joint
     values = law.start_values(X, y)
     axes = [values[p] for p in law.nonlinear]
     size = int(np.prod([len(a) for a in axes])) if axes else 1
@@ -175,6 +181,8 @@ def law_starts(law, X, z, data_weight, lower, upper, target_space, rng):
     units. For ``target_space='log'`` the linear solve weighs rows by ``1 / z**2``, so
     it minimises the relative error, the first-order term of the log error.
     """
+    if target_space == "log" and law.log_linear:
+        return _log_linear_starts(law, X, z, data_weight, lower, upper, rng)
     grid = _grid(law, X, z, rng)
     lin, nonlin = _linear_index(law), _nonlinear_index(law)
     starts = np.empty((len(grid), law.n_parameters))
@@ -224,6 +232,81 @@ def law_starts(law, X, z, data_weight, lower, upper, target_space, rng):
             "check the starts, bounds and domain of the law against the data."
         )
     return starts[finite]
+
+
+def _log_linear_starts(law, X, z, data_weight, lower, upper, rng):
+    """:func:`law_starts` for a ``log_linear`` law in log space.
+
+    ``log L`` is linear in the declared parameters, so for each point of the grid of the
+    others they are the (bounded) least squares solution of ``log z`` on the columns
+    ``log L(unit_k) - log L(0)``: the log-space fit itself, up to the robust loss.
+    """
+    solved = np.array([law.parameters.index(p) for p in law.log_linear], dtype=int)
+    others = np.array([i for i in range(law.n_parameters) if i not in solved], dtype=int)
+    values = law.start_values(X, z)
+    # Every parameter that is not solved gets grid values; declared linear ones (which
+    # have no starts) a default spread over their bounds.
+    axes = [
+        values[p] if p in values else np.clip(_default_starts(*law.bounds[p]), *law.bounds[p])
+        for p in np.asarray(law.parameters)[others]
+    ]
+    size = int(np.prod([len(a) for a in axes]))
+    grid = np.array(list(itertools.product(*axes)), dtype=float).reshape(size, others.size)
+    if len(grid) > MAX_GRID:
+        grid = grid[rng.choice(len(grid), size=MAX_GRID, replace=False)]
+    root = np.sqrt(data_weight)
+    log_z = np.log(z)
+    starts = np.empty((len(grid), law.n_parameters))
+    starts[:, others] = grid
+    finite = np.zeros(len(grid), dtype=bool)
+    for i, point in enumerate(grid):
+        theta = np.zeros(law.n_parameters)
+        theta[others] = point
+        with np.errstate(all="ignore"):
+            base = np.log(law.evaluate(X, theta))
+            columns = np.empty((X.shape[0], solved.size))
+            for k, index in enumerate(solved):
+                unit = theta.copy()
+                unit[index] = 1.0
+                columns[:, k] = np.log(law.evaluate(X, unit)) - base
+        if not (np.all(np.isfinite(base)) and np.all(np.isfinite(columns))):
+            continue
+        if not finite.any():
+            _check_log_linearity(law, X, theta, solved, base, columns)
+        design = root[:, None] * columns
+        target = root * (log_z - base)
+        norms = np.linalg.norm(design, axis=0)
+        norms[norms == 0.0] = 1.0
+        solution = np.linalg.lstsq(design / norms, target, rcond=None)[0] / norms
+        low, high = lower[solved], upper[solved]
+        if np.any(solution < low) or np.any(solution > high):
+            bounds = (low * norms, high * norms)
+            solution = lsq_linear(design / norms, target, bounds=bounds, method="bvls").x / norms
+        starts[i, solved] = solution
+        finite[i] = True
+    if not finite.any():
+        raise ValueError(
+            f"law {law.name!r}: its logarithm is non-finite at every start; the law must be "
+            "> 0 on the data to be fitted in log space."
+        )
+    return starts[finite]
+
+
+def _check_log_linearity(law, X, theta, solved, base, columns):
+    """Raise if ``log L`` is not linear in the parameters declared ``log_linear``."""
+    for k, index in enumerate(solved):
+        doubled = theta.copy()
+        doubled[index] = 2.0
+        with np.errstate(all="ignore"):
+            twice = np.log(law.evaluate(X, doubled)) - base
+        scale = np.max(np.abs(columns[:, k])) + np.max(np.abs(base)) + 1e-300
+        if np.all(np.isfinite(twice)) and np.max(np.abs(twice - 2.0 * columns[:, k])) > (
+            _LINEARITY_RTOL * scale
+        ):
+            raise ValueError(
+                f"law {law.name!r} is declared log_linear in {law.parameters[index]!r} but its "
+                "logarithm is not linear in it. Remove it from log_linear=."
+            )
 
 
 @dataclass
@@ -434,6 +517,8 @@ def fit_law(
     LawFit
     """
     sample_weight = np.ones_like(y) if sample_weight is None else sample_weight
+    # A law that describes part of the data (the constant's recent level) weighs its rows.
+    sample_weight = sample_weight * law.row_weights(X)
     rng = np.random.default_rng(0) if rng is None else rng
     scale = y_scale(law, X, y, sample_weight)
     z = y / scale
@@ -512,6 +597,7 @@ def refit_batch(law, objective, X, targets, weights, coef, *, max_iter=100, tol=
     cost : ndarray of shape (B,)
     converged : ndarray of bool, shape (B,)
     """
+    weights = weights * law.row_weights(X)
     batch = objective.batch_problem(law, X, targets, weights)
     units = objective.units(law)
     start = np.repeat((coef / units)[None], weights.shape[0], axis=0)

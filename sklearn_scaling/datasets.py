@@ -28,9 +28,13 @@ __all__ = [
     "make_chinchilla",
     "make_data_constrained",
     "make_double_descent",
+    "make_kaplan",
+    "make_learning_curve",
     "make_lr_bsz_sweep",
+    "make_mixture_of_experts",
     "make_power_law",
     "make_rectified",
+    "make_vocabulary",
     "load_data_constrained",
     "load_easy_question",
     "load_lr_bsz",
@@ -327,6 +331,25 @@ LAW_DEFAULT_PARAMS = {
     "power_law": {"E": 1.7, "A": 20.0, "alpha": 0.3},
     "broken_power_law": {"a": 1.0, "b": 5.0, "c0": 0.1, "c1": 0.3, "d1": 1e8, "f1": 0.5},
     "rectified": {"B": 300.0, "E": 1.5, "D_l": 50.0, "beta": 0.5},
+    # Kaplan et al.'s (2020) fit, eq. (1.5).
+    "kaplan": {"N_c": 8.8e13, "D_c": 5.4e13, "alpha_N": 0.076, "alpha_D": 0.095},
+    # Illustrative values of the size of Tao et al.'s (2024) unigram-normalised losses:
+    # every term matters over the default ranges and the loss stays below 0.
+    "vocabulary": {
+        "E": 4.5,
+        "A1": 250.0,
+        "A2": 18.0,
+        "B": 1000.0,
+        "alpha1": 0.3,
+        "alpha2": 0.4,
+        "beta": 0.3,
+    },
+    # Close to Clark et al.'s (2022) S-BASE fit (log10 loss): experts help less as the
+    # dense model grows (c > 0).
+    "mixture_of_experts": {"a": -0.082, "b": -0.108, "c": 0.009, "d": 1.104},
+    # A learning curve from near the random-guess loss 0.9 down towards 0.2 over the
+    # default range of examples seen.
+    "learning_curve": {"E": 0.2, "E0": 0.9, "a": 0.8, "b": 800.0, "c": 0.4},
 }
 
 
@@ -590,6 +613,205 @@ def make_rectified(
     return _make_one_scale(
         "rectified", n_samples, params, noise, x_range, return_params, random_state
     )
+
+
+def make_learning_curve(
+    n_samples=60,
+    *,
+    params=None,
+    noise=0.01,
+    x_range=(1e6, 1e10),
+    return_params=False,
+    random_state=None,
+):
+    """A learning curve drawn from Alabdulmohsin et al.'s M4 (the ``learning_curve`` law).
+
+    ``x`` (examples seen) is log-uniform in ``x_range``; by default the loss falls from
+    near the random-guess loss ``E0 = 0.9`` through a power law towards ``E = 0.2``.
+
+    Parameters
+    ----------
+    n_samples : int, default=60
+    params : dict or None, default=None
+        Overrides of :data:`LAW_DEFAULT_PARAMS` ``['learning_curve']``.
+    noise : float, default=0.01
+        Standard deviation of ``log(y)`` around the law.
+    x_range : (float, float), default=(1e6, 1e10)
+    return_params : bool, default=False
+    random_state : int, RandomState instance or None, default=None
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, 1)
+    y : ndarray of shape (n_samples,)
+    params : dict
+        Only when ``return_params``.
+
+    Examples
+    --------
+    >>> from sklearn_scaling.datasets import make_learning_curve
+    >>> X, y = make_learning_curve(n_samples=50, noise=0.0, random_state=0)
+    >>> bool(((0.2 < y) & (y < 0.9)).all())
+    True
+    """
+    return _make_one_scale(
+        "learning_curve", n_samples, params, noise, x_range, return_params, random_state
+    )
+
+
+def make_kaplan(
+    n_samples=200,
+    *,
+    params=None,
+    noise=0.01,
+    param_range=(1e6, 1e10),
+    token_range=(1e7, 1e11),
+    return_params=False,
+    random_state=None,
+):
+    """Runs drawn from Kaplan et al.'s law ``L(N, D)``: ``N`` parameters, ``D`` tokens.
+
+    Both log-uniform and independent, as in Kaplan et al.'s sweep of model and data
+    size (early-stopped runs), so both terms of the law matter.
+
+    Parameters
+    ----------
+    n_samples : int, default=200
+    params : dict or None, default=None
+        Overrides of :data:`LAW_DEFAULT_PARAMS` ``['kaplan']`` (Kaplan et al.'s fit).
+    noise : float, default=0.01
+        Standard deviation of ``log(loss)`` around the law.
+    param_range, token_range : (float, float)
+        Ranges of ``N`` and ``D``.
+    return_params : bool, default=False
+    random_state : int, RandomState instance or None, default=None
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, 2)
+        ``N`` and ``D``.
+    y : ndarray of shape (n_samples,)
+    params : dict
+        Only when ``return_params``.
+
+    Examples
+    --------
+    >>> from sklearn_scaling.datasets import make_kaplan
+    >>> X, y = make_kaplan(n_samples=5, random_state=0)
+    >>> X.shape, bool((y > 1.5).all())
+    ((5, 2), True)
+    """
+    n_samples = _check_int(n_samples, "n_samples", 1)
+    rng = check_random_state(random_state)
+    n_params = _log_uniform(rng, _check_range(param_range, "param_range"), n_samples)
+    tokens = _log_uniform(rng, _check_range(token_range, "token_range"), n_samples)
+    X = np.column_stack([n_params, tokens])
+    return _law_targets("kaplan", X, params, noise, rng, return_params)
+
+
+def make_vocabulary(
+    n_samples=200,
+    *,
+    params=None,
+    noise=0.01,
+    param_range=(3e7, 3e9),
+    vocabulary_range=(4096.0, 131072.0),
+    token_range=(1e9, 1e11),
+    return_params=False,
+    random_state=None,
+):
+    """Runs drawn from Tao et al.'s vocabulary law: ``N``, vocabulary ``V`` and data ``D``.
+
+    Each feature log-uniform and independent. The targets are unigram-normalised losses,
+    which are negative: fit them with ``target_space='linear'``.
+
+    Parameters
+    ----------
+    n_samples : int, default=200
+    params : dict or None, default=None
+        Overrides of :data:`LAW_DEFAULT_PARAMS` ``['vocabulary']``.
+    noise : float, default=0.01
+        Standard deviation of ``log(-loss)`` around the law: a relative noise.
+    param_range, vocabulary_range, token_range : (float, float)
+        Ranges of the non-vocabulary parameters ``N``, of ``V`` and of ``D``.
+    return_params : bool, default=False
+    random_state : int, RandomState instance or None, default=None
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, 3)
+        ``N``, ``V`` and ``D``.
+    y : ndarray of shape (n_samples,)
+    params : dict
+        Only when ``return_params``.
+
+    Examples
+    --------
+    >>> from sklearn_scaling.datasets import make_vocabulary
+    >>> X, y = make_vocabulary(n_samples=5, random_state=0)
+    >>> X.shape, bool((y < 0).all())
+    ((5, 3), True)
+    """
+    n_samples = _check_int(n_samples, "n_samples", 1)
+    rng = check_random_state(random_state)
+    n_params = _log_uniform(rng, _check_range(param_range, "param_range"), n_samples)
+    vocab = _log_uniform(rng, _check_range(vocabulary_range, "vocabulary_range"), n_samples)
+    tokens = _log_uniform(rng, _check_range(token_range, "token_range"), n_samples)
+    X = np.column_stack([n_params, vocab, tokens])
+    return _law_targets("vocabulary", X, params, noise, rng, return_params)
+
+
+def make_mixture_of_experts(
+    n_samples=120,
+    *,
+    params=None,
+    noise=0.01,
+    param_range=(1.5e7, 1.3e9),
+    max_experts=512,
+    return_params=False,
+    random_state=None,
+):
+    """Routed language models drawn from Clark et al.'s law: dense size ``N``, ``E`` experts.
+
+    ``N`` is log-uniform in ``param_range`` and ``E`` a power of two from 1 (the dense
+    model) to ``max_experts``, as in Clark et al.'s sweep.
+
+    Parameters
+    ----------
+    n_samples : int, default=120
+    params : dict or None, default=None
+        Overrides of :data:`LAW_DEFAULT_PARAMS` ``['mixture_of_experts']``.
+    noise : float, default=0.01
+        Standard deviation of ``log(loss)`` around the law.
+    param_range : (float, float), default=(1.5e7, 1.3e9)
+    max_experts : int, default=512
+        The largest number of experts; the others are the powers of two below it.
+    return_params : bool, default=False
+    random_state : int, RandomState instance or None, default=None
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, 2)
+        ``N`` and ``E``.
+    y : ndarray of shape (n_samples,)
+    params : dict
+        Only when ``return_params``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_scaling.datasets import make_mixture_of_experts
+    >>> X, y = make_mixture_of_experts(n_samples=50, random_state=0)
+    >>> bool(set(np.log2(X[:, 1])) <= set(range(10)))
+    True
+    """
+    n_samples = _check_int(n_samples, "n_samples", 1)
+    max_experts = _check_int(max_experts, "max_experts", 1)
+    rng = check_random_state(random_state)
+    n_params = _log_uniform(rng, _check_range(param_range, "param_range"), n_samples)
+    experts = 2.0 ** rng.randint(0, int(np.log2(max_experts)) + 1, size=n_samples)
+    X = np.column_stack([n_params, experts])
+    return _law_targets("mixture_of_experts", X, params, noise, rng, return_params)
 
 
 # ------------------------------------------------------------------------------ loaders

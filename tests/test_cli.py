@@ -894,7 +894,7 @@ def test_generic_options_reach_scaling_law_regressor():
         ("chinchilla", ["--target-space", "cubic"], ["--target-space"]),
         ("chinchilla", ["--interval", "90"], ["--interval", "between 0 and 1"]),
         ("chinchilla", ["--interval", "0"], ["--interval", "between 0 and 1"]),
-        ("kaplan", [], ["unknown law 'kaplan'", "chinchilla", "double-descent"]),
+        ("hestness", [], ["unknown law 'hestness'", "chinchilla", "double-descent"]),
     ],
 )
 def test_registry_law_option_errors(capsys, ch_csv, law, option, fragments):

@@ -74,6 +74,13 @@ def _law_rst(law, estimator, datasets):
         "Parameters": ", ".join(_bounds(p, *law.bounds[p]) for p in law.parameters),
         "Linear (solved exactly)": ", ".join(map(_code, law.linear)) or "none",
     }
+    if getattr(law, "log_linear", ()):
+        fields["Log-linear (solved exactly in log space)"] = ", ".join(map(_code, law.log_linear))
+    scales = {f: s for f, s in getattr(law, "scale", {}).items() if s != "raw"}
+    if scales:
+        fields["Scale of the features"] = ", ".join(
+            f"{_code(f)}: {_code(s)}" for f, s in scales.items()
+        )
     if law.minimum is not None:
         kind = "the fitted parameter " if isinstance(law.minimum, str) else ""
         fields["Physical minimum"] = f"{kind}{_code(law.minimum)}: predictions below it warn"

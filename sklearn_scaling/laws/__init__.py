@@ -21,6 +21,12 @@ The registered laws:
 * ``power_law`` -- :func:`power_law`, and ``broken_power_law`` --
   :func:`broken_power_law` (Caballero et al. 2022), of one scale;
 * ``rectified`` -- :func:`rectified` (Lin et al. 2024), of fine-tuning data;
+* ``learning_curve`` -- :func:`learning_curve` (Alabdulmohsin et al. 2022's M4), of
+  examples seen, and ``constant`` -- :func:`constant`, the curve's recent level (the
+  last-value baseline);
+* ``kaplan`` -- :func:`kaplan` (Kaplan et al. 2020), of ``N, D``; ``vocabulary`` --
+  :func:`vocabulary` (Tao et al. 2024), of ``N, V, D``; ``mixture_of_experts`` --
+  :func:`mixture_of_experts` (Clark et al. 2022), of ``N, E``, log-linear;
 * ``double_descent`` -- :func:`two_sigmoids`, and ``log_power`` -- :func:`log_power_law`:
   the two seed laws.
 
@@ -35,12 +41,16 @@ import pkgutil
 
 from ._base import Law, available_laws, get_law, register_law, unregister_law
 from ._chinchilla import chinchilla, chinchilla_compute_optimal, chinchilla_jacobian
+from ._constant import constant, constant_jacobian
 from ._data_constrained import (
     TOKENS_PER_PARAMETER,
     data_constrained,
     data_constrained_jacobian,
     effective_sizes,
 )
+from ._kaplan import kaplan, kaplan_jacobian
+from ._learning_curve import learning_curve, learning_curve_jacobian
+from ._mixture_of_experts import mixture_of_experts, mixture_of_experts_jacobian
 from ._power_law import broken_power_law, broken_power_law_jacobian, power_law, power_law_jacobian
 from ._rectified import rectified, rectified_jacobian
 from ._seed import (
@@ -61,6 +71,7 @@ from ._seed import (
     softplus,
 )
 from ._seed_laws import LOG_POWER_BOUNDS, log_power_law, two_sigmoids
+from ._vocabulary import vocabulary, vocabulary_jacobian
 
 # Each module of this package declares and registers its laws when imported: a new law
 # is one new file here, and needs no line in this one.
@@ -83,6 +94,8 @@ __all__ = [
     "chinchilla",
     "chinchilla_compute_optimal",
     "chinchilla_jacobian",
+    "constant",
+    "constant_jacobian",
     "data_constrained",
     "data_constrained_jacobian",
     "double_descent",
@@ -92,11 +105,17 @@ __all__ = [
     "effective_sizes",
     "get_law",
     "inverse_softplus",
+    "kaplan",
+    "kaplan_jacobian",
+    "learning_curve",
+    "learning_curve_jacobian",
     "log_power",
     "log_power_jacobian",
     "log_power_law",
     "log_power_scaling",
     "log_power_scaling_jacobian",
+    "mixture_of_experts",
+    "mixture_of_experts_jacobian",
     "power_law",
     "power_law_jacobian",
     "rectified",
@@ -105,4 +124,6 @@ __all__ = [
     "softplus",
     "two_sigmoids",
     "unregister_law",
+    "vocabulary",
+    "vocabulary_jacobian",
 ]

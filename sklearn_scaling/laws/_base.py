@@ -24,6 +24,11 @@ _DOMAIN_RULES = {
     "finite": (lambda v: np.isfinite(v), "finite"),
 }
 
+#: Scales a law may declare for a feature: the raw quantity (tokens, parameters, FLOPs),
+#: its base-10 or natural logarithm, or any monotone transform of it (a law that only
+#: reads the order of the values, such as the constant's recent level).
+SCALES = ("raw", "log10", "log", "any")
+
 # Relative step of the central differences: the cube root of the machine epsilon
 # balances truncation (h**2) against rounding (eps / h).
 _FD_STEP = np.finfo(float).eps ** (1.0 / 3.0)
@@ -68,17 +73,39 @@ class Law:
         When the law is zero with all of them at zero (``L = sum_k beta_k g_k(X,
         theta)``), fitting ``c * y`` gives exactly ``c`` times the law: the fit scales
         ``y`` internally.
+    log_linear : sequence of str, default=()
+        Parameters the law's **logarithm** is linear in: ``log L = g_0(X, theta) +
+        sum_k p_k g_k(X, theta)`` (Clark et al.'s mixture-of-experts law, ``log L = a
+        log N + b log E + c log N log E + d``). With ``target_space='log'`` the fit
+        solves these exactly, by least squares of ``log y`` on the columns ``g_k``, and
+        searches starts for the others only; in the linear target space they are
+        fitted like any nonlinear parameter (from their ``starts``). A parameter cannot
+        be both ``linear`` and ``log_linear``.
     jacobian : callable or None, default=None
         ``jacobian(X, p1, p2, ...) -> ndarray of shape (n_samples, n_params)``; None
         uses central finite differences.
     starts : mapping, callable or None, default=None
         Candidate values of the nonlinear parameters: ``{parameter: values}`` (their
         grid is searched, missing parameters get a default spread over their bounds),
-        or ``starts(X, y) -> mapping`` computed from the data.
+        or ``starts(X, y)`` computed from the data, returning such a mapping or an
+        array of joint start points, one row per start and one column per nonlinear
+        parameter (for laws whose parameters must start together, as M4's do).
     domain : mapping or None, default=None
         ``{feature: rule}`` with rule ``'positive'``, ``'nonnegative'``, ``'finite'``
         or a ``(low, high)`` closed interval: inputs outside it are a ValueError naming
         the column.
+    scale : str, mapping or None, default=None
+        The scale each feature is expected on: ``'raw'`` (the quantity itself),
+        ``'log10'`` or ``'log'`` (its logarithm) or ``'any'`` (the law reads only the
+        order of the values). A string applies to every feature, a mapping
+        ``{feature: scale}`` to the features it names (the others are raw); None means
+        every feature is raw. :func:`available_laws` filters by it, so a law of log10
+        compute is not offered for raw compute.
+    weights : callable or None, default=None
+        ``weights(X) -> ndarray of shape (n_samples,)``: how much each row counts in the
+        fit, multiplying ``sample_weight`` (non-negative, not all zero). For a law that
+        describes only part of the data, e.g. the ``constant`` law's recent level. None
+        counts every row alike.
     minimum : float, str or None, default=None
         The law's physical lower limit: a number (``0.0`` for a loss) or the name of a
         parameter (the irreducible loss ``E``). Predictions below it warn.
@@ -107,6 +134,16 @@ class Law:
     (('E', 'A', 'alpha'), ('alpha',))
     >>> law(np.array([[1.0], [4.0]]), {"E": 1.0, "A": 2.0, "alpha": 0.5})
     array([3., 2.])
+
+    A law whose logarithm is linear in its parameters declares them ``log_linear``: a
+    fit in log space then solves them exactly.
+
+    >>> def log_linear_power(X, log_A, alpha):
+    ...     return np.exp(log_A - alpha * np.log(X[:, 0]))
+    >>> law = Law("pure_power", log_linear_power, log_linear=("log_A", "alpha"),
+    ...           domain={"x": "positive"}, scale="raw")
+    >>> law.log_linear, law.scale
+    (('log_A', 'alpha'), {'x': 'raw'})
     """
 
     def __init__(
@@ -118,9 +155,12 @@ class Law:
         features=None,
         bounds=None,
         linear=(),
+        log_linear=(),
         jacobian=None,
         starts=None,
         domain=None,
+        scale=None,
+        weights=None,
         minimum=None,
         formula=None,
         latex=None,
@@ -142,6 +182,14 @@ class Law:
         self.linear = tuple(linear)
         self._check_known("linear", self.linear)
         self.nonlinear = tuple(p for p in self.parameters if p not in self.linear)
+        self.log_linear = tuple(log_linear)
+        self._check_known("log_linear", self.log_linear)
+        both = [p for p in self.log_linear if p in self.linear]
+        if both:
+            raise ValueError(
+                f"law {name!r}: {both} cannot be both linear and log_linear: a law linear in "
+                "a parameter is not linear in it in log space."
+            )
         if jacobian is not None and not callable(jacobian):
             raise ValueError(f"law {name!r}: jacobian must be callable or None.")
         self.jacobian = jacobian
@@ -151,6 +199,10 @@ class Law:
             self._check_starts(starts)
         self.starts = starts
         self.domain = self._check_domain_rules(domain)
+        self.scale = self._check_scale(scale)
+        if weights is not None and not callable(weights):
+            raise ValueError(f"law {name!r}: weights must be callable or None.")
+        self.weights = weights
         if isinstance(minimum, str):
             self._check_known("minimum", (minimum,))
         elif minimum is not None and not isinstance(minimum, numbers.Real):
@@ -238,6 +290,43 @@ class Law:
             else:
                 rules[feature] = check_interval(self.name, f"domain[{feature!r}]", rule)
         return rules
+
+    def _check_scale(self, scale):
+        if scale is None or isinstance(scale, str):
+            scale = dict.fromkeys(self.features, scale or "raw")
+        if not isinstance(scale, Mapping):
+            raise ValueError(f"law {self.name!r}: scale must be a string, a mapping or None.")
+        unknown = [f for f in scale if f not in self.features]
+        if unknown:
+            raise ValueError(
+                f"law {self.name!r}: scale names unknown features {unknown}; the law's "
+                f"features are {list(self.features)}."
+            )
+        bad = {f: s for f, s in scale.items() if s not in SCALES}
+        if bad:
+            raise ValueError(f"law {self.name!r}: scale {bad} must be one of {list(SCALES)}.")
+        return {f: scale.get(f, "raw") for f in self.features}
+
+    def row_weights(self, X):
+        """The law's own weight of each row (all ones without a ``weights`` declaration).
+
+        Declared weights are rescaled to sum to the effective number of rows they leave,
+        ``sum(w)**2 / sum(w**2)`` (Kish's): the fit is the same, and the degrees of
+        freedom of its intervals count the rows the law really rests on.
+        """
+        if self.weights is None:
+            return np.ones(X.shape[0])
+        weights = np.asarray(self.weights(X), dtype=float)
+        if (
+            weights.shape != (X.shape[0],)
+            or not np.all(np.isfinite(weights) & (weights >= 0))
+            or not weights.sum() > 0
+        ):
+            raise ValueError(
+                f"law {self.name!r}: weights(X) must give one finite weight >= 0 per row, "
+                "not all zero."
+            )
+        return weights * (weights.sum() / (weights @ weights))
 
     # -- evaluation ----------------------------------------------------------------
 
@@ -416,11 +505,36 @@ class Law:
                     f"{float(values[row])!r} at row {row}."
                 )
 
+    def joint_starts(self, X, y):
+        """Start points ``(n_starts, n_nonlinear)`` when ``starts(X, y)`` returns an array.
+
+        None when the law's starts are a grid (a mapping), the usual case.
+        """
+        if not callable(self.starts):
+            return None
+        given = self.starts(X, y)
+        if isinstance(given, Mapping):
+            return None
+        points = np.asarray(given, dtype=float)
+        if points.ndim != 2 or points.shape[1] != len(self.nonlinear) or not len(points):
+            raise ValueError(
+                f"law {self.name!r}: starts(X, y) must return a mapping or an array of "
+                f"shape (n_starts, {len(self.nonlinear)}) for {list(self.nonlinear)}; got "
+                f"shape {points.shape}."
+            )
+        if not np.all(np.isfinite(points)):
+            raise ValueError(f"law {self.name!r}: starts(X, y) must be finite.")
+        return np.clip(
+            points, *(np.array([self.bounds[p][k] for p in self.nonlinear]) for k in (0, 1))
+        )
+
     def start_values(self, X, y):
         """``{nonlinear parameter: candidate values}`` for the start grid."""
         given = self.starts(X, y) if callable(self.starts) else dict(self.starts or {})
         if not isinstance(given, Mapping):
-            raise ValueError(f"law {self.name!r}: starts(X, y) must return a mapping.")
+            # Joint start points (see ``joint_starts``): the values each parameter takes.
+            points = self.joint_starts(X, y)
+            given = {p: np.unique(points[:, k]) for k, p in enumerate(self.nonlinear)}
         self._check_starts(given)
         values = {}
         for p in self.nonlinear:
@@ -506,17 +620,38 @@ def get_law(name):
     raise ValueError(f"unknown law {name!r}; registered laws: {sorted(_REGISTRY)}.")
 
 
-def available_laws(n_features=None):
-    """Names of the registered laws, optionally only those taking ``n_features`` columns.
+def available_laws(n_features=None, scale=None):
+    """Names of the registered laws, optionally only those that fit the data at hand.
+
+    Parameters
+    ----------
+    n_features : int or None, default=None
+        Only the laws taking this many columns.
+    scale : {'raw', 'log10', 'log'} or None, default=None
+        Only the laws whose every feature is expected on this scale (or on ``'any'``
+        scale): ``scale='raw'`` leaves out the double-descent law, which takes log10
+        compute.
+
+    Returns
+    -------
+    names : tuple of str
+        In alphabetical order.
 
     Examples
     --------
     >>> from sklearn_scaling.laws import available_laws
     >>> "chinchilla" in available_laws(n_features=2)
     True
+    >>> "double_descent" in available_laws(n_features=1, scale="raw")
+    False
+    >>> "double_descent" in available_laws(n_features=1, scale="log10")
+    True
     """
+    if scale is not None and scale not in SCALES[:-1]:
+        raise ValueError(f"scale must be one of {list(SCALES[:-1])} or None; got {scale!r}.")
     return tuple(
         name
         for name, law in sorted(_REGISTRY.items())
-        if n_features is None or law.n_features == n_features
+        if (n_features is None or law.n_features == n_features)
+        and (scale is None or all(s in (scale, "any") for s in law.scale.values()))
     )

@@ -109,6 +109,8 @@ DOUBLE_DESCENT = register_law(
         linear=("b0", "A_up", "A_dn"),
         starts=_two_sigmoid_starts,
         domain={"log10_compute": "finite"},
+        # The law's centres and widths are in log10 compute: raw FLOPs would misfit.
+        scale="log10",
         formula="L = b0 + A_up sigmoid((x - c1) / s_left) - A_dn sigmoid((x - c2) / s_right)",
         latex=(
             r"L(x) = b_0 + A_\uparrow\,\sigma\!\left(\frac{x - c_1}{s_l}\right)"
