@@ -38,6 +38,7 @@ How it is solved:
 
 import itertools
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -54,12 +55,13 @@ from ._engine import (
     single_threaded_blas,
 )
 from ._fit_law import (
-    MAX_GRID,
     LawObjective,
+    _grid,
     _linear_index,
     _nonlinear_index,
     fit_law,
     is_homogeneous,
+    law_starts,
     residual_scale,
 )
 from ._losses import loss_value
@@ -111,15 +113,22 @@ class _FreeColumns:
 
 
 class _StartsWithout:
-    """A law's data-driven ``starts(X, y)`` without the fixed or shared parameters."""
+    """A law's data-driven ``starts(X, y)`` without the fixed parameters.
 
-    def __init__(self, starts, dropped):
+    A mapping loses their keys; joint start points (one row per start, a column per
+    nonlinear parameter) lose their columns.
+    """
+
+    def __init__(self, starts, dropped, nonlinear):
         self.starts = starts
         self.dropped = frozenset(dropped)
+        self.kept_columns = [k for k, p in enumerate(nonlinear) if p not in self.dropped]
 
     def __call__(self, X, y):
         given = self.starts(X, y) if callable(self.starts) else dict(self.starts or {})
-        return {k: v for k, v in dict(given).items() if k not in self.dropped}
+        if isinstance(given, Mapping):
+            return {k: v for k, v in given.items() if k not in self.dropped}
+        return np.asarray(given, dtype=float)[:, self.kept_columns]
 
 
 def fix_parameters(law, fixed):
@@ -186,7 +195,7 @@ def fix_parameters(law, fixed):
         )
     starts = law.starts
     if starts is not None:
-        starts = _StartsWithout(starts, values)
+        starts = _StartsWithout(starts, values, law.nonlinear)
     minimum = law.minimum
     if isinstance(minimum, str) and minimum in values:
         minimum = values[minimum]
@@ -198,6 +207,9 @@ def fix_parameters(law, fixed):
         features=law.features,
         bounds={p: law.bounds[p] for p in free},
         linear=[p for p in law.linear if p not in values],
+        log_linear=[p for p in law.log_linear if p not in values],
+        scale=law.scale,
+        weights=law.weights,
         jacobian=jacobian,
         starts=starts,
         domain=law.domain,
@@ -400,20 +412,41 @@ def _curve_grids(law, curves, seeds):
     """Each curve's start grid of nonlinear values, padded to one size: (G, K, q)."""
     grids = []
     for g in range(curves.X.shape[0]):
-        rng = np.random.default_rng(seeds[g])
         X, z, _ = curves.rows_of(g)
-        values = law.start_values(X, z)
-        axes = [values[p] for p in law.nonlinear]
-        size = int(np.prod([len(a) for a in axes])) if axes else 1
-        if size <= MAX_GRID:
-            grid = np.array(list(itertools.product(*axes)), dtype=float).reshape(size, len(axes))
-        else:
-            grid = np.column_stack([rng.choice(a, size=MAX_GRID) for a in axes])
-        grids.append(grid)
-    longest = max(len(g) for g in grids)
+        grids.append(_grid(law, X, z, np.random.default_rng(seeds[g])))
+    return _padded(grids)
+
+
+def _padded(arrays):
+    """Stack arrays of different lengths, each repeating its first row to the longest."""
+    longest = max(len(a) for a in arrays)
     return np.stack(
-        [np.concatenate([g, np.repeat(g[:1], longest - len(g), axis=0)]) for g in grids]
+        [np.concatenate([a, np.repeat(a[:1], longest - len(a), axis=0)]) for a in arrays]
     )
+
+
+def _curve_starts(settings, curves, seeds):
+    """Each curve's full start vectors (G, K, p), with its prior's centre and width."""
+    law = settings.law
+    nonlin = _nonlinear_index(law)
+    if settings.target_space == "log" and law.log_linear:
+        # Log-linear parameters are solved by the one-curve path's least squares in log
+        # space, one curve at a time.
+        starts = []
+        for g in range(curves.X.shape[0]):
+            X, z, _ = curves.rows_of(g)
+            weight = curves.weight[g][curves.frequency[g] > 0]
+            rng = np.random.default_rng(seeds[g])
+            starts.append(law_starts(law, X, z, weight, settings.lower, settings.upper, "log", rng))
+        starts = _padded(starts)
+        grids = starts[:, :, nonlin]
+    else:
+        grids = _curve_grids(law, curves, seeds)
+        starts = _complete_starts(settings, curves, grids)
+    center = np.median(grids, axis=1)
+    width = np.ptp(grids, axis=1)
+    width = np.where(width > 0, width, np.maximum(np.abs(center), 1.0))
+    return np.clip(starts, settings.lower, settings.upper), center, width
 
 
 def _complete_starts(settings, curves, grids):
@@ -484,11 +517,7 @@ def _fit_chunk(settings, curves, options, seeds):
     law = settings.law
     n_curves = curves.X.shape[0]
     # One seed per curve: a curve's fit does not depend on the chunk it falls in.
-    grids = _curve_grids(law, curves, seeds)
-    center = np.median(grids, axis=1)
-    width = np.ptp(grids, axis=1)
-    width = np.where(width > 0, width, np.maximum(np.abs(center), 1.0))
-    starts = np.clip(_complete_starts(settings, curves, grids), settings.lower, settings.upper)
+    starts, center, width = _curve_starts(settings, curves, seeds)
     n_grid = starts.shape[1]
     flat = starts.reshape(-1, law.n_parameters)
     owner = np.repeat(np.arange(n_curves), n_grid)
@@ -950,7 +979,13 @@ def fit_law_groups(
     from ._fit_law import scaled_bounds, y_scale  # noqa: PLC0415 -- keep imports local
 
     rng = np.random.default_rng(0) if rng is None else rng
-    # Weights are relative frequencies, whatever their total (as for one curve).
+    # The law's own row weights (a recency weighting), per curve as for one curve; then
+    # relative frequencies, whatever their total.
+    if law.weights is not None:
+        sample_weight = sample_weight.copy()
+        for g in range(n_curves):
+            rows = codes == g
+            sample_weight[rows] *= law.row_weights(X[rows])
     sample_weight = relative_weights(sample_weight)
     shared_index = np.array([law.parameters.index(p) for p in shared], dtype=int)
     own_index = np.array([j for j in range(law.n_parameters) if j not in shared_index], dtype=int)
