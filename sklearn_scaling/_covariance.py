@@ -39,11 +39,19 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.signal import fftconvolve
+from scipy.special import ndtr
 
 from ._engine import RobustProblem, cost_gradient, weighted_quantile
 from ._losses import loss_derivatives
 
-__all__ = ["Covariance", "RCOND", "data_shift", "relative_weights", "sandwich_covariance"]
+__all__ = [
+    "Covariance",
+    "RCOND",
+    "data_shift",
+    "relative_weights",
+    "sandwich_covariance",
+    "sandwich_from_residuals",
+]
 
 # Points of the grid on which the smoothed loss curvature is integrated.
 _GRID = 4000
@@ -195,6 +203,11 @@ def mean_loss_curvature(residuals, data_weight, frequency_weight, loss, f_scale)
     plain = float(data_weight @ curvature / data_weight.sum())
     if not np.isfinite(h) or h <= 0:
         return plain
+    if loss == "huber":
+        # l'' is 1 inside f_scale and 0 outside: its expectation under the Gaussian
+        # kernel density is the kernel's mass inside, exactly (no grid).
+        inside = ndtr((f_scale - residuals) / h) - ndtr((-f_scale - residuals) / h)
+        return float(data_weight @ inside / data_weight.sum())
     # l'' differs from 0 only within a few f_scale of 0 (for soft_l1 and cauchy it decays
     # like (f / r)**3): on a grid over that range, the kernel density of the residuals
     # (binned, then convolved: memory independent of the rows) times l''.
@@ -258,15 +271,48 @@ def sandwich_covariance(problem, theta, frequency_weight, fixed=None):
     Covariance
     """
     n = problem.n_data
-    p = theta.shape[0]
-    fixed = np.zeros(p, dtype=bool) if fixed is None else np.asarray(fixed, dtype=bool)
     with np.errstate(all="ignore"):
         residuals = problem.residuals(theta)
         jac = problem.jacobian(theta)
-    r, J, Q = residuals[:n], jac[:n], jac[n:]
-    v, w = problem.data_weight, relative_weights(frequency_weight)
-    slope, _ = _loss_derivatives(r, problem.loss, problem.f_scale)
-    mean_curvature = mean_loss_curvature(r, v, w, problem.loss, problem.f_scale)
+    return sandwich_from_residuals(
+        residuals[:n],
+        jac[:n],
+        jac[n:],
+        problem.data_weight,
+        frequency_weight,
+        problem.loss,
+        problem.f_scale,
+        fixed,
+    )
+
+
+def sandwich_from_residuals(r, J, Q, v, frequency_weight, loss, f_scale, fixed=None):
+    """:func:`sandwich_covariance` from the residuals and Jacobians at the solution.
+
+    Parameters
+    ----------
+    r : ndarray of shape (n,)
+        Data residuals.
+    J : ndarray of shape (n, p)
+        Their Jacobian.
+    Q : ndarray of shape (n_prior, p)
+        The priors' Jacobian.
+    v : ndarray of shape (n,)
+        Weights of the data residuals in the cost.
+    frequency_weight : ndarray of shape (n,)
+    loss : str
+    f_scale : float
+    fixed : ndarray of bool of shape (p,) or None
+
+    Returns
+    -------
+    Covariance
+    """
+    p = J.shape[1]
+    fixed = np.zeros(p, dtype=bool) if fixed is None else np.asarray(fixed, dtype=bool)
+    w = relative_weights(frequency_weight)
+    slope, _ = _loss_derivatives(r, loss, f_scale)
+    mean_curvature = mean_loss_curvature(r, v, w, loss, f_scale)
     free = ~fixed
     Jf, Qf = J[:, free], Q[:, free]
     hessian = mean_curvature * (Jf.T * v) @ Jf + Qf.T @ Qf

@@ -22,7 +22,7 @@ from joblib import Parallel, delayed
 from scipy.optimize import least_squares
 from threadpoolctl import ThreadpoolController
 
-from ._losses import LOSSES, is_signed, loss_value, signed_residuals
+from ._losses import LOSSES, is_signed, loss_derivatives, loss_value, signed_residuals
 
 __all__ = [
     "CHUNK_ELEMENTS",
@@ -507,10 +507,9 @@ def cost_gradient(problem, theta):
     with np.errstate(all="ignore"):
         residuals = np.asarray(problem.residuals(theta), dtype=float)
         jac = np.asarray(problem.jacobian(theta), dtype=float)
-        z = (residuals[:n] / problem.f_scale) ** 2
-        _, first, second = LOSSES[problem.loss](z)
-        slope = problem.data_weight * first * residuals[:n]
-        weight = problem.data_weight * (first + 2.0 * z * second)
+        first, second = loss_derivatives(residuals[:n], problem.loss, problem.f_scale)
+        slope = problem.data_weight * first
+        weight = problem.data_weight * second
         gradient = jac[:n].T @ slope + jac[n:].T @ residuals[n:]
         curvature = (jac[:n].T * weight) @ jac[:n] + jac[n:].T @ jac[n:]
     return gradient, curvature

@@ -560,30 +560,44 @@ def _fit_chunk(settings, curves, options, seeds):
     if not options["final"]:
         # Starting points of a fit with shared parameters: nothing more is needed.
         return coef, cost, converged, flags, covariances, spreads, nfev, center, width
-    for g in range(n_curves):
+    for g in np.flatnonzero(~converged):
+        # The batch left it unconverged (or found no finite start): the one-curve path,
+        # with its adaptive refinements, has the last word.
         X, z, w = curves.rows_of(g)
-        s_g = curves.curve_scale[g]
-        y = z * settings.scale
-        if not converged[g]:
-            # The batch left it unconverged (or found no finite start): the one-curve
-            # path, with its adaptive refinements, has the last word.
-            single = fit_law(law, X, y, w, rng=np.random.default_rng(seeds[g]), **options["fit"])
-            coef[g] = single.x / _curve_units(law, settings.scale)
-            cost[g], converged[g] = single.cost, single.converged
-            nfev += single.nfev
-        units = _curve_units(law, s_g)
-        objective = _curve_objective(settings, s_g, center[g], width[g])
-        problem = objective.problem(law, X, y, w)
-        theta = coef[g] * _curve_units(law, settings.scale) / units
-        flags[g] = at_bounds(theta, objective.lower, objective.upper, problem=problem)
-        covariance = sandwich_covariance(problem, theta, w, fixed=flags[g])
+        rng = np.random.default_rng(seeds[g])
+        single = fit_law(law, X, z * settings.scale, w, rng=rng, **options["fit"])
+        coef[g] = single.x / _curve_units(law, settings.scale)
+        cost[g], converged[g] = single.cost, single.converged
+        nfev += single.nfev
+    # Every curve's residuals and Jacobian at its fit in one evaluation; each curve's
+    # covariance from them (in the family's internal units, then in units of y).
+    everyone = np.arange(n_curves)
+    final = _batch_problem(settings, curves, everyone, center, width)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        residuals = final.residuals(coef, everyone)
+        jacobians = final.jacobian(coef, everyone)
+    m = curves.X.shape[1]
+    units = _curve_units(law, settings.scale)
+    for g in range(n_curves):
+        rows = np.concatenate([curves.frequency[g] > 0, np.ones(residuals.shape[1] - m, bool)])
+        frozen = RobustProblem(
+            residuals=lambda _, r=residuals[g][rows]: r,
+            jacobian=lambda _, j=jacobians[g][rows]: j,
+            data_weight=curves.weight[g][curves.frequency[g] > 0],
+            lower=settings.lower,
+            upper=settings.upper,
+            loss=settings.loss,
+            f_scale=settings.f_scale,
+        )
+        w = curves.frequency[g][curves.frequency[g] > 0]
+        flags[g] = at_bounds(coef[g], settings.lower, settings.upper, problem=frozen)
+        covariance = sandwich_covariance(frozen, coef[g], w, fixed=flags[g])
         covariance.rescale(units)
         covariances.append(covariance)
-        with np.errstate(all="ignore"):
-            data = problem.residuals(theta)[: len(y)]
         n_free = int((~flags[g]).sum())
-        spread = residual_scale(data, w, settings.loss, n_free)
-        spreads[g] = spread * (1.0 if settings.target_space == "log" else s_g)
+        spread = residual_scale(frozen.residuals(None)[: w.size], w, settings.loss, n_free)
+        spreads[g] = spread * (1.0 if settings.target_space == "log" else curves.curve_scale[g])
     return coef, cost, converged, flags, covariances, spreads, nfev, center, width
 
 

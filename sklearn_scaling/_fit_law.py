@@ -22,6 +22,7 @@ relative, error); the best few that lie apart are refined by
 """
 
 import itertools
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -550,6 +551,7 @@ def fit_law(
         tolerance=tol,
         n_jobs=n_jobs,
     )
+    result = _polish(law, objective, X, y, sample_weight, result, max_nfev, tol)
     fixed = at_bounds(result.x, lower, upper, problem=problem)
     covariance = sandwich_covariance(problem, result.x, sample_weight, fixed=fixed)
     # Back to units of y: the linear parameters (and their covariance) scale with s.
@@ -572,6 +574,24 @@ def fit_law(
         objective=objective,
         residuals=-data_residuals * (1.0 if target_space == "log" else scale),
     )
+
+
+def _polish(law, objective, X, y, sample_weight, result, max_iter, tol):
+    """Levenberg-Marquardt steps by IRLS from the best refinement, kept if they go lower.
+
+    Trust-region least squares with a robust loss can stop where most residuals sit in
+    the loss's linear zone (a flat fit of recency-weighted rows, a power law's exponent
+    at its start): its scaled gradient looks converged while the reweighted problem
+    still descends. The batched engine's steps (the same the grouped fit takes) carry
+    on from there; they can only lower the objective.
+    """
+    batch = objective.batch_problem(law, X, y[None], sample_weight[None])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        polished = solve_batch(batch, result.x[None], max_iter=max_iter, tol=tol * 1e-3)
+    if np.isfinite(polished.cost[0]) and polished.cost[0] < result.cost:
+        result.x, result.cost = polished.x[0], float(polished.cost[0])
+    return result
 
 
 def refit_batch(law, objective, X, targets, weights, coef, *, max_iter=100, tol=1e-8):

@@ -298,7 +298,11 @@ class ScalingLawRegressor(UncertaintyMixin, _ScalingLawRegressor):
             labels is None
             and y.ndim == 1
             and self._worse_than_constant(
-                *self._fit_space(X, y), sample_weight, options["loss"], self.f_scale
+                # The law's own row weights (a recency weighting) are part of its objective.
+                *self._fit_space(X, y),
+                sample_weight * free_law.row_weights(X),
+                options["loss"],
+                self.f_scale,
             )
         ):
             self.converged_ = False
