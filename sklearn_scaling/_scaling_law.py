@@ -573,6 +573,15 @@ class ScalingLawRegressor(UncertaintyMixin, _ScalingLawRegressor):
     def _several(self):
         return hasattr(self, "groups_")
 
+    def _parameter_names(self):
+        return list(self.law_.parameters)
+
+    def _resampling_strata(self, X):
+        """Each row's curve, for a bootstrap that resamples within curves (or None)."""
+        if self.group is None or not self._several:
+            return None
+        return self._validated_X(X)[1]
+
     @property
     def _batches_refits(self):
         # Curves and fixed parameters refit by clone-and-refit (BootstrapRegressor).

@@ -182,15 +182,29 @@ class BootstrapRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         n = y.shape[0]
         base_weight = _check_sample_weight(sample_weight, y, dtype=np.float64)
         rng = check_random_state(self.random_state)
-        probability = base_weight / base_weight.sum()
+        # A family of curves is resampled within each curve: every refit sees every
+        # curve, with as many rows as it has.
+        strata = getattr(inner, "_resampling_strata", lambda X: None)(X)
+        strata = np.zeros(n, dtype=int) if strata is None else strata
         if self.method == "cases":
-            counts = rng.multinomial(n, probability, size=self.n_resamples).astype(float)
-            # Keep each resample's total weight that of the data.
-            weights = counts * (base_weight.sum() / n)
-            targets = np.broadcast_to(y, weights.shape)
+            weights = np.zeros((self.n_resamples, n))
         else:
             weights = np.broadcast_to(base_weight, (self.n_resamples, n))
-            targets = self._residual_targets(X, y, probability, rng)
+            targets = np.empty((self.n_resamples, *y.shape))
+            prediction = self.estimator_.predict(X)
+        for stratum in np.unique(strata):
+            rows = np.flatnonzero(strata == stratum)
+            probability = base_weight[rows] / base_weight[rows].sum()
+            if self.method == "cases":
+                counts = rng.multinomial(rows.size, probability, size=self.n_resamples)
+                # Keep each resample's total weight that of the data.
+                weights[:, rows] = counts * (base_weight[rows].sum() / rows.size)
+            else:
+                targets[:, rows] = self._residual_targets(
+                    y[rows], prediction[rows], probability, rng
+                )
+        if self.method == "cases":
+            targets = np.broadcast_to(y, weights.shape)
         self._observation_seed = int(rng.randint(0, 2**31 - 1))
         self._fit_resamples(X, y, targets, weights)
         return self
@@ -198,8 +212,7 @@ class BootstrapRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
     def _log_space(self):
         return getattr(self._inner(), "_target_space", "linear") == "log"
 
-    def _residual_targets(self, X, y, probability, rng):
-        prediction = self.estimator_.predict(X)
+    def _residual_targets(self, y, prediction, probability, rng):
         if self._log_space():
             residuals = np.log(y) - np.log(prediction)
             draws = rng.choice(residuals, size=(self.n_resamples, y.shape[0]), p=probability)
@@ -249,7 +262,7 @@ class BootstrapRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
                 "cannot support a bootstrap."
             )
         names = self._coef_names()
-        if self.coefs_ is not None and len(names) == self.coefs_.shape[1]:
+        if self.coefs_ is not None and self.coefs_.ndim == 2 and len(names) == self.coefs_.shape[1]:
             low, high = self._levels(self.coverage)
             self.params_samples_ = dict(zip(names, self.coefs_.T, strict=True))
             self.params_quantiles_ = {
