@@ -1343,7 +1343,7 @@ def _drawn_groups(known, groups):
 def _curve_rows(estimator, law, X, y, name):
     """``(features, labels, y)`` of rows: labels None for a two-dimensional y's outputs."""
     if estimator.group is None:
-        X, y = _validate_xy(X, y, law.n_features, name, law.features)
+        X, y = _validate_xy(_by_name(estimator, law, X), y, law.n_features, name, law.features)
         n_outputs = len(estimator.groups_)
         if y.ndim != 2 or y.shape[1] != n_outputs:
             raise ValueError(

@@ -1005,3 +1005,26 @@ def test_many_curves_cap_the_legend():
     assert _legend_texts(disp) == [str(k) for k in range(10)] + ["... 4 more curves"]
     colors = {matplotlib.colors.to_rgba(line.get_color()) for line in disp.lines_}
     assert len(colors) == 14
+
+
+def test_grouped_law_of_two_features_holds_the_other_fixed():
+    pd = pytest.importorskip("pandas")
+    frames = []
+    for k, E in enumerate((1.8, 2.2)):
+        X, y = make_chinchilla(n_samples=50, params={"E": E}, random_state=k)
+        frames.append(pd.DataFrame({"D": X[:, 1], "set": f"s{k}", "N": X[:, 0], "loss": y}))
+    runs = pd.concat(frames, ignore_index=True)
+    X, y = runs[["D", "set", "N"]], runs["loss"]
+    reg = ScalingLawRegressor("chinchilla", group="set", shared=["alpha", "beta"], n_starts=2)
+    reg = _quiet_fit(reg, X, y)
+    disp = ScalingLawDisplay.from_estimator(reg, X, y, feature="N", fixed={"D": 2e10})
+    assert disp.fixed == {"D": 2e10} and "slice D=2e10" in disp.ax_.get_title()
+    assert disp.ax_.get_ylabel() == "loss"
+    for label, line in zip(reg.groups_, disp.lines_, strict=True):
+        x_curve, y_curve = line.get_data()
+        grid = pd.DataFrame({"set": label, "N": x_curve, "D": 2e10})
+        np.testing.assert_allclose(y_curve, reg.predict(grid))
+    # Near rows, then the faded rows away from the slice, per curve: every row drawn once.
+    assert len(disp.scatter_) == 4
+    assert sum(len(_offsets(s)) for s in disp.scatter_) == len(runs)
+    assert 0 < sum(len(_offsets(s)) for s in disp.scatter_[2:]) < len(runs)
