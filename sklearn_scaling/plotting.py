@@ -236,7 +236,7 @@ class ScalingLawDisplay:
         Name of the plotted feature, the x label of 'law' (underscores read as spaces).
     fixed : dict or None, default=None
         ``{feature: value}`` the curve holds the other features at; shown in the
-        legend of the rows near those values. 'law' and 'double_descent'.
+        legend of the rows near those values. 'law', 'double_descent' and 'curves'.
     is_near : ndarray of bool, list of such arrays, or None, default=None
         Which data points lie near the fixed values (same layout as ``x_data``); the
         others are drawn faded. None means all are near.
