@@ -24,7 +24,10 @@ from .laws import Law, get_law
 
 __all__ = ["IsoFLOPDisplay", "ScalingLawDisplay"]
 
-_KINDS = ("law", "double_descent", "learning_rate")
+_KINDS = ("law", "double_descent", "learning_rate", "curves")
+
+# A legend naming more curves than this is unreadable: the rest are counted instead.
+_MAX_LEGEND_CURVES = 10
 
 # An optimum further than this (in decades) beyond the plotted data is not worth
 # squashing the whole plot for: its marker is left out instead.
@@ -102,7 +105,8 @@ def _as_frame(estimator, X):
     # A grid passed as a bare array to an estimator fitted on a DataFrame would warn
     # about missing feature names, so it gets the training column names back.
     names = getattr(estimator, "feature_names_in_", None)
-    if names is not None:
+    # A frame is already laid out as the estimator reads it (a group column included).
+    if names is not None and not hasattr(X, "columns"):
         import pandas as pd
 
         X = pd.DataFrame(X, columns=names)
@@ -184,14 +188,17 @@ def _y_label(y, default):
 class ScalingLawDisplay:
     """A fitted scaling law drawn over its data.
 
-    Three kinds of plot exist. ``kind="law"`` draws any law along one of its features:
+    Four kinds of plot exist. ``kind="law"`` draws any law along one of its features:
     the data as a scatter (training and test rows told apart), the law as a curve with
     the other features held at fixed values, and optionally an uncertainty band.
     ``kind="double_descent"`` is the same plot for the double-descent law of log10
     compute, with its peak as a star. ``kind="learning_rate"`` draws the loss against
     learning rate (log axis) at a few slices of fixed (batch size, data size, model
     size): per slice, the rows of that slice, the law as a curve and the curve's
-    optimum as a star.
+    optimum as a star. ``kind="curves"`` draws a family of curves fitted together
+    (``ScalingLawRegressor(group=...)`` or a two-dimensional ``y``): one colour per
+    curve for its law, its rows and its band, the parameters the curves share in the
+    title.
 
     Build one with :meth:`from_estimator` (from a fitted
     :class:`~sklearn_scaling.ScalingLawRegressor` of any law,
@@ -201,14 +208,15 @@ class ScalingLawDisplay:
 
     Parameters
     ----------
-    kind : {'law', 'double_descent', 'learning_rate'}
+    kind : {'law', 'double_descent', 'learning_rate', 'curves'}
         Which plot to draw.
     x_data, y_data : ndarray of shape (n_samples,) or list of such arrays
         The data: the plotted feature and the target ('law'; log10 compute and score
         for 'double_descent'); for 'learning_rate' one array of learning rates (and of
-        losses) per slice.
+        losses) per slice, for 'curves' one array per curve.
     x_curve, y_curve : ndarray of shape (n_points,) or list of such arrays
-        The law on a grid: one curve, or one per slice for 'learning_rate'.
+        The law on a grid: one curve, or one per slice ('learning_rate') or per curve
+        ('curves').
     is_test : ndarray of bool or list of such arrays, default=None
         Which data points are test rows (same layout as ``x_data``); None means all
         are training rows.
@@ -228,13 +236,13 @@ class ScalingLawDisplay:
         Name of the plotted feature, the x label of 'law' (underscores read as spaces).
     fixed : dict or None, default=None
         ``{feature: value}`` the curve holds the other features at; shown in the
-        legend of the rows near those values. 'law' and 'double_descent'.
-    is_near : ndarray of bool or None, default=None
+        legend of the rows near those values. 'law', 'double_descent' and 'curves'.
+    is_near : ndarray of bool, list of such arrays, or None, default=None
         Which data points lie near the fixed values (same layout as ``x_data``); the
         others are drawn faded. None means all are near.
     band : tuple of ndarray or list of such tuples or None, default=None
         ``(low, high)`` of an uncertainty band on the grid ``x_curve``; for
-        'learning_rate' one pair (or None) per slice.
+        'learning_rate' one pair (or None) per slice, for 'curves' one pair per curve.
     coverage : float or None, default=None
         Coverage of ``band``, for its legend.
     xscale : {'linear', 'log'} or None, default=None
@@ -243,6 +251,9 @@ class ScalingLawDisplay:
         Axis labels; None uses the kind's: ``feature`` and 'y' for 'law', 'log10
         compute' and 'score' for 'double_descent', 'learning rate' and 'loss' for
         'learning_rate'.
+    curve_labels : list of str or None, default=None
+        Legend names of the curves of 'curves'; None numbers them. Beyond ten curves
+        the legend names the first ten and counts the rest.
 
     Attributes
     ----------
@@ -255,12 +266,13 @@ class ScalingLawDisplay:
         followed by the same for the rows away from the fixed values when some are
         (faded, after the rows near them); for 'learning_rate' one collection of
         training rows per slice, followed by one of test rows per slice when there
-        are test rows.
+        are test rows; for 'curves' the same per curve, followed by one collection
+        per curve of its rows away from the fixed values when some are.
     lines_ : list of matplotlib Line2D
-        The law: one curve, or one per slice.
+        The law: one curve, or one per slice or per curve.
     band_ : matplotlib PolyCollection, list of (PolyCollection or None), or None
-        The uncertainty band: one, or one per slice for 'learning_rate'; None without
-        a band.
+        The uncertainty band: one, or one per slice ('learning_rate') or per curve
+        ('curves'); None without a band.
     peak_marker_ : matplotlib Line2D or None
         The peak ('double_descent' with a peak), else None.
     optimum_markers_ : list of (matplotlib Line2D or None) or None
@@ -315,6 +327,7 @@ class ScalingLawDisplay:
         xscale=None,
         x_label=None,
         y_label=None,
+        curve_labels=None,
     ):
         self.kind = kind
         self.peak_label = peak_label
@@ -335,6 +348,7 @@ class ScalingLawDisplay:
         self.xscale = xscale
         self.x_label = x_label
         self.y_label = y_label
+        self.curve_labels = curve_labels
 
     # ------------------------------------------------------------------------- drawing
 
@@ -394,13 +408,16 @@ class ScalingLawDisplay:
         self.peak_marker_ = None
         self.optimum_markers_ = None
         self.band_ = None
+        legend = {}
         if self.kind == "learning_rate":
             self._plot_learning_rate(ax, scatter_kwargs, line_kwargs, marker_kwargs, band_kwargs)
+        elif self.kind == "curves":
+            legend = self._plot_curves(ax, scatter_kwargs, line_kwargs, band_kwargs)
         else:
             self._plot_law(ax, scatter_kwargs, line_kwargs, marker_kwargs, band_kwargs)
         if self.law_name is not None:
             ax.set_title(self.law_name)
-        ax.legend(fontsize="small")
+        ax.legend(fontsize="small", **legend)
         self.ax_ = ax
         self.figure_ = ax.figure
         return self
@@ -412,6 +429,7 @@ class ScalingLawDisplay:
     def _labels(self):
         defaults = {
             "law": ((self.feature or "x").replace("_", " "), "y"),
+            "curves": ((self.feature or "x").replace("_", " "), "y"),
             "double_descent": ("log10 compute", "score"),
             "learning_rate": ("learning rate", "loss"),
         }[self.kind]
@@ -581,6 +599,90 @@ class ScalingLawDisplay:
         ax.set_xlabel(x_label)
         ax.set_ylabel(y_label)
 
+    def _plot_curves(self, ax, scatter_kwargs, line_kwargs, band_kwargs):
+        """One colour per curve: its law, its rows and its band; returns legend keywords."""
+        from matplotlib.lines import Line2D
+
+        n_curves = len(self.x_curve)
+        x_data = [np.asarray(x, dtype=float) for x in self.x_data]
+        y_data = [np.asarray(y, dtype=float) for y in self.y_data]
+        is_test = (
+            [np.zeros(x.shape, dtype=bool) for x in x_data]
+            if self.is_test is None
+            else [np.asarray(mask, dtype=bool) for mask in self.is_test]
+        )
+        is_near = (
+            [np.ones(x.shape, dtype=bool) for x in x_data]
+            if self.is_near is None
+            else [np.asarray(mask, dtype=bool) for mask in self.is_near]
+        )
+        has_test = any(mask.any() for mask in is_test)
+        has_away = not all(mask.all() for mask in is_near)
+        labels = (
+            [f"curve {i}" for i in range(n_curves)]
+            if self.curve_labels is None
+            else [str(label) for label in self.curve_labels]
+        )
+        colors = _curve_colors(n_curves)
+        # Curves first, so the legend names them before anything else.
+        self.lines_ = []
+        for i in range(n_curves):
+            label = labels[i] if i < _MAX_LEGEND_CURVES else None
+            line_style = {"color": colors[i], "linewidth": 2, "label": label, "zorder": 3}
+            (line,) = ax.plot(self.x_curve[i], self.y_curve[i], **_style(line_style, line_kwargs))
+            self.lines_.append(line)
+        if self.band is not None:
+            self.band_ = []
+            for i, band in enumerate(self.band):
+                style = self._band_style(colors[i])
+                # Labelled once: the legend explains the shading, not every colour.
+                if i > 0:
+                    style["label"] = None
+                self.band_.append(
+                    ax.fill_between(self.x_curve[i], *band, **_style(style, band_kwargs))
+                )
+        train, test, away = [], [], []
+        for i in range(n_curves):
+            x, y, mask, near = x_data[i], y_data[i], is_test[i], is_near[i]
+            train_style = {"color": colors[i], "marker": "o", "s": 24, "alpha": 0.8, "zorder": 2}
+            rows = ~mask & near
+            train.append(ax.scatter(x[rows], y[rows], **_style(train_style, scatter_kwargs)))
+            if has_test:
+                test_style = {
+                    "facecolors": "none",
+                    "edgecolors": colors[i],
+                    "marker": "^",
+                    "s": 40,
+                    "zorder": 2,
+                    "label": "test" if i == 0 else None,
+                }
+                rows = mask & near
+                test.append(ax.scatter(x[rows], y[rows], **_style(test_style, scatter_kwargs)))
+            if has_away:
+                # Rows away from the slice stay visible, faded in their curve's colour.
+                away_style = {
+                    "color": colors[i],
+                    "marker": "o",
+                    "s": 14,
+                    "alpha": 0.25,
+                    "zorder": 1,
+                    "label": "away from the slice" if i == 0 else None,
+                }
+                away.append(ax.scatter(x[~near], y[~near], **_style(away_style, scatter_kwargs)))
+        self.scatter_ = train + test + away
+        ax.set_xscale(self.xscale or "linear")
+        x_label, y_label = self._labels()
+        ax.set_xlabel(x_label)
+        ax.set_ylabel(y_label)
+        legend = {}
+        if n_curves > _MAX_LEGEND_CURVES:
+            handles, names = ax.get_legend_handles_labels()
+            # Not drawn on the axes: a legend line that counts the curves left out.
+            handles.insert(_MAX_LEGEND_CURVES, Line2D([], [], linestyle="none"))
+            names.insert(_MAX_LEGEND_CURVES, f"... {n_curves - _MAX_LEGEND_CURVES} more curves")
+            legend = {"handles": handles, "labels": names}
+        return legend
+
     # -------------------------------------------------------------------- constructors
 
     @classmethod
@@ -600,6 +702,7 @@ class ScalingLawDisplay:
         extend=0.5,
         slices=None,
         target=0,
+        groups=None,
         ax=None,
         scatter_kwargs=None,
         line_kwargs=None,
@@ -642,6 +745,17 @@ class ScalingLawDisplay:
         open upwards) gets no marker. With ``feature`` or ``fixed`` it gets the plot of
         any law instead.
 
+        For a :class:`~sklearn_scaling.ScalingLawRegressor` fitted on several curves
+        (``group=`` or a two-dimensional ``y``, so it has ``groups_``): one curve per
+        group, each its own fitted law along ``feature`` on a grid reaching ``extend``
+        beyond that curve's rows, drawn with its rows (and its band) in one colour; the
+        legend names the curves, and the title states what they have in common: each
+        shared parameter's one value and standard error, and the fixed ones. The other
+        features are held at ``fixed`` for every curve. ``X`` (and ``X_test``) hold the
+        group column as the estimator was fitted; ``groups`` picks the curves to draw.
+        A multi-output fit draws one output column, ``target``, as a single law,
+        unless ``groups`` asks for several columns as curves.
+
         Parameters
         ----------
         estimator : ScalingLawRegressor, DoubleDescentRegressor or LogPowerHyperparamRegressor
@@ -682,7 +796,13 @@ class ScalingLawDisplay:
             combinations most frequent in ``X``. Rows belong to a slice when their
             three values match it to a relative 1e-6. Learning-rate plot only.
         target : int, default=0
-            Column of a 2-D ``y`` (multi-target double-descent fit) to draw.
+            Column of a 2-D ``y`` (multi-target double-descent fit, or multi-output
+            ScalingLawRegressor) to draw.
+        groups : list, 'all' or None, default=None
+            The curves to draw, by label (``estimator.groups_``; output column indices
+            of a two-dimensional ``y``), in the legend's order. None draws every curve
+            of a ``group=`` fit, and only ``target`` of a multi-output fit; 'all' every
+            curve of either. Estimators fitted on several curves only.
         ax : matplotlib Axes, default=None
             Axes to draw on; None creates a new figure.
         scatter_kwargs, line_kwargs, marker_kwargs, band_kwargs : dict, default=None
@@ -701,8 +821,9 @@ class ScalingLawDisplay:
         ValueError
             For an unknown ``feature``, ``fixed`` values for unknown features or for
             the plotted one, ``X`` with another column count than the law's features,
-            ``interval`` for an estimator without ``predict_interval``, or options out
-            of range.
+            ``interval`` for an estimator without ``predict_interval``, ``groups``
+            naming curves the estimator was not fitted on (or for an estimator of one
+            curve), rows of such curves in ``X``, or options out of range.
 
         Examples
         --------
@@ -736,6 +857,21 @@ class ScalingLawDisplay:
         >>> len(disp.lines_), disp.ax_.get_xscale()
         (1, 'log')
         >>> plt.close(disp.figure_)
+
+        Four curves with one exponent:
+
+        >>> import numpy as np
+        >>> x = np.tile(np.logspace(1, 4, 10), 4)
+        >>> curve = np.repeat(np.arange(4), 10)
+        >>> y = (1.0 + curve) * (1.0 + 5.0 * x**-0.3)
+        >>> X = np.column_stack([curve, x])
+        >>> reg = ScalingLawRegressor("power_law", group=0, shared=["alpha"]).fit(X, y)
+        >>> disp = ScalingLawDisplay.from_estimator(reg, X, y, groups=[0, 3])
+        >>> len(disp.lines_), [t.get_text() for t in disp.ax_.get_legend().get_texts()]
+        (2, ['0', '3'])
+        >>> "shared" in disp.ax_.get_title()
+        True
+        >>> plt.close(disp.figure_)
         """
         _check_matplotlib()
         law = _estimator_law(estimator)
@@ -767,6 +903,11 @@ class ScalingLawDisplay:
                 "slices only applies to a LogPowerHyperparamRegressor's learning-rate plot "
                 "(without feature or fixed)."
             )
+        if groups is not None and not _has_curves(estimator):
+            raise ValueError(
+                "groups only applies to an estimator fitted on several curves (with group= "
+                f"or a two-dimensional y); this {type(estimator).__name__} has one."
+            )
         options = {
             "feature": feature,
             "fixed": fixed,
@@ -777,10 +918,21 @@ class ScalingLawDisplay:
         }
         if isinstance(estimator, DoubleDescentRegressor):
             display = cls._double_descent(estimator, law, X, y, X_test, y_test, target, options)
+        elif _has_curves(estimator) and (estimator.group is not None or groups is not None):
+            if target != 0:
+                raise ValueError(
+                    "target picks one output column; give groups= to draw several, not both."
+                )
+            display = cls._curves(estimator, law, X, y, X_test, y_test, groups, options)
         else:
             _check_number("target", target, low=0, integer=True)
-            if target != 0:
-                raise ValueError(f"{type(estimator).__name__} has one target; got {target=}.")
+            n_targets = len(estimator.groups_) if _has_curves(estimator) else 1
+            if target >= n_targets:
+                if n_targets == 1:
+                    raise ValueError(f"{type(estimator).__name__} has one target; got {target=}.")
+                raise ValueError(
+                    f"target must be < {n_targets} (the number of outputs); got {target}."
+                )
             if learning_rate:
                 display = cls._learning_rate(
                     estimator, X, y, X_test, y_test, n_points, extend, slices, interval
@@ -796,6 +948,7 @@ class ScalingLawDisplay:
                     y_test,
                     options,
                     law_name=_law_title(estimator, law),
+                    target=target,
                     y_label=_y_label(y, y_label),
                 )
         return display.plot(
@@ -823,11 +976,13 @@ class ScalingLawDisplay:
         y_label=None,
     ):
         """The law along one feature, the others fixed: the plot of every law."""
+        X = _by_name(estimator, law, X)
         X, y = _validate_xy(X, y, law.n_features, "X", law.features)
         y = _select_target(y, target, "y")
         X_all, y_all = X, y
         is_test = np.zeros(len(X), dtype=bool)
         if X_test is not None:
+            X_test = _by_name(estimator, law, X_test)
             X_test, y_test = _validate_xy(X_test, y_test, law.n_features, "X_test", law.features)
             X_all = np.concatenate([X, X_test])
             y_all = np.concatenate([y, _select_target(y_test, target, "y_test")])
@@ -873,6 +1028,82 @@ class ScalingLawDisplay:
             coverage=options["interval"],
             xscale="log" if log_axis else "linear",
             y_label=y_label,
+        )
+
+    @classmethod
+    def _curves(cls, estimator, law, X, y, X_test, y_test, groups, options):
+        """One curve per group (or output column): each its own law along one feature."""
+        known = estimator.groups_.tolist()
+        drawn = _drawn_groups(known, groups)
+        template, y_in = X, y
+        features, labels, y = _curve_rows(estimator, law, X, y, "X")
+        if X_test is not None:
+            test = _curve_rows(estimator, law, X_test, y_test, "X_test")
+        names_in = getattr(estimator, "feature_names_in_", None)
+        column = _resolve_feature(law, options["feature"], features, names_in)
+        fixed = _resolve_fixed(law, options["fixed"], column, features, names_in)
+        all_features = features if X_test is None else np.concatenate([features, test[0]])
+        rule = law.domain.get(law.features[column])
+        log_axis = _is_log_scale(all_features[:, column], rule)
+
+        x_data, y_data, is_test, is_near, x_curve, y_curve = [], [], [], [], [], []
+        band = None if options["interval"] is None else []
+        for group in drawn:
+            k = known.index(group)
+            parts = [(features, labels, y, False)]
+            if X_test is not None:
+                parts.append((*test, True))
+            rows_x, rows_y, mask = [], [], []
+            for part_X, part_labels, part_y, test_part in parts:
+                if part_labels is None:  # one output column per curve, every row
+                    rows_x.append(part_X)
+                    rows_y.append(part_y[:, k])
+                else:
+                    rows = np.array([label == group for label in part_labels], dtype=bool)
+                    rows_x.append(part_X[rows])
+                    rows_y.append(part_y[rows])
+                mask.append(np.full(len(rows_x[-1]), test_part))
+            curve_X, mask = np.concatenate(rows_x), np.concatenate(mask)
+            x = curve_X[:, column]
+            grid = _curve_grid(x, all_features[:, column], log_axis, options, rule)
+            X_curve = _law_grid(law, column, fixed, grid)
+            inputs = _curve_input(estimator, law, template, group, X_curve)
+            values = _predict(estimator, inputs)
+            if values.ndim == 2:
+                values = values[:, k]
+            if band is not None:
+                target = k if estimator.group is None else 0
+                band.append(_predict_band(estimator, inputs, options["interval"], target))
+            x_data.append(x)
+            y_data.append(np.concatenate(rows_y))
+            is_test.append(mask)
+            is_near.append(_near_rows(law, curve_X, fixed, options["near"]) if fixed else None)
+            x_curve.append(grid)
+            y_curve.append(values)
+        if not fixed:
+            is_near = None
+        title = _law_title(estimator, law)
+        tied = _tied_text(estimator)
+        if fixed:
+            title = f"{title}, slice {_fixed_label(fixed)}"
+        if tied:
+            title = f"{title}\n{tied}"
+        return cls(
+            kind="curves",
+            x_data=x_data,
+            y_data=y_data,
+            x_curve=x_curve,
+            y_curve=y_curve,
+            is_test=is_test,
+            law_name=title,
+            feature=law.features[column],
+            fixed=fixed,
+            is_near=is_near,
+            band=band,
+            coverage=options["interval"],
+            xscale="log" if log_axis else "linear",
+            y_label=_y_label(y_in if labels is not None else None, "y"),
+            curve_labels=_curve_names(estimator, drawn, y_in),
         )
 
     @classmethod
@@ -1070,6 +1301,166 @@ class ScalingLawDisplay:
             line_kwargs=line_kwargs,
             marker_kwargs=marker_kwargs,
         )
+
+
+def _by_name(estimator, law, X):
+    """A frame's columns in the law's order, matched by name as the estimator matches them."""
+    if hasattr(X, "columns") and isinstance(estimator, ScalingLawRegressor):
+        X, _ = estimator._split_group(X, law, reset=False)
+    return X
+
+
+# --------------------------------------------------------------------- many curves
+
+
+def _has_curves(estimator):
+    """A law fitted on several curves: a group column's, or a two-dimensional y's."""
+    return isinstance(getattr(estimator, "law_", None), Law) and hasattr(estimator, "groups_")
+
+
+def _drawn_groups(known, groups):
+    """The labels to draw, checked against the fitted ones; None or 'all' is every one."""
+    if groups is None or (isinstance(groups, str) and groups == "all"):
+        return list(known)
+    if isinstance(groups, str) or not hasattr(groups, "__iter__"):
+        raise ValueError(f"groups must be a list of curve labels, 'all' or None; got {groups!r}.")
+    drawn = [group.item() if isinstance(group, np.generic) else group for group in groups]
+    if not drawn:
+        raise ValueError("groups must name at least one curve.")
+    unknown = [group for group in drawn if group not in known]
+    if unknown:
+        shown = known if len(known) <= 20 else [*known[:20], "..."]
+        raise ValueError(
+            f"groups names curves the estimator was not fitted on: {unknown}; its curves "
+            f"(groups_) are {shown}."
+        )
+    if len({known.index(group) for group in drawn}) != len(drawn):
+        raise ValueError(f"groups names a curve twice: {drawn}.")
+    # The fitted labels themselves (3.0, not the 3 the user typed) index the curves.
+    return [known[known.index(group)] for group in drawn]
+
+
+def _curve_rows(estimator, law, X, y, name):
+    """``(features, labels, y)`` of rows: labels None for a two-dimensional y's outputs."""
+    if estimator.group is None:
+        X, y = _validate_xy(_by_name(estimator, law, X), y, law.n_features, name, law.features)
+        n_outputs = len(estimator.groups_)
+        if y.ndim != 2 or y.shape[1] != n_outputs:
+            raise ValueError(
+                f"y for {name} must have the {n_outputs} output columns the estimator was "
+                f"fitted on; got shape {y.shape}."
+            )
+        return X, None, y
+    features, labels = estimator._split_group(X, law, reset=False)
+    X, y = _validate_xy(features, y, law.n_features, name, law.features)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.ndim != 1:
+        raise ValueError(f"y for {name} must be one-dimensional with group=; got {y.shape}.")
+    known = estimator.groups_.tolist()
+    unseen = [label for label in dict.fromkeys(labels.tolist()) if label not in known]
+    if unseen:
+        raise ValueError(
+            f"{name} has rows of curves the estimator was not fitted on: {unseen[:5]}; "
+            "drop them, or fit on them."
+        )
+    return X, labels, y
+
+
+def _curve_grid(x, x_all, log_axis, options, rule):
+    """A curve's grid: its own rows' span, ``extend`` beyond on both sides."""
+    extend = options["extend"]
+    if log_axis:
+        low, high = _log10_span(x, extend)
+        grid = np.logspace(low, high, options["n_points"])
+    else:
+        grid = np.linspace(x.min() - extend, x.max() + extend, options["n_points"])
+    return _clip_to_domain(grid, rule, x_all, log_axis)
+
+
+def _curve_input(estimator, law, template, group, features):
+    """Rows the estimator predicts from: ``features`` with the group column set to ``group``.
+
+    Built in the layout of the ``X`` the user passed (``template``), so that the
+    estimator reads it exactly as it reads that ``X``.
+    """
+    if estimator.group is None:
+        return features
+    n_rows = len(features)
+    columns = getattr(template, "columns", None)
+    if columns is not None:
+        import pandas as pd
+
+        names = list(columns)
+        if isinstance(estimator.group, str):
+            position = [str(c) for c in names].index(estimator.group)
+        else:
+            position = estimator._group_position(len(names))
+        others = [c for i, c in enumerate(names) if i != position]
+        if all(isinstance(c, str) for c in others):
+            feature_of = {c: law.features.index(c) for c in others}
+        else:
+            feature_of = {c: j for j, c in enumerate(others)}
+        data = {
+            c: [group] * n_rows if i == position else features[:, feature_of[c]]
+            for i, c in enumerate(names)
+        }
+        return pd.DataFrame(data, columns=columns)
+    n_columns = law.n_features + 1
+    position = estimator._group_position(n_columns)
+    numeric = isinstance(group, numbers.Real) and not isinstance(group, bool)
+    rows = np.empty((n_rows, n_columns), dtype=float if numeric else object)
+    rows[:, position] = group
+    rows[:, [j for j in range(n_columns) if j != position]] = features
+    return rows
+
+
+def _format_estimate(value, std):
+    """``value +- std``, to the precision the standard error gives."""
+    if not (np.isfinite(std) and std > 0):
+        return f"{value:.3g}"
+    digits = 1 - int(np.floor(np.log10(std)))
+    if 0 <= digits <= 6 and abs(value) < 1e5:
+        return f"{value:.{digits}f} \u00b1 {std:.{digits}f}"
+    return f"{value:.3g} \u00b1 {std:.2g}"
+
+
+def _tied_text(estimator):
+    """The parameters every curve has in common: shared (with their error) and fixed."""
+    names = estimator.law_.parameters
+    first = estimator.groups_.tolist()[0]
+    parts = []
+    for name in estimator.shared or ():
+        value = float(estimator.coef_[0, names.index(name)])
+        std = estimator.params_std_[first][name]
+        parts.append(f"{name} = {_format_estimate(value, std)}, shared")
+    for name, value in (estimator.fixed or {}).items():
+        parts.append(f"{name} = {float(value):.3g}, fixed")
+    return "; ".join(parts)
+
+
+def _curve_names(estimator, drawn, y):
+    """Legend names: the labels, or a DataFrame target's column names for outputs."""
+    columns = getattr(y, "columns", None)
+    if estimator.group is None and columns is not None:
+        return [str(columns[k]) for k in drawn]
+    if estimator.group is None:
+        return [f"output {k}" for k in drawn]
+    # A numeric label read from a float column prints as the integer it names.
+    return [
+        str(int(group)) if isinstance(group, float) and group.is_integer() else str(group)
+        for group in drawn
+    ]
+
+
+def _curve_colors(n_curves):
+    """The default colour cycle, or evenly spaced colours of a map for many curves."""
+    if n_curves <= 10:
+        return [f"C{i}" for i in range(n_curves)]
+    from matplotlib import colormaps
+
+    cmap = colormaps["viridis"]
+    return [cmap(value) for value in np.linspace(0.0, 0.9, n_curves)]
 
 
 # ------------------------------------------------------------------ learning-rate slices

@@ -1,4 +1,5 @@
 import copy
+import re
 import subprocess
 import sys
 import warnings
@@ -684,18 +685,18 @@ def test_double_descent_positive_log_compute_keeps_a_linear_axis():
 def test_dataframe_columns_and_series_name():
     pd = pytest.importorskip("pandas")
     X, y = make_chinchilla(n_samples=60, random_state=0)
-    frame = pd.DataFrame(X, columns=["params", "tokens"])
+    # Columns are matched to the law's features by name, whatever their order.
+    frame = pd.DataFrame({"D": X[:, 1], "N": X[:, 0]})
     target = pd.Series(y, name="val_loss")
     reg = _quiet_fit(ScalingLawRegressor("chinchilla", n_starts=2, random_state=0), frame, target)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        disp = ScalingLawDisplay.from_estimator(
-            reg, frame, target, feature="tokens", fixed={"params": 1e9}
-        )
+        disp = ScalingLawDisplay.from_estimator(reg, frame, target, feature="D", fixed={"N": 1e9})
     assert disp.feature == "D" and disp.fixed == {"N": 1e9}
     assert disp.ax_.get_ylabel() == "val_loss"
+    np.testing.assert_array_equal(np.sort(_all_offsets(disp)[:, 0]), np.sort(X[:, 1]))
     x_curve, y_curve = disp.lines_[0].get_data()
-    grid = pd.DataFrame({"params": 1e9, "tokens": x_curve})
+    grid = pd.DataFrame({"D": x_curve, "N": 1e9})
     np.testing.assert_allclose(y_curve, reg.predict(grid))
 
 
@@ -854,3 +855,176 @@ def test_law_column_count_and_fitting_errors(chinchilla_fit):
         ScalingLawDisplay.from_estimator(reg, np.column_stack([X, X[:, :1]]), y)
     with pytest.raises(NotFittedError):
         ScalingLawDisplay.from_estimator(ScalingLawRegressor("chinchilla"), X, y)
+
+
+# ------------------------------------------------------------------------ many curves
+
+
+def _family(n_curves, n_points=10, exponent=0.35, seed=0):
+    """Power-law curves with their own offset and amplitude and one shared exponent."""
+    rng = np.random.default_rng(seed)
+    x = np.tile(np.logspace(1, 4, n_points), n_curves)
+    codes = np.repeat(np.arange(n_curves), n_points)
+    offset = rng.uniform(0.5, 2.0, n_curves)
+    amplitude = np.exp(rng.uniform(np.log(2.0), np.log(20.0), n_curves))
+    y = (offset[codes] + amplitude[codes] * x**-exponent) * np.exp(rng.normal(0, 0.01, x.size))
+    return x, codes, y
+
+
+@pytest.fixture(scope="module")
+def grouped_fit():
+    pd = pytest.importorskip("pandas")
+    x, codes, y = _family(5)
+    frame = pd.DataFrame({"task": [f"t{c}" for c in codes], "x": x})
+    reg = ScalingLawRegressor("power_law", group="task", shared=["alpha"], target_space="log")
+    return reg.fit(frame, y), frame, y
+
+
+def _same_color(first, second):
+    return matplotlib.colors.to_rgba(first)[:3] == matplotlib.colors.to_rgba(second)[:3]
+
+
+def _legend_texts(disp):
+    return [text.get_text() for text in disp.ax_.get_legend().get_texts()]
+
+
+def test_grouped_fit_draws_one_line_per_curve_in_its_points_colour(grouped_fit):
+    reg, frame, y = grouped_fit
+    disp = ScalingLawDisplay.from_estimator(reg, frame, y)
+    assert disp.kind == "curves"
+    assert len(disp.lines_) == len(reg.groups_) == len(disp.scatter_)
+    assert _legend_texts(disp) == list(reg.groups_)
+    pd = pytest.importorskip("pandas")
+    for label, line, points in zip(reg.groups_, disp.lines_, disp.scatter_, strict=True):
+        # Each curve is its own law, and its points are its own rows, in its colour.
+        x_curve, y_curve = line.get_data()
+        grid = pd.DataFrame({"task": label, "x": x_curve})
+        np.testing.assert_allclose(y_curve, reg.predict(grid))
+        rows = (frame["task"] == label).to_numpy()
+        np.testing.assert_array_equal(np.sort(_offsets(points)[:, 1]), np.sort(np.asarray(y)[rows]))
+        assert _same_color(line.get_color(), points.get_facecolor()[0])
+        # The grid reaches beyond the curve's own rows on both sides.
+        assert x_curve.min() < frame["x"][rows].min() and x_curve.max() > frame["x"][rows].max()
+    colors = {matplotlib.colors.to_rgba(line.get_color()) for line in disp.lines_}
+    assert len(colors) == len(disp.lines_)
+    # The shared exponent is stated once, with its one standard error.
+    match = re.search(r"alpha = ([-\d.]+) \u00b1 ([\d.]+), shared", disp.ax_.get_title())
+    assert match is not None
+    value, std = float(match[1]), float(match[2])
+    assert value == pytest.approx(reg.coef_[0, 2], abs=std / 10)
+    assert std == pytest.approx(reg.params_std_[reg.groups_[0]]["alpha"], rel=0.1)
+
+
+def test_grouped_band_per_curve_and_test_rows(grouped_fit):
+    reg, frame, y = grouped_fit
+    small = (frame["x"] < 2000).to_numpy()
+    disp = ScalingLawDisplay.from_estimator(
+        reg, frame[small], y[small], X_test=frame[~small], y_test=y[~small], interval=0.9
+    )
+    n = len(reg.groups_)
+    assert len(disp.band_) == n
+    for line, band in zip(disp.lines_, disp.band_, strict=True):
+        _, y_curve = line.get_data()
+        edge = band.get_paths()[0].vertices[:, 1]
+        assert edge.min() <= y_curve.min() and y_curve.max() <= edge.max()
+    # Train per curve, then test per curve; the band and the test marker named once.
+    assert len(disp.scatter_) == 2 * n
+    assert sum(len(_offsets(s)) for s in disp.scatter_[n:]) == int((~small).sum())
+    texts = _legend_texts(disp)
+    assert texts.count("90% interval") == 1 and texts.count("test") == 1
+
+
+def test_group_subset_in_the_given_order(grouped_fit):
+    reg, frame, y = grouped_fit
+    disp = ScalingLawDisplay.from_estimator(reg, frame, y, groups=["t3", "t1"])
+    assert len(disp.lines_) == 2
+    assert _legend_texts(disp) == ["t3", "t1"]
+    drawn = sum(len(_offsets(s)) for s in disp.scatter_)
+    assert drawn == int(frame["task"].isin(["t3", "t1"]).sum())
+
+
+def test_unknown_groups_are_clear_errors(grouped_fit, chinchilla_fit):
+    reg, frame, y = grouped_fit
+    with pytest.raises(ValueError, match=r"not fitted on: \['t9'\].*t0"):
+        ScalingLawDisplay.from_estimator(reg, frame, y, groups=["t9"])
+    with pytest.raises(ValueError, match="twice"):
+        ScalingLawDisplay.from_estimator(reg, frame, y, groups=["t1", "t1"])
+    unseen = frame.assign(task=frame["task"].replace("t0", "new"))
+    with pytest.raises(ValueError, match=r"rows of curves the estimator was not fitted on"):
+        ScalingLawDisplay.from_estimator(reg, unseen, y)
+    single, X, y_single = chinchilla_fit
+    with pytest.raises(ValueError, match="several curves"):
+        ScalingLawDisplay.from_estimator(single, X, y_single, groups=[0])
+
+
+def test_grouped_fit_on_an_array_with_fixed_parameters():
+    x, codes, y = _family(3)
+    # The group column last, its labels numbers: the plot reads X as the estimator does.
+    X = np.column_stack([x, codes])
+    reg = ScalingLawRegressor("power_law", group=1, fixed={"E": 0.5}, target_space="log")
+    reg = _quiet_fit(reg, X, y)
+    disp = ScalingLawDisplay.from_estimator(reg, X, y, groups=[2.0, 0])
+    assert _legend_texts(disp) == ["2", "0"]
+    x_curve, y_curve = disp.lines_[0].get_data()
+    np.testing.assert_allclose(
+        y_curve, reg.predict(np.column_stack([x_curve, np.full(x_curve.size, 2.0)]))
+    )
+    assert "E = 0.5, fixed" in disp.ax_.get_title()
+
+
+def test_multi_output_draws_one_column_or_every_column():
+    x, codes, y = _family(3)
+    X, Y = x[codes == 0][:, None], np.column_stack([y[codes == g] for g in range(3)])
+    reg = ScalingLawRegressor("power_law", shared=["alpha"], target_space="log").fit(X, Y)
+    # target picks one output as a single law, as before.
+    one = ScalingLawDisplay.from_estimator(reg, X, Y, target=2)
+    assert one.kind == "law" and len(one.lines_) == 1
+    x_curve, y_curve = one.lines_[0].get_data()
+    np.testing.assert_allclose(y_curve, reg.predict(x_curve[:, None])[:, 2])
+    every = ScalingLawDisplay.from_estimator(reg, X, Y, groups="all", interval=0.8)
+    assert len(every.lines_) == len(every.band_) == 3
+    assert _legend_texts(every)[:3] == ["output 0", "output 1", "output 2"]
+    for k, line in enumerate(every.lines_):
+        x_curve, y_curve = line.get_data()
+        np.testing.assert_allclose(y_curve, reg.predict(x_curve[:, None])[:, k])
+    assert "shared" in every.ax_.get_title()
+    with pytest.raises(ValueError, match="target must be < 3"):
+        ScalingLawDisplay.from_estimator(reg, X, Y, target=3)
+    with pytest.raises(ValueError, match="not both"):
+        ScalingLawDisplay.from_estimator(reg, X, Y, target=1, groups=[0])
+    with pytest.raises(ValueError, match="3 output columns"):
+        ScalingLawDisplay.from_estimator(reg, X, Y[:, :2], groups="all")
+
+
+def test_many_curves_cap_the_legend():
+    x, codes, y = _family(14, n_points=6)
+    X = np.column_stack([codes, x])
+    reg = ScalingLawRegressor("power_law", group=0, shared=["alpha"], target_space="log")
+    disp = ScalingLawDisplay.from_estimator(reg.fit(X, y), X, y)
+    assert len(disp.lines_) == 14
+    assert _legend_texts(disp) == [str(k) for k in range(10)] + ["... 4 more curves"]
+    colors = {matplotlib.colors.to_rgba(line.get_color()) for line in disp.lines_}
+    assert len(colors) == 14
+
+
+def test_grouped_law_of_two_features_holds_the_other_fixed():
+    pd = pytest.importorskip("pandas")
+    frames = []
+    for k, E in enumerate((1.8, 2.2)):
+        X, y = make_chinchilla(n_samples=50, params={"E": E}, random_state=k)
+        frames.append(pd.DataFrame({"D": X[:, 1], "set": f"s{k}", "N": X[:, 0], "loss": y}))
+    runs = pd.concat(frames, ignore_index=True)
+    X, y = runs[["D", "set", "N"]], runs["loss"]
+    reg = ScalingLawRegressor("chinchilla", group="set", shared=["alpha", "beta"], n_starts=2)
+    reg = _quiet_fit(reg, X, y)
+    disp = ScalingLawDisplay.from_estimator(reg, X, y, feature="N", fixed={"D": 2e10})
+    assert disp.fixed == {"D": 2e10} and "slice D=2e10" in disp.ax_.get_title()
+    assert disp.ax_.get_ylabel() == "loss"
+    for label, line in zip(reg.groups_, disp.lines_, strict=True):
+        x_curve, y_curve = line.get_data()
+        grid = pd.DataFrame({"set": label, "N": x_curve, "D": 2e10})
+        np.testing.assert_allclose(y_curve, reg.predict(grid))
+    # Near rows, then the faded rows away from the slice, per curve: every row drawn once.
+    assert len(disp.scatter_) == 4
+    assert sum(len(_offsets(s)) for s in disp.scatter_) == len(runs)
+    assert 0 < sum(len(_offsets(s)) for s in disp.scatter_[2:]) < len(runs)
