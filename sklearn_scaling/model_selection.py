@@ -894,9 +894,9 @@ class LawSearchCV(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         candidates, labels = [], set()
         for law in laws:
             if isinstance(law, str | Law):
-                law = get_law(law)
+                # A registered law goes by its name, so the estimator's repr says it.
                 estimator = ScalingLawRegressor(law, target_space=space)
-                label = law.name
+                label = get_law(law).name
             elif hasattr(law, "fit") and hasattr(law, "predict"):
                 estimator = law
                 inner = (
