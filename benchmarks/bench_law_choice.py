@@ -32,6 +32,7 @@ Tables are printed and written to the ``bench_law_choice`` section of
 """
 
 import argparse
+import json
 import os
 import statistics
 import sys
@@ -103,7 +104,7 @@ class _Interval:
 # -------------------------------------------------------------- part 1: learning curves
 
 
-def bench_curves(path):
+def bench_curves(path, cache=None):
     data = load_learning_curves(path)
     curves = list(dict.fromkeys(data.curve.tolist()))
     one_feature = [n for n in default_laws(data.X) if n in available_laws(n_features=1)]
@@ -118,11 +119,22 @@ def bench_curves(path):
     errors = {label: {} for label in [*methods, "last observed value"]}
     intervals = {label: _Interval() for label in ("LawSearchCV()", "LawSearchCV(average=True)")}
     choices = {}
+    done = json.loads(cache.read_text()) if cache is not None and cache.is_file() else {}
     for curve in curves:
+        if curve in done:
+            record = done[curve]
+            for label, value in record["errors"].items():
+                errors[label][curve] = value
+            for label, arrays in record["intervals"].items():
+                intervals[label].add(*(np.asarray(a) for a in arrays))
+            choices[curve] = record["choice"]
+            log(f"  {curve}: from {cache}")
+            continue
         train = (data.curve == curve) & (data.split == "train")
         test = (data.curve == curve) & (data.split == "test")
         X, y, X_test, y_test = data.X[train], data.y[train], data.X[test], data.y[test]
         order = np.argsort(X[:, 0], kind="stable")
+        bounds = {}
         errors["last observed value"][curve] = rmsle(y_test, np.full(len(y_test), y[order[-1]]))
         for label, make in methods.items():
             start = time.process_time()
@@ -130,11 +142,20 @@ def bench_curves(path):
             pred = quiet(model.predict, X_test)
             errors[label][curve] = rmsle(y_test, pred)
             if label in intervals:
-                intervals[label].add(y_test, pred, *quiet(model.predict_interval, X_test, COVERAGE))
+                low, high = quiet(model.predict_interval, X_test, COVERAGE)
+                intervals[label].add(y_test, pred, low, high)
+                bounds[label] = [y_test.tolist(), pred.tolist(), low.tolist(), high.tolist()]
             if label == "LawSearchCV()":
                 choices[curve] = model.best_law_
             seconds = time.process_time() - start
             log(f"  {curve}: {label} RMSLE {errors[label][curve]:.4f} ({seconds:.1f} s CPU)")
+        if cache is not None:
+            done[curve] = {
+                "errors": {label: errors[label][curve] for label in errors},
+                "intervals": bounds,
+                "choice": choices[curve],
+            }
+            cache.write_text(json.dumps(done))
     return curves, errors, intervals, choices, "learning_curve" in available_laws()
 
 
@@ -240,6 +261,13 @@ def parse_args(argv=None):
     parser.add_argument("--curves-only", action="store_true", help="parts 1 and 3 only")
     parser.add_argument("--output", metavar="FILE", default=str(REPO_ROOT / "BENCHMARKS.md"))
     parser.add_argument("--no-write", action="store_true", help="print only")
+    parser.add_argument(
+        "--cache",
+        metavar="FILE",
+        default=None,
+        help="JSON file keeping each learning curve's results as they come; a rerun "
+        "reads the curves it holds instead of refitting them",
+    )
     return parser.parse_args(argv)
 
 
@@ -256,7 +284,9 @@ def main(argv=None):
     info = machine_info()
     with threadpool_limits(limits=1):
         log("part 1: the 20 learning curves")
-        curves, errors, intervals, choices, has_m4 = bench_curves(folder / "learning_curves.csv")
+        curves, errors, intervals, choices, has_m4 = bench_curves(
+            folder / "learning_curves.csv", Path(args.cache) if args.cache else None
+        )
         log("part 3: runtime")
         runtime = bench_runtime(folder / "learning_curves.csv", args.repeats)
         others = []
