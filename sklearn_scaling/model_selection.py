@@ -110,7 +110,8 @@ class ExtrapolationSplit(BaseCrossValidator):
     >>> X = np.array([[1], [1], [2], [3], [3], [4], [5], [6]])
     >>> cv = ExtrapolationSplit(n_splits=3)
     >>> cv
-    ExtrapolationSplit(gap=0, min_train_size=None, n_splits=3, scale=0, test_size=None)
+    ExtrapolationSplit(gap=0, min_train_size=None, n_splits=3, scale=0,
+              test_size=None)
     >>> for train, test in cv.split(X):
     ...     print("TRAIN:", train, "TEST:", test)
     TRAIN: [0 1] TEST: [2 3 4]
