@@ -521,9 +521,11 @@ def _law_takes_log_scale(law):
     says so.
     """
     declared = getattr(law, "scale", None)
+    if isinstance(declared, dict):  # per feature: {feature: 'raw' | 'log10' | ...}
+        declared = tuple(declared.values())
     if isinstance(declared, str):
         return declared.lower().startswith("log")
-    if isinstance(declared, list | tuple):
+    if isinstance(declared, list | tuple) and declared:
         return any(isinstance(s, str) and s.lower().startswith("log") for s in declared)
     return any(feature.lower().startswith("log") for feature in law.features)
 
