@@ -1227,7 +1227,8 @@ class LawSearchCV(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
 
     def _refit(self, parts, candidates, labels):
         for curve in parts:
-            needed = sorted(curve.weights) if self.average else [curve.best]
+            # The best law is refitted even at weight 0, so best_estimator_ is always it.
+            needed = sorted({*curve.weights, curve.best}) if self.average else [curve.best]
             curve.fitted = {}
             for i in needed:
                 estimator = clone(candidates[i][1])
@@ -1241,10 +1242,11 @@ class LawSearchCV(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         if self.average:
             if grouped:
                 self.estimators_ = {
-                    curve.key: {labels[i]: e for i, e in curve.fitted.items()} for curve in parts
+                    curve.key: {labels[i]: curve.fitted[i] for i in curve.weights}
+                    for curve in parts
                 }
             else:
-                self.estimators_ = {labels[i]: e for i, e in parts[0].fitted.items()}
+                self.estimators_ = {labels[i]: parts[0].fitted[i] for i in parts[0].weights}
 
     def _store(self, parts):
         """What prediction needs of each curve, without its data."""
