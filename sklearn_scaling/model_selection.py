@@ -516,15 +516,17 @@ def _is_raw_scale(X):
 def _law_takes_log_scale(law):
     """Whether a law is declared on the logarithm of a scale (e.g. log10 compute).
 
-    Read from its ``scale`` declaration where the law has one; until every law
-    declares it, a feature named ``log...`` (``double_descent``'s ``log10_compute``)
-    says so.
+    Read from its ``scale`` declaration where the law has one (None for a law of any
+    scale); until every law declares it, a feature named ``log...``
+    (``double_descent``'s ``log10_compute``) says so.
     """
     declared = getattr(law, "scale", None)
-    if isinstance(declared, dict):  # per feature: {feature: 'raw' | 'log10' | ...}
+    if isinstance(declared, dict):  # per feature: {feature: 'raw' | 'log10' | 'any' ...}
         declared = tuple(declared.values())
     if isinstance(declared, str):
-        return declared.lower().startswith("log")
+        declared = (declared,)
+    if isinstance(declared, list | tuple) and declared and all(s == "any" for s in declared):
+        return None  # a law of any scale (a constant) is offered on both
     if isinstance(declared, list | tuple) and declared:
         return any(isinstance(s, str) and s.lower().startswith("log") for s in declared)
     return any(feature.lower().startswith("log") for feature in law.features)
@@ -563,7 +565,8 @@ def default_laws(X):
     kept = []
     for name in names:
         law = get_law(name)
-        if _law_takes_log_scale(law) == raw:
+        takes_log = _law_takes_log_scale(law)
+        if takes_log is not None and takes_log == raw:
             continue
         try:
             law.check_X(X)
