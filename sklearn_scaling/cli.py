@@ -389,7 +389,11 @@ def _build_parser():
         "--law",
         required=True,
         metavar="NAME",
-        help="the law to fit: double-descent, log-power or a law of 'sklearn-scaling laws'",
+        help=(
+            "the law to fit: double-descent, log-power or a law of 'sklearn-scaling laws'; "
+            "'auto' chooses among the registry's laws of the features by extrapolation "
+            "(LawSearchCV) and prints the table of laws with their scores"
+        ),
     )
     fit.add_argument("--target", required=True, metavar="COL", help="column to predict")
     fit.add_argument(
@@ -561,6 +565,8 @@ def _parse_args(parser, argv):
     if args.command != "fit":
         return args
     fit = parser.commands["fit"]
+    if args.law == AUTO:
+        return _parse_auto_args(fit, args)
     try:
         args.law = LAWS.resolve(args.law)
     except KeyError:
@@ -1401,6 +1407,8 @@ def _plot(args, rows, results):
 
 
 def _fit(args):
+    if args.law == AUTO:
+        return _fit_auto(args)
     options = _estimator_options(args)
     law = LAWS[args.law]
     if args.plot is not None:
@@ -1647,6 +1655,94 @@ def _plan(args):
             print("  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)))
         if args.interval is not None:
             print(f"[low, high]: {100 * args.interval:g}% intervals (delta method)")
+
+
+# ------------------------------------------------------------------ fit --law auto
+
+#: ``fit --law auto``: the law search instead of one law.
+AUTO = "auto"
+
+
+def _parse_auto_args(fit, args):
+    """``fit --law auto`` needs its features named: no law gives defaults."""
+    if args.features is None:
+        fit.error("--law auto needs --features: the columns the laws take, in order")
+    words = args.features
+    args.features = [c.strip() for word in words for c in word.split(",") if c.strip()]
+    if args.data is None:
+        fit.error("the following arguments are required: DATA")
+    given = [flag for flag, dest, _ in FIT_OPTIONS if getattr(args, dest, None) is not None]
+    given = [flag for flag in given if flag not in ("--random-state", "--n-jobs")]
+    if given:
+        fit.error(
+            f"--law auto searches the laws at their defaults; {', '.join(given)} "
+            "belong(s) to one law (use --law NAME)"
+        )
+    return args
+
+
+def _fit_auto(args):
+    """Run :class:`~sklearn_scaling.model_selection.LawSearchCV` and print its table."""
+    from .metrics import root_mean_squared_log_error
+    from .model_selection import LawSearchCV
+
+    rows = _read_rows(
+        args.data, args.features, args.target, args.group, args.split_column, args.exclude or ()
+    )
+    grouped = args.group is not None
+    X = np.column_stack([rows.group, rows.X]) if grouped else rows.X
+    search = LawSearchCV(
+        group=0 if grouped else None,
+        random_state=args.random_state,
+        n_jobs=args.n_jobs,
+    )
+    train = rows.train
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            search.fit(X[train], rows.y[train])
+        except ValueError as exc:
+            raise CommandError(f"{args.data}: {exc}") from None
+        test = ~train
+        scores = {}
+        if test.any():
+            prediction = search.predict(X[test])
+            y_test = rows.y[test]
+            scores["test R^2"] = _r2(y_test, prediction)
+            if np.all(y_test > 0) and np.all(prediction > 0):
+                scores["test RMSLE"] = root_mean_squared_log_error(y_test, prediction)
+            if args.interval is not None:
+                low, high = search.predict_interval(X[test], coverage=args.interval)
+                scores[f"test rows inside the {args.interval:.0%} interval"] = float(
+                    np.mean((y_test >= low) & (y_test <= high))
+                )
+    chosen = search.best_law_
+    if args.json:
+        document = {
+            "law": "auto",
+            "chosen": chosen,
+            "scoring": search.scoring or ("neg_rmsle" if search._log_space else "neg_rmse"),
+            "cv_results": {
+                key: [
+                    None if isinstance(v, float) and not np.isfinite(v) else v
+                    for v in np.asarray(values).tolist()
+                ]
+                for key, values in search.cv_results_.items()
+            },  # fmt: skip
+            "scores": scores,
+        }
+        print(json.dumps(document, indent=2, default=str))
+    else:
+        score_name = "-RMSLE" if search._log_space and search.scoring is None else "score"
+        print(f"Law search on {args.data} (greater is better; score: {score_name}, "
+              f"over extrapolation folds)")  # fmt: skip
+        print(search.format_results())
+        if isinstance(chosen, dict):
+            print("chosen: " + ", ".join(f"{k}: {v}" for k, v in chosen.items()))
+        else:
+            print(f"chosen: {chosen}")
+        for name, value in scores.items():
+            print(f"{name}: {value:.4f}")
     for message in dict.fromkeys(" ".join(str(w.message).split()) for w in caught):
         print(f"{PROG}: warning: {message}", file=sys.stderr)
     return 0

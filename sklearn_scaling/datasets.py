@@ -24,6 +24,7 @@ __all__ = [
     "DEFAULT_DOUBLE_DESCENT_PARAMS",
     "DEFAULT_LOG_POWER_PARAMS",
     "LAW_DEFAULT_PARAMS",
+    "load_learning_curves",
     "make_broken_power_law",
     "make_chinchilla",
     "make_data_constrained",
@@ -1110,6 +1111,85 @@ def load_data_constrained(path):
         id=ids,
         compute=compute,
         feature_names=["N", "D", "U"],
+        target_name="loss",
+        frame=frame,
+    )
+
+
+def load_learning_curves(path):
+    """Load ``learning_curves.csv``: public learning curves with their extrapolation split.
+
+    The language curves of the learning-curve extrapolation benchmark of Alabdulmohsin,
+    Neyshabur & Zhai (2022): one curve per ``(domain, task, model)``, its value
+    (``loss``) against the training examples seen, and the benchmark's own split (fit
+    on a curve's ``train`` rows, predict its ``test`` rows, at larger ``x``).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Path to the CSV file, with columns ``domain``, ``task``, ``model``,
+        ``seen_examples``, ``loss`` and ``split``.
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        With ``X`` (ndarray of shape (n, 1): examples seen), ``y`` (the curve's
+        value), ``curve`` (ndarray of str ``'domain | task | model'``, one per
+        curve), ``domain``, ``task``, ``model`` and ``split`` (ndarrays of str),
+        ``feature_names`` (``["seen_examples"]``), ``target_name`` (``"loss"``) and
+        ``frame`` (a pandas DataFrame, or ``None`` without pandas).
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` is not a file.
+    ValueError
+        If the file is empty, lacks a required column, or holds a non-numeric value.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from sklearn_scaling.datasets import load_learning_curves
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> path = pathlib.Path(tmp.name) / "learning_curves.csv"
+    >>> _ = path.write_text(
+    ...     "domain,task,model,seen_examples,loss,split\\n"
+    ...     "LM,val_loss,1e8,1000,0.5,train\\n"
+    ...     "LM,val_loss,1e8,2000,0.4,test\\n"
+    ... )
+    >>> data = load_learning_curves(path)
+    >>> data.X.ravel().tolist(), str(data.curve[0]), data.split.tolist()
+    ([1000.0, 2000.0], 'LM | val_loss | 1e8', ['train', 'test'])
+    >>> tmp.cleanup()
+    """
+    required = ("domain", "task", "model", "seen_examples", "loss", "split")
+    path, columns, lines = _read_csv(path, required)
+    seen = _numeric(columns, "seen_examples", lines, path)
+    loss = _numeric(columns, "loss", lines, path)
+    domain, task, model, split = (
+        np.array(columns[name], dtype=str) for name in ("domain", "task", "model", "split")
+    )
+    curve = np.array([" | ".join(parts) for parts in zip(domain, task, model, strict=True)])
+    frame = _frame(
+        {
+            "curve": curve,
+            "domain": domain,
+            "task": task,
+            "model": model,
+            "seen_examples": seen,
+            "loss": loss,
+            "split": split,
+        }
+    )
+    return Bunch(
+        X=seen[:, None],
+        y=loss,
+        curve=curve,
+        domain=domain,
+        task=task,
+        model=model,
+        split=split,
+        feature_names=["seen_examples"],
         target_name="loss",
         frame=frame,
     )

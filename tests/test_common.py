@@ -26,6 +26,7 @@ from sklearn.utils.estimator_checks import (
 )
 
 from sklearn_scaling import DoubleDescentRegressor, LogPowerHyperparamRegressor, ScalingLawRegressor
+from sklearn_scaling.model_selection import LawSearchCV
 from sklearn_scaling.uncertainty import BootstrapRegressor
 
 # Checks whose data has another column count than the law takes, with the column count
@@ -74,10 +75,22 @@ _DOUBLE_DESCENT_ONLY_CHECKS = {
 }
 
 
+# Checks of sample_weight, which LawSearchCV's fit does not take.
+_SAMPLE_WEIGHT_CHECKS = (
+    "check_all_zero_sample_weights_error",
+    "check_sample_weight_equivalence_on_dense_data",
+    "check_sample_weights_list",
+    "check_sample_weights_not_an_array",
+    "check_sample_weights_not_overwritten",
+    "check_sample_weights_pandas_series",
+    "check_sample_weights_shape",
+)
+
 _COLUMN_MESSAGE = {
     DoubleDescentRegressor: (1, "log10 compute"),
     ScalingLawRegressor: (1, "log10_compute"),
     BootstrapRegressor: (1, "log10_compute"),
+    LawSearchCV: (1, "log10_compute"),
     LogPowerHyperparamRegressor: (4, "learning rate, batch size, data size, parameters"),
 }
 _OUT_OF_DOMAIN = "out of domain"
@@ -89,10 +102,14 @@ def _expected_failures(estimator):
     if isinstance(estimator, DoubleDescentRegressor):
         # The one-column checks (check_fit2d_1feature, check_fit1d, ...) must pass.
         failures.update(_DOUBLE_DESCENT_ONLY_CHECKS)
-    elif isinstance(estimator, ScalingLawRegressor | BootstrapRegressor):
+    elif isinstance(estimator, ScalingLawRegressor | BootstrapRegressor | LawSearchCV):
         failures.update(_DOUBLE_DESCENT_ONLY_CHECKS)
         # Single-output: scikit-learn skips the multi-output check.
         del failures["check_regressor_multioutput"]
+        if isinstance(estimator, LawSearchCV):
+            # LawSearchCV.fit takes no sample_weight: scikit-learn skips these checks.
+            for check in _SAMPLE_WEIGHT_CHECKS:
+                del failures[check]
     else:
         failures["check_fit2d_1feature"] = "1"
         # With 4 columns, positive_only data is X - X.min(): an exact zero learning rate
@@ -128,6 +145,9 @@ ESTIMATORS = [
     LogPowerHyperparamRegressor(n_starts=2, max_nfev=200, random_state=0),
     _ONE_COLUMN_LAW,
     BootstrapRegressor(_ONE_COLUMN_LAW, n_resamples=5, random_state=0),
+    # The search over the same one-column law: its explicit candidate refuses another
+    # column count with the law's own error, before any fold is fitted.
+    LawSearchCV([_ONE_COLUMN_LAW], random_state=0),
 ]
 
 
@@ -170,7 +190,7 @@ def test_expected_failures_are_column_count_or_domain(estimator):
     # The column-count error names the estimator, and for ScalingLawRegressor its law.
     name = re.escape(
         "ScalingLawRegressor(law='double_descent')"
-        if isinstance(estimator, ScalingLawRegressor | BootstrapRegressor)
+        if isinstance(estimator, ScalingLawRegressor | BootstrapRegressor | LawSearchCV)
         else type(estimator).__name__
     )
     for result in failed:

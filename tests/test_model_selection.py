@@ -260,12 +260,17 @@ def test_groups_are_ignored_with_a_warning():
         assert np.array_equal(test, ref_test)
 
 
+def _one_line(text):
+    # scikit-learn's repr of a splitter wraps long lines.
+    return " ".join(text.split())
+
+
 def test_repr():
-    assert repr(ExtrapolationSplit()) == (
-        "ExtrapolationSplit(gap=0, n_splits=5, scale=0, test_size=None)"
+    assert _one_line(repr(ExtrapolationSplit())) == (
+        "ExtrapolationSplit(gap=0, min_train_size=None, n_splits=5, scale=0, test_size=None)"
     )
-    assert repr(ExtrapolationSplit(3, scale="C", test_size=2, gap=1)) == (
-        "ExtrapolationSplit(gap=1, n_splits=3, scale='C', test_size=2)"
+    assert _one_line(repr(ExtrapolationSplit(3, scale="C", test_size=2, gap=1))) == (
+        "ExtrapolationSplit(gap=1, min_train_size=None, n_splits=3, scale='C', test_size=2)"
     )
 
 
