@@ -9,7 +9,7 @@ from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._estimators import _MAX_F_SCALE, _ScalingLawRegressor
+from ._estimators import _MAX_F_SCALE, _check_no_missing, _ScalingLawRegressor
 from ._fit_law import fit_law, refit_batch
 from ._intervals import UncertaintyMixin
 from .laws import Law, get_law
@@ -300,6 +300,7 @@ class ScalingLawRegressor(UncertaintyMixin, _ScalingLawRegressor):
 
     def _validated_X(self, X):
         check_is_fitted(self)
+        _check_no_missing(X, "X")
         X = validate_data(self, X, dtype=np.float64, reset=False)
         self.law_.check_X(X, owner=f"{type(self).__name__}(law={self.law_.name!r})")
         return X
