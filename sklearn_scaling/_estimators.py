@@ -33,6 +33,7 @@ from .laws import (
     double_descent_shape,
     softplus,
 )
+from .laws._base import _is_number
 
 __all__ = ["DoubleDescentRegressor", "LogPowerHyperparamRegressor"]
 
@@ -49,7 +50,8 @@ def _ordered_pair(name, value):
     """
     try:
         low, high = (v for v in value)
-        if isinstance(low, bool | np.bool_) or isinstance(high, bool | np.bool_):
+        # float() takes booleans and text ("1") too: neither is a bound.
+        if not (_is_number(low) and _is_number(high)):
             raise TypeError
         low, high = float(low), float(high)
     except (TypeError, ValueError):

@@ -8,11 +8,13 @@ bootstrap, and a registered law was unknown inside parallel workers.
 
 import warnings
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from sklearn_scaling import DoubleDescentRegressor, LogPowerHyperparamRegressor, ScalingLawRegressor
 from sklearn_scaling.datasets import make_double_descent, make_lr_bsz_sweep, make_power_law
+from sklearn_scaling.laws import Law
 from sklearn_scaling.uncertainty import BootstrapRegressor
 
 
@@ -84,3 +86,150 @@ def test_missing_values_in_predict_are_a_clear_error(make):
         est.fit(X, y)
     with pytest.raises(ValueError, match="X has missing values"):
         est.predict(_with_missing(X, pd.NA, 1, 0))
+
+
+# -- user laws that fail (issue 18, item 8) -----------------------------------------------
+
+POWER_BOUNDS = {"E": (0, np.inf), "A": (0, np.inf), "alpha": (0, 2)}
+
+
+def _key_error(X, E, A, alpha):
+    return {"E": E}["offset"] + A * X[:, 0] ** -alpha
+
+
+def _runtime_error(X, E, A, alpha):
+    raise RuntimeError("solver diverged")
+
+
+def _complex(X, E, A, alpha):
+    # A negative base to a fractional power: complex numbers.
+    return E + A * (X[:, 0] - np.median(X[:, 0]) + 0j) ** -alpha
+
+
+def _text(X, E, A, alpha):
+    return np.full(X.shape[0], "1.0")
+
+
+@pytest.mark.parametrize(
+    "function, message",
+    [
+        (_key_error, r"law 'user': its function raised KeyError: 'offset' \(when called with E="),
+        (_runtime_error, r"its function raised RuntimeError: solver diverged \(when called with"),
+        (_complex, r"law 'user': its function returned complex values when called with E="),
+        (_text, r"law 'user': its function must return numbers; got values of dtype <U3"),
+    ],
+    ids=["KeyError", "RuntimeError", "complex", "text"],
+)
+def test_a_failing_user_law_is_a_value_error_naming_the_law_and_parameters(function, message):
+    law = Law("user", function, linear=("E", "A"), bounds=POWER_BOUNDS)
+    X, y = make_power_law(n_samples=30, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no ComplexWarning either
+        with pytest.raises(ValueError, match=message):
+            ScalingLawRegressor(law, n_starts=1).fit(X, y)
+        with pytest.raises(ValueError, match=message):
+            law(X, {"E": 1.0, "A": 2.0, "alpha": 0.5})
+
+
+def _power(X, E, A, alpha):
+    return E + A * X[:, 0] ** -alpha
+
+
+def _raising_jacobian(X, E, A, alpha):
+    raise KeyError("dE")
+
+
+def test_a_failing_user_jacobian_names_the_law_and_parameters():
+    law = Law("user", _power, jacobian=_raising_jacobian, bounds=POWER_BOUNDS)
+    X = np.array([[1.0], [2.0]])
+    with pytest.raises(
+        ValueError, match=r"its jacobian raised KeyError: 'dE' \(when called with E=1"
+    ):
+        law.jacobian_matrix(X, np.array([1.0, 2.0, 0.5]))
+
+
+@pytest.mark.parametrize(
+    "bounds",
+    [(True, False), (0.0, True), (np.False_, 1.0), ("0", "1"), (0.0, 1j), None, (0.0,)],
+    ids=["bools", "bool-high", "numpy-bool", "strings", "complex", "None", "one-value"],
+)
+def test_non_numeric_bounds_are_rejected(bounds):
+    with pytest.raises(ValueError, match=r"bounds\['alpha'\] must be a \(low, high\) pair of num"):
+        Law("user", _power, bounds={**POWER_BOUNDS, "alpha": bounds})
+    X, y = make_power_law(n_samples=30, random_state=0)
+    with pytest.raises(ValueError, match=r"bounds\['alpha'\] must be a \(low, high\) pair of num"):
+        ScalingLawRegressor("power_law", bounds={"alpha": bounds}).fit(X, y)
+
+
+@pytest.mark.parametrize("bounds", [(True, 2.0), ("0", "1")], ids=["bool", "strings"])
+def test_non_numeric_seed_estimator_bounds_are_rejected(bounds):
+    est, X, y = _double_descent()
+    with pytest.raises(ValueError, match=r"b0_bounds must be a \(low, high\) pair of numbers"):
+        est.set_params(b0_bounds=bounds).fit(X, y)
+    est, X, y = _log_power()
+    with pytest.raises(ValueError, match=r"bounds\['gamma'\] must be a \(low, high\) pair of num"):
+        est.set_params(bounds={"gamma": bounds}).fit(X, y)
+
+
+def test_integer_bounds_are_numbers():
+    law = Law("user", _power, bounds={**POWER_BOUNDS, "alpha": (np.int64(0), 2)})
+    assert law.bounds["alpha"] == (0.0, 2.0)
+
+
+# -- user laws that do not broadcast (issue 18, item 9) ----------------------------------
+
+
+def _first_exponent(X, E, A, alpha):
+    # Reads the exponent as one number: a batch of vectors all get the first one's.
+    alpha = np.ravel(alpha)[0]
+    return E + A * X[:, 0] ** -alpha
+
+
+def _mean_exponent(X, E, A, alpha):
+    return E + A * X[:, 0] ** -np.mean(alpha)
+
+
+def _first_exponent_jacobian(X, E, A, alpha):
+    alpha = np.ravel(alpha)[0]
+    power = X[:, 0] ** -alpha
+    E, A = np.broadcast_arrays(E, A)
+    ones = np.ones_like(E * power)
+    return np.stack([ones, ones * power, -A * power * np.log(X[:, 0])], axis=-1)
+
+
+@pytest.mark.parametrize("function", [_first_exponent, _mean_exponent], ids=["first", "mean"])
+def test_many_vectors_of_a_law_that_does_not_broadcast_equal_one_at_a_time(function):
+    law = Law("user", function, linear=("E", "A"), bounds=POWER_BOUNDS)
+    X = np.geomspace(1.0, 1e3, 7)[:, None]
+    # Copies of one vector first (as a warm-started batch starts): they cannot tell.
+    copies = np.repeat([[1.0, 2.0, 0.5]], 4, axis=0)
+    np.testing.assert_array_equal(law.evaluate_many(X, copies)[1], law.evaluate(X, copies[1]))
+    thetas = np.column_stack([np.ones(5), np.full(5, 2.0), np.linspace(0.5, 1.5, 5)])
+    single = np.stack([law.evaluate(X, theta) for theta in thetas])
+    np.testing.assert_allclose(law.evaluate_many(X, thetas), single, rtol=1e-12)
+
+
+def test_a_declared_jacobian_that_does_not_broadcast_is_not_used_batched():
+    law = Law("user", _power, jacobian=_first_exponent_jacobian, bounds=POWER_BOUNDS)
+    X = np.geomspace(1.0, 1e3, 7)[:, None]
+    thetas = np.column_stack([np.ones(5), np.full(5, 2.0), np.linspace(0.5, 1.5, 5)])
+    many = law.jacobian_many(X, thetas)
+    single = np.stack([law.jacobian_matrix(X, theta) for theta in thetas])
+    assert many is None or np.allclose(many, single, rtol=1e-12)
+
+
+def test_a_bootstrap_of_a_law_that_does_not_broadcast_equals_the_broadcasting_one():
+    X, y = make_power_law(n_samples=40, random_state=0)
+    boots = [
+        BootstrapRegressor(
+            ScalingLawRegressor(
+                Law("user", function, linear=("E", "A"), bounds=POWER_BOUNDS), n_starts=1
+            ),
+            n_resamples=30,
+            random_state=0,
+        ).fit(X, y)
+        for function in (_first_exponent, _power)
+    ]
+    np.testing.assert_allclose(boots[0].coefs_, boots[1].coefs_, rtol=1e-6)
+    for a, b in zip(boots[0].predict_interval(X), boots[1].predict_interval(X), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-6)
