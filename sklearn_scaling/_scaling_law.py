@@ -13,7 +13,7 @@ from ._estimators import _MAX_F_SCALE, _check_no_missing, _ScalingLawRegressor
 from ._fit_law import fit_law, refit_batch
 from ._intervals import UncertaintyMixin
 from .laws import Law, get_law
-from .laws._base import check_interval
+from .laws._base import adopt_laws, check_interval, travelling_laws
 
 __all__ = ["ScalingLawRegressor"]
 
@@ -156,6 +156,18 @@ class ScalingLawRegressor(UncertaintyMixin, _ScalingLawRegressor):
         self.tol = tol
         self.n_jobs = n_jobs
         self.random_state = random_state
+
+    def __getstate__(self):
+        # A law registered in this process travels with the estimator: parallel workers
+        # import the package afresh and know only its own laws.
+        state = dict(super().__getstate__())
+        state["_travelling_laws"] = travelling_laws()
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        adopt_laws(state.pop("_travelling_laws", ()))
+        super().__setstate__(state)
 
     # _validate_fit_data calls these two with the validated X.
     def _check_columns(self, X):

@@ -6,15 +6,17 @@ KeyError escaped unwrapped, a law that does not broadcast gave a wrong batched
 bootstrap, and a registered law was unknown inside parallel workers.
 """
 
+import pickle
 import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.model_selection import GridSearchCV
 
 from sklearn_scaling import DoubleDescentRegressor, LogPowerHyperparamRegressor, ScalingLawRegressor
 from sklearn_scaling.datasets import make_double_descent, make_lr_bsz_sweep, make_power_law
-from sklearn_scaling.laws import Law
+from sklearn_scaling.laws import Law, get_law, register_law, unregister_law
 from sklearn_scaling.uncertainty import BootstrapRegressor
 
 
@@ -233,3 +235,63 @@ def test_a_bootstrap_of_a_law_that_does_not_broadcast_equals_the_broadcasting_on
     np.testing.assert_allclose(boots[0].coefs_, boots[1].coefs_, rtol=1e-6)
     for a, b in zip(boots[0].predict_interval(X), boots[1].predict_interval(X), strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-6)
+
+
+# -- registered laws in parallel workers (issue 18, item 11) ------------------------------
+
+
+def _saturating(X, E, A, alpha):
+    return E + A * X[:, 0] ** -alpha
+
+
+def _registered(name):
+    return register_law(
+        Law(name, _saturating, linear=("E", "A"), bounds=POWER_BOUNDS, domain={"x": "positive"})
+    )
+
+
+@pytest.fixture
+def registered_law():
+    law = _registered("test_trust_registered")
+    yield law
+    unregister_law(law.name)
+
+
+def test_a_registered_law_is_known_in_grid_search_workers(registered_law):
+    X, y = make_power_law(n_samples=60, random_state=0)
+    scores = {}
+    for n_jobs in (1, 2):
+        search = GridSearchCV(
+            ScalingLawRegressor(registered_law.name, n_starts=1),
+            {"law": [registered_law.name, "power_law"], "loss": ["huber", "squared"]},
+            cv=3,
+            n_jobs=n_jobs,
+            error_score="raise",  # a worker that does not know the law fails the test
+        ).fit(X, y)
+        scores[n_jobs] = search.cv_results_["mean_test_score"]
+    assert np.all(np.isfinite(scores[2]))
+    np.testing.assert_allclose(scores[2], scores[1], rtol=1e-8)
+
+
+def test_a_pickle_carries_a_registered_law_but_never_replaces_one(registered_law):
+    reg = ScalingLawRegressor(registered_law.name)
+    blob = pickle.dumps(reg)
+    unregister_law(registered_law.name)
+    # As in a fresh worker process: the name is unknown until the estimator arrives.
+    restored = pickle.loads(blob)
+    assert restored.law == registered_law.name  # the parameter is unchanged
+    assert get_law(registered_law.name).function is _saturating
+    mine = register_law(Law(registered_law.name, _power, bounds=POWER_BOUNDS), replace=True)
+    pickle.loads(blob)
+    assert get_law(registered_law.name) is mine
+
+
+def test_a_law_that_cannot_travel_leaves_the_estimator_picklable_and_the_error_clear():
+    law = register_law(Law("test_trust_lambda", lambda X, c: c + 0.0 * X[:, 0]))
+    try:
+        blob = pickle.dumps(ScalingLawRegressor("test_trust_lambda"))
+    finally:
+        unregister_law(law.name)
+    X, y = make_power_law(n_samples=20, random_state=0)
+    with pytest.raises(ValueError, match="unknown law 'test_trust_lambda'.*pass the Law object"):
+        pickle.loads(blob).fit(X, y)

@@ -33,6 +33,7 @@ estimators fit.
 import importlib
 import pkgutil
 
+from . import _base
 from ._base import Law, available_laws, get_law, register_law, unregister_law
 from ._chinchilla import chinchilla, chinchilla_compute_optimal, chinchilla_jacobian
 from ._data_constrained import (
@@ -67,6 +68,7 @@ from ._seed_laws import LOG_POWER_BOUNDS, log_power_law, two_sigmoids
 for _module in pkgutil.iter_modules(__path__):
     importlib.import_module(f"{__name__}.{_module.name}")
 del _module
+_base.seal_package_laws()
 
 __all__ = [
     "DOUBLE_DESCENT_PARAMS",

@@ -9,6 +9,7 @@ generic over it and find every registered law through :func:`available_laws`.
 
 import inspect
 import numbers
+import pickle
 from collections.abc import Mapping
 
 import numpy as np
@@ -16,6 +17,9 @@ import numpy as np
 __all__ = ["Law", "available_laws", "get_law", "register_law", "unregister_law"]
 
 _REGISTRY = {}
+
+#: Names of the laws the package registers itself (every process has them on import).
+_PACKAGE_LAWS = set()
 
 #: Domain rules a law may declare for a feature, with what they say in an error.
 _DOMAIN_RULES = {
@@ -590,7 +594,55 @@ def get_law(name):
         return name
     if isinstance(name, str) and name in _REGISTRY:
         return _REGISTRY[name]
-    raise ValueError(f"unknown law {name!r}; registered laws: {sorted(_REGISTRY)}.")
+    raise ValueError(
+        f"unknown law {name!r}; registered laws: {sorted(_REGISTRY)}. A law added with "
+        "register_law is known in the process that registered it, and travels to parallel "
+        "workers (n_jobs) with the estimators that are sent there only when its function "
+        "pickles (defined at module level, not a lambda); otherwise pass the Law object "
+        "itself (law=my_law, and in a grid {'law': [my_law, ...]}) or register it in a "
+        "module the workers import."
+    )
+
+
+def seal_package_laws():
+    """Record the laws registered so far as the package's own (called once, on import)."""
+    _PACKAGE_LAWS.update(_REGISTRY)
+
+
+def travelling_laws():
+    """The laws registered in this process beyond the package's own, that pickle.
+
+    A pickled :class:`~sklearn_scaling.ScalingLawRegressor` carries them, so a law
+    registered with :func:`register_law` is known where the estimator is unpickled:
+    in the worker processes of ``GridSearchCV(n_jobs=2)``, which import the package
+    afresh and have only its own laws.
+    """
+    laws = []
+    for name, law in _REGISTRY.items():
+        if name in _PACKAGE_LAWS:
+            continue
+        portable = getattr(law, "_portable", None)
+        if portable is None:
+            try:
+                pickle.dumps(law)
+                portable = True
+            except Exception:  # noqa: BLE001 -- a lambda, a closure: it cannot travel
+                portable = False
+            law._portable = portable
+        if portable:
+            laws.append(law)
+    return tuple(laws)
+
+
+def adopt_laws(laws):
+    """Register the laws an unpickled estimator carried, under names unknown here.
+
+    A name this process knows keeps its own law: a pickle never replaces what the
+    user registered.
+    """
+    for law in laws:
+        if isinstance(law, Law) and law.name not in _REGISTRY:
+            _REGISTRY[law.name] = law
 
 
 def available_laws(n_features=None):
