@@ -295,3 +295,31 @@ def test_a_law_that_cannot_travel_leaves_the_estimator_picklable_and_the_error_c
     X, y = make_power_law(n_samples=20, random_state=0)
     with pytest.raises(ValueError, match="unknown law 'test_trust_lambda'.*pass the Law object"):
         pickle.loads(blob).fit(X, y)
+
+
+def _raising_starts(X, y):
+    raise KeyError("alpha")
+
+
+@pytest.mark.parametrize(
+    "starts, message",
+    [
+        (_raising_starts, r"law 'user': its starts\(X, y\) raised KeyError: 'alpha'"),
+        ({"alpha": [0.5, 1j]}, r"starts for 'alpha' must be finite real numbers"),
+        ({"alpha": ["0.5", "1"]}, r"starts for 'alpha' must be finite real numbers"),
+        ({"alpha": [True, False]}, r"starts for 'alpha' must be finite real numbers"),
+    ],
+    ids=["raises", "complex", "text", "bools"],
+)
+def test_bad_user_starts_are_a_clear_error(starts, message):
+    law = Law("user", _power, linear=("E", "A"), bounds=POWER_BOUNDS, starts=starts)
+    X, y = make_power_law(n_samples=30, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no ComplexWarning
+        with pytest.raises(ValueError, match=message):
+            ScalingLawRegressor(law, n_starts=1).fit(X, y)
+
+
+def test_a_boolean_minimum_is_rejected():
+    with pytest.raises(ValueError, match="minimum must be a number, a parameter or None"):
+        Law("user", _power, minimum=True)

@@ -169,7 +169,7 @@ class Law:
         self.domain = self._check_domain_rules(domain)
         if isinstance(minimum, str):
             self._check_known("minimum", (minimum,))
-        elif minimum is not None and not isinstance(minimum, numbers.Real):
+        elif minimum is not None and not _is_number(minimum):
             raise ValueError(f"law {name!r}: minimum must be a number, a parameter or None.")
         self.minimum = minimum
         self.formula = formula
@@ -473,16 +473,29 @@ class Law:
 
     def start_values(self, X, y):
         """``{nonlinear parameter: candidate values}`` for the start grid."""
-        given = self.starts(X, y) if callable(self.starts) else dict(self.starts or {})
+        if callable(self.starts):
+            try:
+                given = self.starts(X, y)
+            except Exception as exc:  # noqa: BLE001 -- the user's code: any failure is theirs
+                raise ValueError(
+                    f"law {self.name!r}: its starts(X, y) raised {type(exc).__name__}: {exc}"
+                ) from exc
+        else:
+            given = dict(self.starts or {})
         if not isinstance(given, Mapping):
             raise ValueError(f"law {self.name!r}: starts(X, y) must return a mapping.")
         self._check_starts(given)
         values = {}
         for p in self.nonlinear:
             if p in given:
-                v = np.atleast_1d(np.asarray(given[p], dtype=float)).ravel()
-                if v.size == 0 or not np.all(np.isfinite(v)):
-                    raise ValueError(f"law {self.name!r}: starts for {p!r} must be finite.")
+                v = np.atleast_1d(np.asarray(given[p])).ravel()
+                # Booleans, text and complex numbers are not starting values.
+                if v.dtype.kind not in "iuf" or v.size == 0 or not np.all(np.isfinite(v)):
+                    raise ValueError(
+                        f"law {self.name!r}: starts for {p!r} must be finite real numbers; "
+                        f"got {given[p]!r}."
+                    )
+                v = v.astype(float)
             else:
                 v = _default_starts(*self.bounds[p])
             values[p] = np.clip(v, *self.bounds[p])
