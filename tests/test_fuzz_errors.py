@@ -20,7 +20,7 @@ import pytest
 from sklearn.base import clone
 
 pytest.importorskip("hypothesis")
-from hypothesis import given, settings  # noqa: E402
+from hypothesis import example, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from sklearn_scaling import (  # noqa: E402
@@ -126,6 +126,9 @@ BAD_VALUES = {
     column=st.integers(0, 10),
     container=st.sampled_from(["array", "list"]),
 )
+# Issue 18, item 7: a None in y reached LAPACK, which printed, and a LinAlgError escaped.
+@example(kind="log_power", where="y", bad="None", row=3, column=0, container="array")
+@example(kind="law:chinchilla", where="y", bad="None", row=0, column=0, container="list")
 def test_a_bad_value_in_X_or_y_is_a_clear_error(kind, where, bad, row, column, container):
     estimator, X, y = _make(kind)
     value = BAD_VALUES[bad]
@@ -333,11 +336,17 @@ def test_a_broken_user_law_is_a_clear_error_naming_it(behaviour, exception, line
     n_samples=st.integers(40, 80),
     seed=st.integers(0, 2**16),
     log=st.booleans(),
+    weighted=st.booleans(),
 )
-def test_valid_data_gives_finite_predictions_and_the_same_fit_twice(kind, n_samples, seed, log):
+def test_valid_data_gives_finite_predictions_and_the_same_fit_twice(
+    kind, n_samples, seed, log, weighted
+):
     estimator, X, y = _make(kind, n_samples=n_samples, seed=seed)
     if log and kind.startswith("law:") and np.all(y > 0):
         estimator.set_params(target_space="log")
+    weight = None
+    if weighted:
+        weight = np.random.default_rng(seed).uniform(0.1, 10.0, len(y))
     fits = []
     for _ in range(2):
         with warnings.catch_warnings():
@@ -345,7 +354,7 @@ def test_valid_data_gives_finite_predictions_and_the_same_fit_twice(kind, n_samp
             warnings.simplefilter("error", RuntimeWarning)
             warnings.simplefilter("error", np.exceptions.ComplexWarning)
             warnings.simplefilter("ignore", UserWarning)
-            fitted = clone(estimator).fit(X, y)
+            fitted = clone(estimator).fit(X, y, sample_weight=weight)
             prediction = fitted.predict(X)
         assert prediction.shape == y.shape
         assert np.all(np.isfinite(prediction))
