@@ -323,3 +323,11 @@ def test_bad_user_starts_are_a_clear_error(starts, message):
 def test_a_boolean_minimum_is_rejected():
     with pytest.raises(ValueError, match="minimum must be a number, a parameter or None"):
         Law("user", _power, minimum=True)
+
+
+def test_a_failing_law_called_with_a_column_per_parameter_says_so():
+    # The grouped fit calls a law with one parameter value per row.
+    law = Law("user", _key_error, linear=("E", "A"), bounds=POWER_BOUNDS)
+    columns = np.array([[1.0, 1.5], [2.0, 2.5], [0.5, 0.6]])
+    with pytest.raises(ValueError, match=r"called with E=<2 values>, A=<2 values>, alpha=<2 val"):
+        law.evaluate(np.ones((2, 1)), columns)

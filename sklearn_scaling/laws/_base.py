@@ -295,9 +295,14 @@ class Law:
         return self.evaluate(np.asarray(X, dtype=float), self.as_vector(params))
 
     def _called_with(self, theta):
-        values = np.asarray(theta, dtype=float).ravel()
-        pairs = ", ".join(f"{p}={v:.6g}" for p, v in zip(self.parameters, values, strict=False))
-        return f"called with {pairs}"
+        pairs = []
+        for name, value in zip(self.parameters, theta, strict=False):
+            value = np.asarray(value)
+            if value.size == 1 and value.dtype.kind in "biuf":
+                pairs.append(f"{name}={float(value.ravel()[0]):.6g}")
+            else:  # a column of values (one per row or per vector)
+                pairs.append(f"{name}=<{value.size} values>")
+        return f"called with {', '.join(pairs)}"
 
     def _as_values(self, value, what, theta):
         """``value`` as a float array; complex or non-numeric output is a ValueError."""
