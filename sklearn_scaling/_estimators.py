@@ -35,6 +35,7 @@ from .laws import (
     double_descent_shape,
     softplus,
 )
+from .laws._base import _is_number
 
 __all__ = ["DoubleDescentRegressor", "LogPowerHyperparamRegressor"]
 
@@ -56,7 +57,8 @@ def _ordered_pair(name, value):
     """
     try:
         low, high = (v for v in value)
-        if isinstance(low, bool | np.bool_) or isinstance(high, bool | np.bool_):
+        # float() takes booleans and text ("1") too: neither is a bound.
+        if not (_is_number(low) and _is_number(high)):
             raise TypeError
         low, high = float(low), float(high)
     except (TypeError, ValueError):
@@ -71,12 +73,40 @@ def _non_negative():
     return Interval(Real, 0.0, np.inf, closed="left")
 
 
+def _is_missing(value):
+    """None, or pandas' NA and NaT (whose comparisons raise instead of being False)."""
+    return value is None or type(value).__name__ in ("NAType", "NaTType")
+
+
+def _check_no_missing(values, name):
+    """Reject missing entries (None, pandas' NA) of an object ``X`` or ``y`` by name.
+
+    Converted to float they become NaN deep inside the fit, or (pandas' NA) a
+    TypeError from the conversion: neither says what is wrong.
+    """
+    try:
+        values = np.asarray(values)
+    except (TypeError, ValueError):
+        return  # ragged or odd input: validate_data explains it
+    if values.dtype.kind != "O" or values.ndim == 0:
+        return
+    missing = [i for i, v in enumerate(values.reshape(len(values), -1)) if any(map(_is_missing, v))]
+    if missing:
+        raise ValueError(
+            f"{name} has missing values (None or NA) in {len(missing)} row(s), the first at "
+            f"row {missing[0]}: {name} must be numeric and finite. Drop those rows or fill "
+            "them in."
+        )
+
+
 def _check_numeric_target(y):
-    """Reject strings and booleans in ``y`` before numpy fails on them obscurely.
+    """Reject strings, booleans and missing values in ``y`` before numpy fails on them.
 
     scikit-learn's ``y_numeric`` only converts object arrays: a string array reaches the
-    fit as text and a boolean one as booleans, where arithmetic raises TypeErrors.
+    fit as text and a boolean one as booleans, where arithmetic raises TypeErrors; a
+    None becomes a NaN that its finiteness check (made before the conversion) misses.
     """
+    _check_no_missing(y, "y")
     try:
         values = np.asarray(y)
     except (TypeError, ValueError):
@@ -119,6 +149,7 @@ class _ScalingLawRegressor(RegressorMixin, BaseEstimator):
             )
 
     def _validate_fit_data(self, X, y, sample_weight, *, n_params, multi_output, labels=None):
+        _check_no_missing(X, "X")
         _check_numeric_target(y)
         X, y = validate_data(
             self, X, y, dtype=np.float64, multi_output=multi_output, y_numeric=True
@@ -890,6 +921,7 @@ class DoubleDescentRegressor(UncertaintyMixin, _ScalingLawRegressor):
 
     def _validated_X(self, X):
         check_is_fitted(self)
+        _check_no_missing(X, "X")
         return validate_data(self, X, dtype=np.float64, reset=False)
 
     def _law_values(self, X):
@@ -1328,6 +1360,7 @@ class LogPowerHyperparamRegressor(UncertaintyMixin, _ScalingLawRegressor):
 
     def _validated_X(self, X):
         check_is_fitted(self)
+        _check_no_missing(X, "X")
         X = validate_data(self, X, dtype=np.float64, reset=False)
         self._check_domain(X)
         return X

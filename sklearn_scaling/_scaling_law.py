@@ -9,13 +9,13 @@ from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._estimators import _MAX_F_SCALE, _ScalingLawRegressor
+from ._estimators import _MAX_F_SCALE, _check_no_missing, _ScalingLawRegressor
 from ._fit_groups import _broadcasts_by_row, _law_rows, fit_law_groups, fix_parameters
 from ._fit_law import fit_law, refit_batch
 from ._intervals import UncertaintyMixin, check_coverage, interval_quantile
 from ._losses import LOSSES, pinball_key
 from .laws import Law, get_law
-from .laws._base import check_interval
+from .laws._base import adopt_laws, check_interval, travelling_laws
 
 __all__ = ["ScalingLawRegressor"]
 
@@ -196,6 +196,18 @@ class ScalingLawRegressor(UncertaintyMixin, _ScalingLawRegressor):
         self.group = group
         self.shared = shared
         self.fixed = fixed
+
+    def __getstate__(self):
+        # A law registered in this process travels with the estimator: parallel workers
+        # import the package afresh and know only its own laws.
+        state = dict(super().__getstate__())
+        state["_travelling_laws"] = travelling_laws()
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        adopt_laws(state.pop("_travelling_laws", ()))
+        super().__setstate__(state)
 
     # _validate_fit_data calls these two with the validated X.
     def _check_columns(self, X):
@@ -590,6 +602,7 @@ class ScalingLawRegressor(UncertaintyMixin, _ScalingLawRegressor):
     def _validated_X(self, X):
         """``X`` checked against the fit: ``(features, codes)`` for curves, else features."""
         check_is_fitted(self)
+        _check_no_missing(X, "X")
         features, labels = self._split_group(X, self.law_, reset=False)
         features = validate_data(self, features, dtype=np.float64, reset=False)
         self.law_.check_X(features, owner=f"{type(self).__name__}(law={self.law_.name!r})")

@@ -16,12 +16,15 @@ file, line and column where known, and exit with status 2.
 """
 
 import argparse
+import atexit
 import csv
 import json
 import math
 import os
 import re
+import shutil
 import sys
+import tempfile
 import textwrap
 import warnings
 from collections.abc import Mapping
@@ -1349,8 +1352,67 @@ def _print_json(args, options, results, pooled):
 # ---------------------------------------------------------------------------- plot
 
 
+def _writable_or_creatable(path):
+    """Whether ``path`` is a writable directory, or could be made one (without making it)."""
+    path = Path(path)
+    while not path.exists():
+        if path.parent == path:
+            return False
+        path = path.parent
+    return path.is_dir() and os.access(path, os.W_OK)
+
+
+def _keep_matplotlib_cache_out_of_home():
+    """Point matplotlib at a temporary folder when its folders in HOME are not writable.
+
+    matplotlib keeps its configuration and font cache under HOME (``~/.config`` and
+    ``~/.cache``, or ``~/.matplotlib``). When it cannot write there it makes a
+    temporary folder itself and prints a warning about MPLCONFIGDIR on every run: the
+    command line does that quietly instead, before matplotlib is first imported, and
+    removes the folder on exit. A set MPLCONFIGDIR, or a usable HOME, is left alone.
+    """
+    if "matplotlib" in sys.modules or os.environ.get("MPLCONFIGDIR"):
+        return
+    try:
+        home = Path.home()
+    except (KeyError, RuntimeError):  # no HOME and no password entry
+        home = None
+    if home is not None:
+        if sys.platform.startswith(("linux", "freebsd")):
+            folders = [
+                Path(os.environ.get("XDG_CONFIG_HOME") or home / ".config", "matplotlib"),
+                Path(os.environ.get("XDG_CACHE_HOME") or home / ".cache", "matplotlib"),
+            ]
+        else:
+            folders = [home / ".matplotlib"]
+        if all(_writable_or_creatable(folder) for folder in folders):
+            return
+    folder = tempfile.mkdtemp(prefix="sklearn-scaling-matplotlib-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    os.environ["MPLCONFIGDIR"] = folder
+
+
+def _check_plot_path(out):
+    """The file ``--plot`` names; a directory or a name without a format is an error."""
+    if not out:
+        raise CommandError("--plot needs the name of the image file to write, e.g. fit.png")
+    if out.endswith(("/", os.sep)) or Path(out).is_dir():
+        raise CommandError(
+            f"--plot {out}: names a directory; name the image file, e.g. {Path(out, 'fit.png')}"
+        )
+    path = Path(out)
+    if not path.suffix[1:]:
+        raise CommandError(
+            f"--plot {out}: the file name needs a suffix that names its format, e.g. "
+            f"{path.with_name(path.name + '.png')} (or .pdf, .svg)"
+        )
+    return path
+
+
 def _check_plot(out):
     """Fail before fitting, not after, when the plot cannot be written."""
+    out = _check_plot_path(out)
+    _keep_matplotlib_cache_out_of_home()
     try:
         from matplotlib.backend_bases import FigureCanvasBase
     except ImportError:
@@ -1359,9 +1421,8 @@ def _check_plot(out):
         from .plotting import ScalingLawDisplay  # noqa: F401
     except ImportError as exc:
         raise CommandError(f"--plot is unavailable: {exc}") from None
-    out = Path(out)
     suffix = out.suffix[1:].lower()
-    if suffix and suffix not in FigureCanvasBase.get_supported_filetypes():
+    if suffix not in FigureCanvasBase.get_supported_filetypes():
         raise CommandError(f"--plot {out}: matplotlib cannot write .{suffix} files")
     if not out.parent.is_dir():
         raise CommandError(f"--plot {out}: no such directory {str(out.parent)!r}")
@@ -1655,6 +1716,9 @@ def _plan(args):
             print("  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)))
         if args.interval is not None:
             print(f"[low, high]: {100 * args.interval:g}% intervals (delta method)")
+    for message in dict.fromkeys(" ".join(str(w.message).split()) for w in caught):
+        print(f"{PROG}: warning: {message}", file=sys.stderr)
+    return 0
 
 
 # ------------------------------------------------------------------ fit --law auto

@@ -156,13 +156,26 @@ def test_seed_000_cache_matches_the_reference_fitter(helpers, seed_000_cache):
     assert sorted(groups) == _groups()
     group = min(groups, key=lambda name: groups[name]["fit_cpu_s"])
     seed000 = _load_module("seed_double_descent", SEED_000)
-    live = helpers.fit_seed000_groups(seed000, _easy_question(), groups=[group])[group]
+    data = _easy_question()
+    live = helpers.fit_seed000_groups(seed000, data, groups=[group])[group]
     cached = groups[group]
     assert live["n_train"] == cached["n_train"]
-    # The seed is deterministic (its own generator, seed 123); the slack is for BLAS and
-    # libm differences between machines.
-    np.testing.assert_allclose(live["params"], cached["params"], rtol=1e-6, atol=1e-9)
-    assert live["objective"] == pytest.approx(cached["objective"], rel=1e-9)
+    # The seed is deterministic (its own generator, seed 123), but BLAS and libm differ
+    # between machines, and its objective has flat directions (an amplitude whose raw
+    # parameter is far below 0, A_up_raw -14.60 on one machine and -14.90 on another):
+    # compare what the data identify, the curve on the training rows and the objective,
+    # not the parameters. Moving that amplitude by 0.3 changes the curve by 5e-7 of the
+    # targets' range and the objective by 5e-7 (relative); a stale cache or another
+    # refit changes them by 1e-2 and 2e-3 or more.
+    rows = (data.group == group) & (data.split == "train")
+    X, y = data.X[rows], data.y[rows]
+    assert len(y) == cached["n_train"]
+    curve = {
+        key: double_descent(X[:, 0], np.asarray(fit["params"], dtype=float))
+        for key, fit in (("live", live), ("cached", cached))
+    }
+    np.testing.assert_allclose(curve["live"], curve["cached"], rtol=0, atol=1e-4 * np.ptp(y))
+    assert live["objective"] == pytest.approx(cached["objective"], rel=1e-5)
 
 
 @pytest.mark.parametrize("group", _groups())

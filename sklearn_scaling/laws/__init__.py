@@ -39,6 +39,7 @@ estimators fit.
 import importlib
 import pkgutil
 
+from . import _base
 from ._base import Law, available_laws, get_law, register_law, unregister_law
 from ._chinchilla import chinchilla, chinchilla_compute_optimal, chinchilla_jacobian
 from ._constant import constant, constant_jacobian
@@ -78,6 +79,7 @@ from ._vocabulary import vocabulary, vocabulary_jacobian
 for _module in pkgutil.iter_modules(__path__):
     importlib.import_module(f"{__name__}.{_module.name}")
 del _module
+_base.seal_package_laws()
 
 __all__ = [
     "DOUBLE_DESCENT_PARAMS",

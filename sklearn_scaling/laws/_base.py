@@ -9,6 +9,7 @@ generic over it and find every registered law through :func:`available_laws`.
 
 import inspect
 import numbers
+import pickle
 from collections.abc import Mapping
 
 import numpy as np
@@ -16,6 +17,9 @@ import numpy as np
 __all__ = ["Law", "available_laws", "get_law", "register_law", "unregister_law"]
 
 _REGISTRY = {}
+
+#: Names of the laws the package registers itself (every process has them on import).
+_PACKAGE_LAWS = set()
 
 #: Domain rules a law may declare for a feature, with what they say in an error.
 _DOMAIN_RULES = {
@@ -34,9 +38,21 @@ SCALES = ("raw", "log10", "log", "any")
 _FD_STEP = np.finfo(float).eps ** (1.0 / 3.0)
 
 
+def _is_number(value):
+    """A real number, not a boolean or text (which ``float()`` would accept)."""
+    return (
+        isinstance(value, numbers.Real | np.ndarray)
+        and not isinstance(value, bool | np.bool_)
+        and np.asarray(value).dtype.kind in "iuf"
+    )
+
+
 def check_interval(law, what, value):
     try:
-        low, high = (float(v) for v in value)
+        low, high = value
+        if not (_is_number(low) and _is_number(high)):
+            raise TypeError
+        low, high = float(low), float(high)
     except (TypeError, ValueError):
         raise ValueError(
             f"law {law!r}: {what} must be a (low, high) pair of numbers; got {value!r}."
@@ -205,7 +221,7 @@ class Law:
         self.weights = weights
         if isinstance(minimum, str):
             self._check_known("minimum", (minimum,))
-        elif minimum is not None and not isinstance(minimum, numbers.Real):
+        elif minimum is not None and not _is_number(minimum):
             raise ValueError(f"law {name!r}: minimum must be a number, a parameter or None.")
         self.minimum = minimum
         self.formula = formula
@@ -367,18 +383,53 @@ class Law:
         """The law's value at ``X`` for ``params`` (a mapping or a vector)."""
         return self.evaluate(np.asarray(X, dtype=float), self.as_vector(params))
 
+    def _called_with(self, theta):
+        pairs = []
+        for name, value in zip(self.parameters, theta, strict=False):
+            value = np.asarray(value)
+            if value.size == 1 and value.dtype.kind in "biuf":
+                pairs.append(f"{name}={float(value.ravel()[0]):.6g}")
+            else:  # a column of values (one per row or per vector)
+                pairs.append(f"{name}=<{value.size} values>")
+        return f"called with {', '.join(pairs)}"
+
+    def _as_values(self, value, what, theta):
+        """``value`` as a float array; complex or non-numeric output is a ValueError."""
+        value = np.asarray(value)
+        if np.iscomplexobj(value):
+            raise ValueError(
+                f"law {self.name!r}: its {what} returned complex values when "
+                f"{self._called_with(theta)}; a law must be real (a negative base raised to "
+                "a fractional power gives complex numbers: restrict the parameters' bounds "
+                "or the features' domain)."
+            )
+        if value.dtype.kind not in "biuf":
+            try:
+                # Objects may hold numbers; text is never one (numpy would parse "1.0").
+                if value.dtype.kind != "O":
+                    raise TypeError
+                return value.astype(float)
+            except (TypeError, ValueError):
+                raise ValueError(
+                    f"law {self.name!r}: its {what} must return numbers; got values of "
+                    f"dtype {value.dtype} when {self._called_with(theta)}."
+                ) from None
+        return value.astype(float, copy=False)
+
     def evaluate(self, X, theta):
         """``function(X, *theta)`` as a float array of shape ``(n_samples,)``.
 
-        A function that raises, or returns another shape, is a ValueError naming the law.
+        A function that raises, or returns another shape, complex or non-numeric
+        values, is a ValueError naming the law and the parameters it was called with.
         """
         try:
             value = self.function(X, *theta)
-        except (ArithmeticError, ValueError, TypeError, IndexError) as exc:
+        except Exception as exc:  # noqa: BLE001 -- the user's code: any failure is theirs
             raise ValueError(
-                f"law {self.name!r}: its function raised {type(exc).__name__}: {exc}"
+                f"law {self.name!r}: its function raised {type(exc).__name__}: {exc} (when "
+                f"{self._called_with(theta)})"
             ) from exc
-        value = np.asarray(value, dtype=float)
+        value = self._as_values(value, "function", theta)
         if value.shape != (X.shape[0],):
             if value.size == X.shape[0]:
                 return value.reshape(X.shape[0])
@@ -392,49 +443,51 @@ class Law:
         """The law at many parameter vectors at once: ``(k, n_samples)`` for ``(k, p)``.
 
         Calls ``function`` once with each parameter a ``(k, 1)`` column when the law
-        broadcasts that way (plain NumPy arithmetic does), checked against a single
-        evaluation the first time; otherwise one call per vector.
+        broadcasts that way (plain NumPy arithmetic does); otherwise one call per
+        vector. Whether it does is decided on the first batch of distinct vectors, by
+        comparing the batched values of a sample of them with one-by-one calls: a
+        law that reduces over a parameter (``np.mean(alpha)``) or reads it as a
+        scalar computes something else for a batch, which only that comparison sees.
         """
         thetas = np.atleast_2d(np.asarray(thetas, dtype=float))
+        sample = _distinct_sample(thetas)
+        if sample is None:
+            # One vector (or copies of one): one call is exact and decides nothing.
+            return np.repeat(self.evaluate(X, thetas[0])[None], thetas.shape[0], axis=0)
         if getattr(self, "_broadcasts", None) is not False:
-            value = None
-            try:
-                value = np.asarray(self.function(X, *thetas.T[:, :, None]), dtype=float)
-            except Exception:  # noqa: BLE001 -- any failure means "does not broadcast"
-                value = None
-            expected = (thetas.shape[0], X.shape[0])
-            if value is not None and value.shape == expected:
+            value = _batched_call(self.function, X, thetas, (thetas.shape[0], X.shape[0]))
+            if value is None:
+                self._broadcasts = False
+            else:
                 if getattr(self, "_broadcasts", None) is None:
-                    single = self.evaluate(X, thetas[0])
-                    self._broadcasts = bool(
-                        np.allclose(value[0], single, rtol=1e-10, atol=0.0, equal_nan=True)
-                    )
+                    single = np.stack([self.evaluate(X, thetas[i]) for i in sample])
+                    self._broadcasts = _agrees(value[sample], single)
                 if self._broadcasts:
                     return value
-            else:
-                self._broadcasts = False
         return np.stack([self.evaluate(X, theta) for theta in thetas])
 
     def jacobian_many(self, X, thetas):
         """The declared Jacobian at many parameter vectors: ``(k, n_samples, p)``, or None.
 
         None when the law declares no Jacobian or it does not broadcast over ``(k, 1)``
-        parameter columns (checked against a single evaluation the first time).
+        parameter columns (decided as in :meth:`evaluate_many`, on a sample of the
+        first batch of distinct vectors).
         """
         if self.jacobian is None or getattr(self, "_jacobian_broadcasts", None) is False:
             return None
         thetas = np.atleast_2d(np.asarray(thetas, dtype=float))
+        sample = _distinct_sample(thetas)
+        if sample is None:
+            single = self.jacobian_matrix(X, thetas[0])
+            return np.repeat(single[None], thetas.shape[0], axis=0)
         expected = (thetas.shape[0], X.shape[0], self.n_parameters)
-        try:
-            jac = np.asarray(self.jacobian(X, *thetas.T[:, :, None]), dtype=float)
-        except Exception:  # noqa: BLE001 -- any failure means "does not broadcast"
-            jac = None
-        if jac is None or jac.shape != expected:
+        jac = _batched_call(self.jacobian, X, thetas, expected)
+        if jac is None:
             self._jacobian_broadcasts = False
             return None
         if getattr(self, "_jacobian_broadcasts", None) is None:
-            single = self.jacobian_matrix(X, thetas[0])
-            self._jacobian_broadcasts = bool(np.allclose(jac[0], single, rtol=1e-10, atol=0.0))
+            single = np.stack([self.jacobian_matrix(X, thetas[i]) for i in sample])
+            self._jacobian_broadcasts = _agrees(jac[sample], single)
         return jac if self._jacobian_broadcasts else None
 
     def jacobian_matrix(self, X, theta, value=None):
@@ -444,7 +497,14 @@ class Law:
         (one-sided next to a bound, so the law is never evaluated outside its bounds).
         """
         if self.jacobian is not None:
-            jac = np.asarray(self.jacobian(X, *theta), dtype=float)
+            try:
+                jac = self.jacobian(X, *theta)
+            except Exception as exc:  # noqa: BLE001 -- the user's code: any failure is theirs
+                raise ValueError(
+                    f"law {self.name!r}: its jacobian raised {type(exc).__name__}: {exc} "
+                    f"(when {self._called_with(theta)})"
+                ) from exc
+            jac = self._as_values(jac, "jacobian", theta)
             if jac.shape != (X.shape[0], self.n_parameters):
                 raise ValueError(
                     f"law {self.name!r}: its jacobian must return shape "
@@ -530,7 +590,15 @@ class Law:
 
     def start_values(self, X, y):
         """``{nonlinear parameter: candidate values}`` for the start grid."""
-        given = self.starts(X, y) if callable(self.starts) else dict(self.starts or {})
+        if callable(self.starts):
+            try:
+                given = self.starts(X, y)
+            except Exception as exc:  # noqa: BLE001 -- the user's code: any failure is theirs
+                raise ValueError(
+                    f"law {self.name!r}: its starts(X, y) raised {type(exc).__name__}: {exc}"
+                ) from exc
+        else:
+            given = dict(self.starts or {})
         if not isinstance(given, Mapping):
             # Joint start points (see ``joint_starts``): the values each parameter takes.
             points = self.joint_starts(X, y)
@@ -539,9 +607,14 @@ class Law:
         values = {}
         for p in self.nonlinear:
             if p in given:
-                v = np.atleast_1d(np.asarray(given[p], dtype=float)).ravel()
-                if v.size == 0 or not np.all(np.isfinite(v)):
-                    raise ValueError(f"law {self.name!r}: starts for {p!r} must be finite.")
+                v = np.atleast_1d(np.asarray(given[p])).ravel()
+                # Booleans, text and complex numbers are not starting values.
+                if v.dtype.kind not in "iuf" or v.size == 0 or not np.all(np.isfinite(v)):
+                    raise ValueError(
+                        f"law {self.name!r}: starts for {p!r} must be finite real numbers; "
+                        f"got {given[p]!r}."
+                    )
+                v = v.astype(float)
             else:
                 v = _default_starts(*self.bounds[p])
             values[p] = np.clip(v, *self.bounds[p])
@@ -554,6 +627,42 @@ class Law:
 
     def __repr__(self):
         return f"Law({self.name!r}, features={self.features}, parameters={self.parameters})"
+
+
+#: Vectors of a batch compared one by one with the batched call to decide it broadcasts.
+_BROADCAST_SAMPLE = 8
+
+
+def _distinct_sample(thetas):
+    """Rows of ``thetas`` to compare, or None when they are all one vector.
+
+    Evenly spaced rows, plus the first row that differs from row 0 so the sample is
+    never all copies of one vector (a batch of copies cannot tell a law that
+    broadcasts from one that reduces over its parameters).
+    """
+    differs = np.flatnonzero(np.any(thetas != thetas[0], axis=1))
+    if differs.size == 0:
+        return None
+    rows = np.linspace(0, thetas.shape[0] - 1, min(thetas.shape[0], _BROADCAST_SAMPLE))
+    return np.unique(np.r_[rows.astype(int), differs[0]])
+
+
+def _batched_call(function, X, thetas, expected):
+    """``function`` with each parameter a ``(k, 1)`` column; None unless real of ``expected``."""
+    try:
+        value = np.asarray(function(X, *thetas.T[:, :, None]))
+    except Exception:  # noqa: BLE001 -- any failure means "does not broadcast"
+        return None
+    if value.shape != expected or value.dtype.kind not in "biuf":
+        return None
+    return value.astype(float, copy=False)
+
+
+def _agrees(batched, single):
+    """Whether batched values equal one-by-one ones, up to rounding."""
+    finite = np.abs(single[np.isfinite(single)])
+    atol = 1e-10 * float(finite.max()) if finite.size else 0.0
+    return bool(np.allclose(batched, single, rtol=1e-10, atol=atol, equal_nan=True))
 
 
 def _default_starts(low, high):
@@ -617,7 +726,55 @@ def get_law(name):
         return name
     if isinstance(name, str) and name in _REGISTRY:
         return _REGISTRY[name]
-    raise ValueError(f"unknown law {name!r}; registered laws: {sorted(_REGISTRY)}.")
+    raise ValueError(
+        f"unknown law {name!r}; registered laws: {sorted(_REGISTRY)}. A law added with "
+        "register_law is known in the process that registered it, and travels to parallel "
+        "workers (n_jobs) with the estimators that are sent there only when its function "
+        "pickles (defined at module level, not a lambda); otherwise pass the Law object "
+        "itself (law=my_law, and in a grid {'law': [my_law, ...]}) or register it in a "
+        "module the workers import."
+    )
+
+
+def seal_package_laws():
+    """Record the laws registered so far as the package's own (called once, on import)."""
+    _PACKAGE_LAWS.update(_REGISTRY)
+
+
+def travelling_laws():
+    """The laws registered in this process beyond the package's own, that pickle.
+
+    A pickled :class:`~sklearn_scaling.ScalingLawRegressor` carries them, so a law
+    registered with :func:`register_law` is known where the estimator is unpickled:
+    in the worker processes of ``GridSearchCV(n_jobs=2)``, which import the package
+    afresh and have only its own laws.
+    """
+    laws = []
+    for name, law in _REGISTRY.items():
+        if name in _PACKAGE_LAWS:
+            continue
+        portable = getattr(law, "_portable", None)
+        if portable is None:
+            try:
+                pickle.dumps(law)
+                portable = True
+            except Exception:  # noqa: BLE001 -- a lambda, a closure: it cannot travel
+                portable = False
+            law._portable = portable
+        if portable:
+            laws.append(law)
+    return tuple(laws)
+
+
+def adopt_laws(laws):
+    """Register the laws an unpickled estimator carried, under names unknown here.
+
+    A name this process knows keeps its own law: a pickle never replaces what the
+    user registered.
+    """
+    for law in laws:
+        if isinstance(law, Law) and law.name not in _REGISTRY:
+            _REGISTRY[law.name] = law
 
 
 def available_laws(n_features=None, scale=None):
