@@ -877,6 +877,10 @@ def test_generic_options_reach_scaling_law_regressor():
         tol=1e-6,
         n_jobs=2,
         random_state=7,
+        # One curve per fit: the CLI's --group fits each group on its own.
+        group=None,
+        shared=None,
+        fixed=None,
     )
     assert build(argv).get_params() == expected
 
