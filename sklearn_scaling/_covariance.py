@@ -312,8 +312,17 @@ def sandwich_from_residuals(r, J, Q, v, frequency_weight, loss, f_scale, fixed=N
     fixed = np.zeros(p, dtype=bool) if fixed is None else np.asarray(fixed, dtype=bool)
     w = relative_weights(frequency_weight)
     slope, _ = _loss_derivatives(r, loss, f_scale)
-    mean_curvature = mean_loss_curvature(r, v, w, loss, f_scale)
     free = ~fixed
+    # A robust fit passes through about as many rows as it has free parameters (an L1
+    # fit interpolates exactly that many): their residuals are ~0 because they were
+    # fitted, not because the noise is dense there. Left in, they inflate the density
+    # at 0 and so the curvature (measured: a shared exponent of 20 curves of 8 runs got
+    # half its spread, 53% coverage at 90%). The density is taken over the others.
+    n_free = int(free.sum())
+    kept = np.ones(r.shape[0], dtype=bool)
+    if loss != "squared" and r.shape[0] - n_free >= max(n_free, 5):
+        kept[np.argsort(np.abs(r), kind="stable")[:n_free]] = False
+    mean_curvature = mean_loss_curvature(r[kept], v[kept], w[kept], loss, f_scale)
     Jf, Qf = J[:, free], Q[:, free]
     hessian = mean_curvature * (Jf.T * v) @ Jf + Qf.T @ Qf
     score = Jf * (v * slope / np.sqrt(w))[:, None]
