@@ -139,8 +139,8 @@ def y_scale(law, X, y, sample_weight):
     return scale if np.isfinite(scale) and scale > 0 else 1.0
 
 
-def _grid(law, X, y, rng):
-    values = law.start_values(X, y)
+def _grid(law, X, y, rng, sample_weight=None):
+    values = law.start_values(X, y, sample_weight)
     axes = [values[p] for p in law.nonlinear]
     size = int(np.prod([len(a) for a in axes])) if axes else 1
     if size <= MAX_GRID:
@@ -175,7 +175,8 @@ def law_starts(law, X, z, data_weight, lower, upper, target_space, rng):
     units. For ``target_space='log'`` the linear solve weighs rows by ``1 / z**2``, so
     it minimises the relative error, the first-order term of the log error.
     """
-    grid = _grid(law, X, z, rng)
+    # The start statistics see the weights as frequencies, as repeated rows would be.
+    grid = _grid(law, X, z, rng, relative_weights(data_weight))
     lin, nonlin = _linear_index(law), _nonlinear_index(law)
     starts = np.empty((len(grid), law.n_parameters))
     starts[:, nonlin] = grid

@@ -416,9 +416,21 @@ class Law:
                     f"{float(values[row])!r} at row {row}."
                 )
 
-    def start_values(self, X, y):
-        """``{nonlinear parameter: candidate values}`` for the start grid."""
-        given = self.starts(X, y) if callable(self.starts) else dict(self.starts or {})
+    def start_values(self, X, y, sample_weight=None):
+        """``{nonlinear parameter: candidate values}`` for the start grid.
+
+        A ``starts`` callable that takes a ``sample_weight`` keyword gets the fit's
+        weights (frequencies: a row of weight ``k`` counts as ``k`` rows), so that its
+        statistics of the data (quantiles of ``X``) are those of the repeated rows.
+        """
+        if callable(self.starts):
+            given = (
+                self.starts(X, y, sample_weight=sample_weight)
+                if sample_weight is not None and _takes_sample_weight(self.starts)
+                else self.starts(X, y)
+            )
+        else:
+            given = dict(self.starts or {})
         if not isinstance(given, Mapping):
             raise ValueError(f"law {self.name!r}: starts(X, y) must return a mapping.")
         self._check_starts(given)
@@ -440,6 +452,13 @@ class Law:
 
     def __repr__(self):
         return f"Law({self.name!r}, features={self.features}, parameters={self.parameters})"
+
+
+def _takes_sample_weight(function):
+    try:
+        return "sample_weight" in inspect.signature(function).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 def _default_starts(low, high):
