@@ -206,15 +206,26 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes; do not record")
     parser.add_argument("--n-sets", type=int, default=200, help="data sets per statistic")
+    parser.add_argument(
+        "--sizes",
+        type=int,
+        nargs="+",
+        default=[1000, 10000, 100000],
+        help="curves in each memory measurement",
+    )
     args = parser.parse_args(argv)
     quick = args.quick
     n_sets = 10 if quick else args.n_sets
 
     speed = speed_power_law(100 if quick else 1000, 20, repeats=1 if quick else 3)
+    print(f"speed: {speed}", flush=True)
     rectified = speed_rectified(repeats=1 if quick else 3)
-    sizes = [1000, 10000] if quick else [1000, 10000, 100000]
+    print(f"rectified: {rectified}", flush=True)
+    sizes = [1000, 10000] if quick else args.sizes
     mem = memory(sizes)
+    print(f"memory: {mem}", flush=True)
     power = shared_power_law(n_sets)
+    print(f"shared power law: {power}", flush=True)
     chinchilla = shared_chinchilla(n_sets)
 
     ratio = speed["loop_s"] / speed["family_s"]

@@ -259,7 +259,14 @@ def _refine(problem, x0, max_nfev, tolerance):
     if problem.loss != "squared":
         with np.errstate(all="ignore"):
             start = np.asarray(problem.residuals(x0), dtype=float)[: problem.n_data]
-        spread = float(np.median(np.abs(start))) if start.size else 0.0
+        # The weighted median, the weights as frequencies (a row of weight k is k rows).
+        weight = problem.data_weight
+        positive = weight > 0
+        spread = (
+            float(weighted_quantile(np.abs(start), 0.5, weight / weight[positive].min()))
+            if positive.any() and np.all(np.isfinite(start))
+            else 0.0
+        )
         if np.isfinite(spread) and spread > _CONTINUATION * problem.f_scale:
             wide = replace(problem, f_scale=spread)
             x_wide, cost_wide, nfev_wide, _ = _refine_on(wide, x0, max_nfev, tolerance)

@@ -412,8 +412,9 @@ def _curve_grids(law, curves, seeds):
     """Each curve's start grid of nonlinear values, padded to one size: (G, K, q)."""
     grids = []
     for g in range(curves.X.shape[0]):
-        X, z, _ = curves.rows_of(g)
-        grids.append(_grid(law, X, z, np.random.default_rng(seeds[g])))
+        X, z, w = curves.rows_of(g)
+        rng = np.random.default_rng(seeds[g])
+        grids.append(_grid(law, X, z, rng, relative_weights(w)))
     return _padded(grids)
 
 

@@ -141,13 +141,13 @@ def y_scale(law, X, y, sample_weight):
     return scale if np.isfinite(scale) and scale > 0 else 1.0
 
 
-def _grid(law, X, y, rng):
-    joint = law.joint_starts(X, y)
+def _grid(law, X, y, rng, sample_weight=None):
+    joint = law.joint_starts(X, y, sample_weight)
     if joint is not None:
         if len(joint) > MAX_GRID:
             joint = joint[rng.choice(len(joint), size=MAX_GRID, replace=False)]
         return joint
-    values = law.start_values(X, y)
+    values = law.start_values(X, y, sample_weight)
     axes = [values[p] for p in law.nonlinear]
     size = int(np.prod([len(a) for a in axes])) if axes else 1
     if size <= MAX_GRID:
@@ -184,7 +184,8 @@ def law_starts(law, X, z, data_weight, lower, upper, target_space, rng):
     """
     if target_space == "log" and law.log_linear:
         return _log_linear_starts(law, X, z, data_weight, lower, upper, rng)
-    grid = _grid(law, X, z, rng)
+    # The start statistics see the weights as frequencies, as repeated rows would be.
+    grid = _grid(law, X, z, rng, relative_weights(data_weight))
     lin, nonlin = _linear_index(law), _nonlinear_index(law)
     starts = np.empty((len(grid), law.n_parameters))
     starts[:, nonlin] = grid

@@ -558,8 +558,10 @@ def test_warnings_are_one_line_per_message(capsys, dd_csv):
     assert main(argv) == 0
     captured = capsys.readouterr()
     assert "Traceback" not in captured.err and "warnings.warn" not in captured.err
-    (line,) = captured.err.splitlines()
-    assert line.startswith("sklearn-scaling: warning:") and "did not converge" in line
+    # One line per message: a one-evaluation fit may also be worse than a constant.
+    lines = captured.err.splitlines()
+    assert all(line.startswith("sklearn-scaling: warning:") for line in lines)
+    (line,) = [line for line in lines if "did not converge" in line]
     assert "groups 'small', 'medium', 'large'" in line
     assert "no" in captured.out.split("converged")[1].splitlines()[0]
 

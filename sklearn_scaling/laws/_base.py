@@ -565,14 +565,30 @@ class Law:
                     f"{float(values[row])!r} at row {row}."
                 )
 
-    def joint_starts(self, X, y):
+    def _call_starts(self, X, y, sample_weight=None):
+        """The law's ``starts(X, y)``; a callable taking ``sample_weight`` gets the weights.
+
+        The weights are frequencies (a row of weight ``k`` counts as ``k`` rows), so the
+        starts' statistics of the data (quantiles of ``X``) are those of the repeated
+        rows. A ``starts`` that raises is a ValueError naming the law.
+        """
+        try:
+            if sample_weight is not None and _takes_sample_weight(self.starts):
+                return self.starts(X, y, sample_weight=sample_weight)
+            return self.starts(X, y)
+        except Exception as exc:  # noqa: BLE001 -- the user's code: any failure is theirs
+            raise ValueError(
+                f"law {self.name!r}: its starts(X, y) raised {type(exc).__name__}: {exc}"
+            ) from exc
+
+    def joint_starts(self, X, y, sample_weight=None):
         """Start points ``(n_starts, n_nonlinear)`` when ``starts(X, y)`` returns an array.
 
         None when the law's starts are a grid (a mapping), the usual case.
         """
         if not callable(self.starts):
             return None
-        given = self.starts(X, y)
+        given = self._call_starts(X, y, sample_weight)
         if isinstance(given, Mapping):
             return None
         points = np.asarray(given, dtype=float)
@@ -588,20 +604,16 @@ class Law:
             points, *(np.array([self.bounds[p][k] for p in self.nonlinear]) for k in (0, 1))
         )
 
-    def start_values(self, X, y):
-        """``{nonlinear parameter: candidate values}`` for the start grid."""
+    def start_values(self, X, y, sample_weight=None):
+        """``{nonlinear parameter: candidate values}`` for the start grid (see
+        :meth:`_call_starts` for ``sample_weight``)."""
         if callable(self.starts):
-            try:
-                given = self.starts(X, y)
-            except Exception as exc:  # noqa: BLE001 -- the user's code: any failure is theirs
-                raise ValueError(
-                    f"law {self.name!r}: its starts(X, y) raised {type(exc).__name__}: {exc}"
-                ) from exc
+            given = self._call_starts(X, y, sample_weight)
         else:
             given = dict(self.starts or {})
         if not isinstance(given, Mapping):
             # Joint start points (see ``joint_starts``): the values each parameter takes.
-            points = self.joint_starts(X, y)
+            points = self.joint_starts(X, y, sample_weight)
             given = {p: np.unique(points[:, k]) for k, p in enumerate(self.nonlinear)}
         self._check_starts(given)
         values = {}
@@ -663,6 +675,13 @@ def _agrees(batched, single):
     finite = np.abs(single[np.isfinite(single)])
     atol = 1e-10 * float(finite.max()) if finite.size else 0.0
     return bool(np.allclose(batched, single, rtol=1e-10, atol=atol, equal_nan=True))
+
+
+def _takes_sample_weight(function):
+    try:
+        return "sample_weight" in inspect.signature(function).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 def _default_starts(low, high):

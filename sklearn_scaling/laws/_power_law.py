@@ -66,12 +66,14 @@ def broken_power_law_jacobian(X, a, b, c0, c1, d1, f1):
     return np.stack(np.broadcast_arrays(*columns), axis=-1)
 
 
-def _break_starts(X, y):
-    # The break lies somewhere inside the data: start it at interior quantiles.
+def _break_starts(X, y, sample_weight=None):
+    # The break lies somewhere inside the data: start it at interior (weighted) quantiles.
+    from .._engine import weighted_quantile
+
     return {
         "c0": (0.05, 0.3, 1.0),
         "c1": (-0.3, 0.2, 0.6),
-        "d1": np.quantile(X[:, 0], [0.2, 0.5, 0.8]),
+        "d1": weighted_quantile(X[:, 0], [0.2, 0.5, 0.8], sample_weight),
         "f1": (0.1, 1.0),
     }
 

@@ -31,10 +31,12 @@ def rectified_jacobian(X, B, E, D_l, beta):
     return np.stack(np.broadcast_arrays(*columns), axis=-1)
 
 
-def _rectified_starts(X, y):
+def _rectified_starts(X, y, sample_weight=None):
+    from .._engine import weighted_quantile
+
     betas = np.array([0.2, 0.4, 0.7, 1.0])
     # D_l is in units of D**beta: start it at none, and at the data's own scale.
-    typical = np.median(X[:, 0]) ** betas
+    typical = weighted_quantile(X[:, 0], 0.5, sample_weight) ** betas
     return {"beta": betas, "D_l": np.concatenate([[0.0], typical * 0.1, typical * 3.0])}
 
 

@@ -58,9 +58,11 @@ def two_sigmoids(X, b0, A_up, A_dn, c0, s_raw, k_raw):
     return b0 + _shape_sign("bump") * (A_up * sig_up - A_dn * sig_dn)
 
 
-def _two_sigmoid_starts(X, y):
+def _two_sigmoid_starts(X, y, sample_weight=None):
+    from .._engine import weighted_quantile
+
     return {
-        "c0": np.quantile(X[:, 0], [0.25, 0.5, 0.75]),
+        "c0": weighted_quantile(X[:, 0], [0.25, 0.5, 0.75], sample_weight),
         "s_raw": (-1.5, 0.0, 1.0),
         "k_raw": (-2.0, 0.5),
     }
