@@ -26,6 +26,7 @@ import subprocess
 import sys
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 from _common import format_table, machine_info, write_section
@@ -202,6 +203,12 @@ def _summary(tied_err, free_err, covered):
     }
 
 
+PARTS = ("speed", "rectified", "memory", "power", "chinchilla")
+
+#: The last run's figures, so one part can be rerun alone.
+RESULTS = Path(__file__).resolve().parent / "results" / "bench_groups.json"
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes; do not record")
@@ -213,20 +220,32 @@ def main(argv=None):
         default=[1000, 10000, 100000],
         help="curves in each memory measurement",
     )
+    parser.add_argument(
+        "--parts",
+        nargs="+",
+        choices=PARTS,
+        default=list(PARTS),
+        help="parts to run; the others are read from the last run's results file",
+    )
     args = parser.parse_args(argv)
     quick = args.quick
     n_sets = 10 if quick else args.n_sets
-
-    speed = speed_power_law(100 if quick else 1000, 20, repeats=1 if quick else 3)
-    print(f"speed: {speed}", flush=True)
-    rectified = speed_rectified(repeats=1 if quick else 3)
-    print(f"rectified: {rectified}", flush=True)
     sizes = [1000, 10000] if quick else args.sizes
-    mem = memory(sizes)
-    print(f"memory: {mem}", flush=True)
-    power = shared_power_law(n_sets)
-    print(f"shared power law: {power}", flush=True)
-    chinchilla = shared_chinchilla(n_sets)
+    results = {} if quick or not RESULTS.exists() else json.loads(RESULTS.read_text())
+    runs = {
+        "speed": lambda: speed_power_law(100 if quick else 1000, 20, repeats=1 if quick else 3),
+        "rectified": lambda: speed_rectified(repeats=1 if quick else 3),
+        "memory": lambda: memory(sizes),
+        "power": lambda: shared_power_law(n_sets),
+        "chinchilla": lambda: shared_chinchilla(n_sets),
+    }
+    for part in args.parts:
+        results[part] = runs[part]()
+        print(f"{part}: {results[part]}", flush=True)
+        if not quick:
+            RESULTS.write_text(json.dumps(results, indent=1))
+    speed, rectified, mem = results["speed"], results["rectified"], results["memory"]
+    power, chinchilla = results["power"], results["chinchilla"]
 
     ratio = speed["loop_s"] / speed["family_s"]
     lines = [

@@ -262,11 +262,13 @@ def _refine(problem, x0, max_nfev, tolerance):
         # The weighted median, the weights as frequencies (a row of weight k is k rows).
         weight = problem.data_weight
         positive = weight > 0
-        spread = (
-            float(weighted_quantile(np.abs(start), 0.5, weight / weight[positive].min()))
-            if positive.any() and np.all(np.isfinite(start))
-            else 0.0
-        )
+        if positive.any() and np.all(np.isfinite(start)):
+            # Largest divided out first, so a weight 1e300 times another cannot overflow.
+            frequency = weight / weight.max()
+            frequency = frequency / max(float(frequency[positive].min()), 1e-300)
+            spread = float(weighted_quantile(np.abs(start), 0.5, frequency))
+        else:
+            spread = 0.0
         if np.isfinite(spread) and spread > _CONTINUATION * problem.f_scale:
             wide = replace(problem, f_scale=spread)
             x_wide, cost_wide, nfev_wide, _ = _refine_on(wide, x0, max_nfev, tolerance)
