@@ -1163,3 +1163,13 @@ def test_double_descent_normal_fit_is_not_flat():
     with warnings.catch_warnings():
         warnings.filterwarnings("error", ".*is flat over", UserWarning)
         DoubleDescentRegressor(random_state=0).fit(X, y)
+
+
+def test_log_power_fit_on_a_bound_says_its_intervals_miss_the_bias():
+    # Issue 18, item 13: bounds bias the extrapolation and no interval of the noise
+    # covers that; a fit that ends on one says so when it is made.
+    X, y = make_lr_bsz_sweep(n_samples=200, random_state=0)
+    reg = LogPowerHyperparamRegressor(bounds={"alpha": (0.9, 1.0)}, random_state=0)
+    with pytest.warns(UserWarning, match="ends on a bound.*predict_interval.*less often"):
+        reg.fit(X, y)
+    assert reg.at_bounds_
