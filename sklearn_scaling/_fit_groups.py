@@ -29,11 +29,12 @@ How it is solved:
   unconverged are refitted alone by :func:`~sklearn_scaling._fit_law.fit_law`. The law
   is evaluated for all rows of all curves in one call, each row with its own curve's
   parameters (NumPy broadcasting, checked against one curve at a time).
-- Shared parameters: the independent fit gives each curve's own estimate; a few
-  candidate shared values (quantiles of those estimates) are each profiled by an
-  independent fit with the shared parameters held there, and the best is refined
-  jointly by trust-region least squares over ``phi`` (a sparse Jacobian when ``phi`` is
-  large).
+- Shared parameters: the independent fit gives each curve's own estimate; the family
+  is profiled at a few candidate shared values (quantiles of those estimates), every
+  curve refitted from its own starts with the shared parameters held there, and the
+  best candidates are refined jointly by Levenberg-Marquardt steps in which each curve's
+  own block of the normal matrix is eliminated by the Schur complement
+  (:func:`_solve_shared`). The joint sandwich covariance is split into per-curve blocks.
 """
 
 import itertools
@@ -55,7 +56,6 @@ from ._engine import (
     single_threaded_blas,
 )
 from ._fit_law import (
-    LawObjective,
     _grid,
     _linear_index,
     _nonlinear_index,
@@ -600,22 +600,6 @@ def _fit_chunk(settings, curves, options, seeds):
         spread = residual_scale(frozen.residuals(None)[: w.size], w, settings.loss, n_free)
         spreads[g] = spread * (1.0 if settings.target_space == "log" else curves.curve_scale[g])
     return coef, cost, converged, flags, covariances, spreads, nfev, center, width
-
-
-def _curve_objective(settings, curve_scale, prior_center, prior_width):
-    """The objective of one curve fitted alone, in units of ``y / curve_scale``."""
-    ratio = _curve_units(settings.law, settings.scale / curve_scale)
-    return LawObjective(
-        loss=settings.loss,
-        f_scale=settings.f_scale,
-        target_space=settings.target_space,
-        alpha=settings.alpha,
-        y_scale=curve_scale,
-        lower=settings.lower * ratio,
-        upper=settings.upper * ratio,
-        prior_center=prior_center,
-        prior_width=prior_width,
-    )
 
 
 @dataclass
