@@ -540,12 +540,7 @@ def _pressed_outward(problem, x, lower, upper):
     step (on the directions the curvature identifies, with the parameters found binding
     held, as an active set) crosses the bound.
     """
-    gradient, curvature = cost_gradient(problem, x)
-    if not (np.all(np.isfinite(gradient)) and np.all(np.isfinite(curvature))):
-        return np.zeros(x.shape, dtype=bool)
     size = np.maximum(np.abs(x), 1.0)
-    # Rounding level of the gradient, per unit relative move of each parameter.
-    noise = 1e-8 * max(float(np.max(np.abs(gradient) * size)), 1e-300)
     # Only a parameter within a percent of its own size (or of the bound's width, if
     # smaller) of a bound can be pressed on it: in a flat valley the Gauss-Newton step
     # of a loosely converged fit can cross a bound far away, which does not hold it.
@@ -553,8 +548,18 @@ def _pressed_outward(problem, x, lower, upper):
         reach = _PRESS_REACH * np.minimum(
             np.where(np.isfinite(upper - lower), upper - lower, size), size
         )
-        outward_low = np.isfinite(lower) & (gradient * size > noise) & (x - lower <= reach)
-        outward_high = np.isfinite(upper) & (-gradient * size > noise) & (upper - x <= reach)
+        near_low = np.isfinite(lower) & (x - lower <= reach)
+        near_high = np.isfinite(upper) & (upper - x <= reach)
+    if not (near_low.any() or near_high.any()):
+        # Nothing is near a bound (the common case): no gradient needed.
+        return np.zeros(x.shape, dtype=bool)
+    gradient, curvature = cost_gradient(problem, x)
+    if not (np.all(np.isfinite(gradient)) and np.all(np.isfinite(curvature))):
+        return np.zeros(x.shape, dtype=bool)
+    # Rounding level of the gradient, per unit relative move of each parameter.
+    noise = 1e-8 * max(float(np.max(np.abs(gradient) * size)), 1e-300)
+    outward_low = near_low & (gradient * size > noise)
+    outward_high = near_high & (-gradient * size > noise)
     diagonal = np.sqrt(np.abs(np.diag(curvature)))
     unit = np.where(diagonal > 0, 1.0 / np.where(diagonal > 0, diagonal, 1.0), 0.0)
     held = np.zeros(x.shape, dtype=bool)

@@ -46,10 +46,12 @@ import numpy as np
 from joblib import Parallel, delayed
 from scipy import sparse
 from scipy.optimize import lsq_linear
+from scipy.special import ndtr
 
 from ._batch import BatchProblem, _irls_weight, solve_batch
-from ._covariance import Covariance, relative_weights, sandwich_covariance
+from ._covariance import RCOND, Covariance, relative_weights, sandwich_covariance
 from ._engine import (
+    _PRESS_REACH,
     RobustProblem,
     at_bounds,
     distinct_best,
@@ -64,7 +66,7 @@ from ._fit_law import (
     law_starts,
     residual_scale,
 )
-from ._losses import loss_value
+from ._losses import loss_derivatives, loss_value
 from .laws import Law
 
 __all__ = ["GroupFit", "fit_law_groups", "fix_parameters"]
@@ -74,6 +76,12 @@ _CHUNK_ELEMENTS = 2**21
 
 #: Largest number of free parameters whose joint covariance is formed densely.
 MAX_JOINT_COVARIANCE = 4000
+
+#: Batched steps allowed to the starting points of a shared fit (see ``_fit_chunk``).
+_COARSE_ITERATIONS = 50
+
+#: ... and to each curve's own search at the joint fit's shared values (``_rebasin``).
+_PRECISE_ITERATIONS = 200
 
 
 # ------------------------------------------------------------------- fixed parameters
@@ -548,9 +556,16 @@ def _fit_chunk(settings, curves, options, seeds):
         refine = _batch_problem(settings, curves, chosen_owner, center, width)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            result = solve_batch(
-                refine, np.array(chosen_x), max_iter=options["max_nfev"], tol=options["tol"]
-            )
+            if options["final"]:
+                max_iter, tol = options["max_nfev"], options["tol"]
+            elif options.get("precise"):
+                max_iter, tol = min(options["max_nfev"], _PRECISE_ITERATIONS), options["tol"]
+            else:
+                # Starting points of a shared fit (its candidates and their profile):
+                # the joint steps polish them, so a slow crawl along a valley (a robust
+                # loss in its linear zone converges only linearly) is cut short here.
+                max_iter, tol = min(options["max_nfev"], _COARSE_ITERATIONS), options["coarse_tol"]
+            result = solve_batch(refine, np.array(chosen_x), max_iter=max_iter, tol=tol)
         nfev = int(result.n_iter.sum())
         for b in np.argsort(result.cost, kind="stable"):
             g = chosen_owner[b]
@@ -561,9 +576,11 @@ def _fit_chunk(settings, curves, options, seeds):
     if not options["final"]:
         # Starting points of a fit with shared parameters: nothing more is needed.
         return coef, cost, converged, flags, covariances, spreads, nfev, center, width
+    converged &= _stationary(settings, curves, coef, cost, center, width)
     for g in np.flatnonzero(~converged):
-        # The batch left it unconverged (or found no finite start): the one-curve path,
-        # with its adaptive refinements, has the last word.
+        # The batch left it unconverged (or found no finite start, or stopped short of
+        # a minimum): the one-curve path, with its adaptive refinements, has the last
+        # word.
         X, z, w = curves.rows_of(g)
         rng = np.random.default_rng(seeds[g])
         single = fit_law(law, X, z * settings.scale, w, rng=rng, **options["fit"])
@@ -580,7 +597,50 @@ def _fit_chunk(settings, curves, options, seeds):
         jacobians = final.jacobian(coef, everyone)
     m = curves.X.shape[1]
     units = _curve_units(law, settings.scale)
-    for g in range(n_curves):
+    covariances = [None] * n_curves
+    alone = np.arange(n_curves)
+    if settings.loss in ("squared", "huber"):
+        # Curves with no parameter near a bound (none can be held on one) take the
+        # sandwich all at once; the others, and any whose Hessian is singular, the
+        # one-curve path below, which also finds what is unidentified.
+        size = np.maximum(np.abs(coef), 1.0)
+        room = settings.upper - settings.lower
+        with np.errstate(invalid="ignore", over="ignore"):
+            reach = _PRESS_REACH * np.minimum(np.where(np.isfinite(room), room, size), size)
+            near = (np.isfinite(settings.lower) & (coef - settings.lower <= reach)) | (
+                np.isfinite(settings.upper) & (settings.upper - coef <= reach)
+            )
+        inner = np.flatnonzero(~near.any(axis=1) & np.all(np.isfinite(coef), axis=1))
+        if inner.size:
+            r = np.where(curves.frequency[inner] > 0, residuals[inner, :m], 0.0)
+            cov, dof, full_rank = _batched_sandwich(
+                r,
+                jacobians[inner, :m],
+                jacobians[inner, m:],
+                curves.weight[inner],
+                curves.frequency[inner],
+                settings.loss,
+                settings.f_scale,
+            )
+            spread = _batched_spread(r, curves.frequency[inner], settings.loss, law.n_parameters)
+            p = law.n_parameters
+            for k in np.flatnonzero(full_rank):
+                g = inner[k]
+                covariance = Covariance(
+                    cov=cov[k],
+                    unidentified=np.zeros(p, dtype=bool),
+                    fixed=np.zeros(p, dtype=bool),
+                    null_space=np.zeros((p, 0)),
+                    dof=float(dof[k]),
+                    identified_cov=cov[k].copy(),
+                )
+                covariance.rescale(units)
+                covariances[g] = covariance
+                spreads[g] = spread[k] * (
+                    1.0 if settings.target_space == "log" else curves.curve_scale[g]
+                )
+            alone = np.setdiff1d(alone, inner[full_rank])
+    for g in alone:
         rows = np.concatenate([curves.frequency[g] > 0, np.ones(residuals.shape[1] - m, bool)])
         frozen = RobustProblem(
             residuals=lambda _, r=residuals[g][rows]: r,
@@ -595,11 +655,55 @@ def _fit_chunk(settings, curves, options, seeds):
         flags[g] = at_bounds(coef[g], settings.lower, settings.upper, problem=frozen)
         covariance = sandwich_covariance(frozen, coef[g], w, fixed=flags[g])
         covariance.rescale(units)
-        covariances.append(covariance)
+        covariances[g] = covariance
         n_free = int((~flags[g]).sum())
         spread = residual_scale(frozen.residuals(None)[: w.size], w, settings.loss, n_free)
         spreads[g] = spread * (1.0 if settings.target_space == "log" else curves.curve_scale[g])
     return coef, cost, converged, flags, covariances, spreads, nfev, center, width
+
+
+#: A curve's batched fit stands if the Gauss-Newton model promises less than this
+#: fraction of its cost from one more step (see ``_stationary``).
+_STATIONARY_RTOL = 1e-7
+
+
+def _stationary(settings, curves, coef, cost, center, width):
+    """Curves whose fit is a minimum by the Gauss-Newton model, not just a stalled step.
+
+    The batched steps stop when a step lowers the cost by less than the tolerance; in a
+    narrow curved valley (a power law's amplitude traded against its exponent over a
+    short range of x) tiny damped steps do so far from the minimum. The Newton
+    decrement ``g^T H^+ g / 2`` (``H`` the IRLS normal matrix) is the decrease a full
+    step would bring; unlike the gradient it does not depend on the parameters' units.
+    Parameters pressed on a bound are left out of it.
+    """
+    everyone = np.arange(coef.shape[0])
+    ok = np.isfinite(cost) & np.all(np.isfinite(coef), axis=1)
+    if not ok.any():
+        return ok
+    problem = _batch_problem(settings, curves, everyone, center, width)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        safe = np.where(ok[:, None], coef, np.clip(0.0, settings.lower, settings.upper))
+        r = problem.residuals(safe, everyone)
+        J = problem.jacobian(safe, everyone)
+        weighted = J * _irls_weight(problem, r, everyone)[:, :, None]
+        normal = weighted.transpose(0, 2, 1) @ J
+        gradient = (weighted.transpose(0, 2, 1) @ r[:, :, None])[:, :, 0]
+        held = ((safe <= settings.lower) & (gradient > 0)) | (
+            (safe >= settings.upper) & (gradient < 0)
+        )
+        gradient = np.where(held, 0.0, gradient)
+        # Unit-diagonal scaling first: an amplitude multiplying x**-alpha at x ~ 1e10
+        # has a Jacobian column 1e-15 the size of the exponent's.
+        diagonal = np.sqrt(np.abs(np.einsum("gii->gi", normal)))
+        unit = np.where(diagonal > 0, 1.0 / np.where(diagonal > 0, diagonal, 1.0), 0.0)
+        scaled = normal * unit[:, :, None] * unit[:, None, :]
+        scaled_gradient = gradient * unit
+        step = np.linalg.pinv(scaled, rcond=1e-12, hermitian=True) @ scaled_gradient[:, :, None]
+        decrement = 0.5 * np.sum(scaled_gradient * step[:, :, 0], axis=1)
+    finite = np.isfinite(decrement)
+    return ok & (~finite | (decrement <= _STATIONARY_RTOL * np.abs(cost)))
 
 
 @dataclass
@@ -882,6 +986,38 @@ def _solve_shared(settings, curves, theta, shared, center, width, *, max_iter, t
     return theta, cost, converged, n_iter
 
 
+def _rebasin(settings, curves, options, seed, theta, cost, ok, shared, center, width, **joint):
+    """Each curve's own multi-start search again, at the joint fit's shared values.
+
+    The joint steps descend locally: a curve whose own parameters sit in a worse basin
+    than its starts reach (the profile's starting points are only coarse) stays there.
+    Curves whose own search does better are moved, and the joint steps resumed; the
+    result is kept only if the family's objective falls.
+    """
+    everyone = np.arange(theta.shape[0])
+    pinned = _pinned(settings, shared, theta[0, shared])
+    # Converged, not coarse: a better basin reached only by a long crawl counts too.
+    held, _, _, _, _, _, used, _, _ = _independent(
+        pinned, curves, {**options, "precise": True}, None, np.random.default_rng(seed)
+    )
+    problem = _batch_problem(settings, curves, everyone, center, width)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        now = problem.cost(problem.residuals(theta, everyone), everyone)
+        then = problem.cost(problem.residuals(held, everyone), everyone)
+    better = np.isfinite(then) & (then < now - 1e-12 * np.abs(now))
+    if not better.any():
+        return theta, cost, ok, used
+    start = theta.copy()
+    start[better] = held[better]
+    moved, moved_cost, moved_ok, steps = _solve_shared(
+        settings, curves, start, shared, center, width, **joint
+    )
+    if moved_cost < cost:
+        return moved, moved_cost, moved_ok, used + steps
+    return theta, cost, ok, used + steps
+
+
 def _pinned(settings, index, values):
     """The settings with parameters ``index`` held at ``values`` (both bounds there)."""
     lower, upper = settings.lower.copy(), settings.upper.copy()
@@ -1027,6 +1163,7 @@ def fit_law_groups(
         "n_starts": n_starts,
         "max_nfev": max_nfev,
         "tol": tol * 1e-3,
+        "coarse_tol": tol,
         "fit": fit_options,
         "final": shared_index.size == 0,
     }
@@ -1094,6 +1231,21 @@ def fit_law_groups(
             "every curve; check the law's bounds against the curves."
         )
     theta, cost, ok = best
+    theta, cost, ok, used = _rebasin(
+        settings,
+        curves,
+        options,
+        seed,
+        theta,
+        cost,
+        ok,
+        shared_index,
+        center,
+        width,
+        max_iter=max_nfev,
+        tol=tol,
+    )
+    nfev += used
     phi = layout.pack(theta, theta[0, shared_index])
     free_flags = at_bounds(phi, problem.lower, problem.upper, problem=problem)
     positions = layout.positions()
@@ -1151,3 +1303,100 @@ def _probe_vectors(law, X, z, lower, upper):
         else:
             thetas[:, j] = [0.5, 1.0, 2.0]
     return np.clip(thetas, lower, upper)
+
+
+# ------------------------------------------------------------ covariances of many curves
+
+
+def _rowwise_quantiles(values, weights, levels):
+    """:func:`~sklearn_scaling._engine.weighted_quantile` of every row at once.
+
+    ``values`` and ``weights`` are ``(G, m)``; rows of weight 0 count for nothing, as if
+    absent (they must be finite). Returns ``(G, len(levels))``.
+    """
+    order = np.argsort(values, axis=1, kind="stable")
+    ordered = np.take_along_axis(values, order, axis=1)
+    edges = np.cumsum(np.take_along_axis(weights, order, axis=1), axis=1)
+    position = (edges[:, -1:] - 1.0) * np.asarray(levels, dtype=float)[None, :]
+    low = np.floor(position)
+    last = values.shape[1] - 1
+
+    def value_at(index):
+        # numpy.searchsorted(side="right") in every row: the edges at or below index.
+        where = np.minimum((edges[:, None, :] <= index[:, :, None]).sum(axis=2), last)
+        return np.take_along_axis(ordered, where, axis=1)
+
+    below = value_at(low)
+    return below + (position - low) * (value_at(low + 1.0) - below)
+
+
+def _batched_sandwich(r, J, Q, v, w, loss, f_scale):
+    """:func:`~sklearn_scaling._covariance.sandwich_from_residuals` of many curves at once.
+
+    For curves with no parameter held on a bound and the squared or Huber loss (whose
+    mean curvature has a closed form); padding rows have ``v = w = 0``. ``r`` is
+    ``(G, m)``, ``J`` ``(G, m, p)``, ``Q`` ``(G, k, p)``. Returns the covariances
+    ``(G, p, p)``, the degrees of freedom ``(G,)`` and whether each curve's Hessian is
+    of full rank (the others need the one-curve path, which finds their null space).
+    """
+    n_curves, m, p = J.shape
+    w = w / w.max(axis=1, keepdims=True)
+    w = w / np.maximum(np.where(w > 0, w, np.inf).min(axis=1, keepdims=True), 1e-300)
+    slope, _ = loss_derivatives(r, loss, f_scale)
+    real = w > 0
+    if loss == "squared":
+        curvature = np.ones(n_curves)
+    else:
+        # The n_free smallest |residuals| were fitted, not drawn: out of the density.
+        n_real = real.sum(axis=1)
+        kept = real.copy()
+        drop = n_real - p >= max(p, 5)
+        smallest = np.argsort(np.where(real, np.abs(r), np.inf), axis=1, kind="stable")[:, :p]
+        kept[np.flatnonzero(drop)[:, None], smallest[drop]] = False
+        wk, vk = np.where(kept, w, 0.0), np.where(kept, v, 0.0)
+        center, q1, q3 = _rowwise_quantiles(r, wk, [0.5, 0.25, 0.75]).T
+        total = wk.sum(axis=1)
+        spread = np.sqrt(np.sum(wk * (r - center[:, None]) ** 2, axis=1) / total)
+        scale = np.minimum(spread, (q3 - q1) / 1.349)
+        scale = np.where(scale == 0, spread, scale)
+        h = 0.9 * scale * total**-0.2
+        smooth = np.isfinite(h) & (h > 0)
+        safe_h = np.where(smooth, h, 1.0)[:, None]
+        inside = ndtr((f_scale - r) / safe_h) - ndtr((-f_scale - r) / safe_h)
+        _, plain = loss_derivatives(r, loss, f_scale)
+        inside = np.where(smooth[:, None], inside, plain)
+        curvature = np.sum(vk * inside, axis=1) / vk.sum(axis=1)
+    weighted = J * v[:, :, None]
+    hessian = curvature[:, None, None] * (weighted.transpose(0, 2, 1) @ J)
+    hessian += Q.transpose(0, 2, 1) @ Q
+    factor = np.divide(v * slope, np.sqrt(w), out=np.zeros_like(v), where=real)
+    score = J * factor[:, :, None]
+    meat = score.transpose(0, 2, 1) @ score
+    n_rows = w.sum(axis=1)
+    diagonal = np.sqrt(np.abs(np.einsum("gii->gi", hessian)))
+    unit = np.where(diagonal > 0, 1.0 / np.where(diagonal > 0, diagonal, 1.0), 0.0)
+    outer = unit[:, :, None] * unit[:, None, :]
+    values, vectors = np.linalg.eigh(hessian * outer)
+    largest = np.maximum(values.max(axis=1, keepdims=True), 1e-300)
+    full_rank = np.all(values > RCOND * largest, axis=1) & np.all(diagonal > 0, axis=1)
+    safe = np.where(values > 0, values, 1.0)
+    inverse = ((vectors / safe[:, None, :]) @ vectors.transpose(0, 2, 1)) * outer
+    with np.errstate(over="ignore", invalid="ignore"):
+        cov = inverse @ meat @ inverse
+    dof = n_rows - p
+    usable = (dof > 0) & np.all(np.isfinite(cov), axis=(1, 2))
+    cov = np.where(
+        usable[:, None, None], cov * (n_rows / np.where(usable, dof, 1.0))[:, None, None], np.inf
+    )
+    return cov, np.where(usable, dof, np.minimum(dof, 0)), full_rank
+
+
+def _batched_spread(r, w, loss, n_params):
+    """:func:`~sklearn_scaling._fit_law.residual_scale` of many curves (padding ``w = 0``)."""
+    w = w / w.max(axis=1, keepdims=True)
+    w = w / np.maximum(np.where(w > 0, w, np.inf).min(axis=1, keepdims=True), 1e-300)
+    if loss == "squared":
+        dof = np.maximum(w.sum(axis=1) - n_params, 1.0)
+        return np.sqrt(np.sum(w * r * r, axis=1) / dof)
+    center = _rowwise_quantiles(r, w, [0.5])
+    return 1.4826 * _rowwise_quantiles(np.abs(r - center), w, [0.5])[:, 0]
