@@ -864,7 +864,7 @@ def suggest_runs(
     stay held. The forecast is local on purpose: the interval that matters is the one
     of the refit, whose estimate stays near the current one, and on the benchmark a
     design averaged over parameter draws from the fit's covariance (pseudo-Bayesian)
-    narrowed it less.
+    did not narrow it measurably more.
 
     Examples
     --------
