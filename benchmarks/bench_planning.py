@@ -5,6 +5,7 @@ Run from anywhere::
 
     python benchmarks/bench_planning.py                      # as recorded: ~6 minutes CPU
     python benchmarks/bench_planning.py --n-datasets 20 --n-designs 10 --no-write  # a look
+    python benchmarks/bench_planning.py --parts c     # part (c) alone, the rest kept
 
 Four parts:
 
@@ -36,12 +37,13 @@ Tables are printed and written to the ``bench_planning`` section of ``BENCHMARKS
 """
 
 import argparse
+import re
 import sys
 import time
 import warnings
 
 import numpy as np
-from _common import format_table, machine_info, write_section
+from _common import REPO_ROOT, format_table, machine_info, write_section
 
 from sklearn_scaling import ScalingLawRegressor
 from sklearn_scaling.datasets import (
@@ -50,7 +52,12 @@ from sklearn_scaling.datasets import (
     make_chinchilla,
 )
 from sklearn_scaling.laws import chinchilla, chinchilla_compute_optimal
-from sklearn_scaling.planning import fit_isoflop, optimal_allocation, suggest_runs
+from sklearn_scaling.planning import (
+    fit_isoflop,
+    optimal_allocation,
+    score_design,
+    suggest_runs,
+)
 from sklearn_scaling.uncertainty import BootstrapRegressor
 
 SECTION = "bench_planning"
@@ -270,86 +277,108 @@ def part_c(n_designs, size_range=(7e7, 1.6e10)):
             warnings.simplefilter("ignore")
             first = approach3().fit(X0, y0)
             p0 = optimal_allocation(first, target, return_interval=True, coverage=COVERAGE)
-            design = suggest_runs(
-                first, candidates, n_runs=8, target=target, budget=float(cost[even].sum())
-            )
-            widths = {}
-            for name, chosen in (("suggest_runs", design.runs), ("even", even)):
+            budget = float(cost[even].sum())
+            designs = {
+                name: suggest_runs(
+                    first,
+                    candidates,
+                    n_runs=8,
+                    target=target,
+                    budget=budget,
+                    replicates=replicates,
+                ).runs
+                for name, replicates in (("suggest_runs", True), ("distinct", False))
+            }
+            designs["even"] = even
+            row = [np.log(p0.N_high[0] / p0.N_low[0])]
+            # The outcomes are drawn in this order, the even design's after the
+            # suggested one's as in the first recording.
+            for name in ("suggest_runs", "even", "distinct"):
+                chosen = designs[name]
                 Xn = candidates[chosen]
                 yn = chinchilla(Xn, *(TRUTH[p] for p in PARAMS))
                 yn = yn * np.exp(NOISE * rng.standard_normal(len(chosen)))
                 refit = approach3().fit(np.vstack([X0, Xn]), np.concatenate([y0, yn]))
                 p = optimal_allocation(refit, target, return_interval=True, coverage=COVERAGE)
-                widths[name] = (
+                row += [
+                    score_design(first, Xn, target, coverage=COVERAGE),
                     np.log(p.N_high[0] / p.N_low[0]),
                     float(cost[chosen].sum()),
                     bool(p.N_low[0] <= n_true <= p.N_high[0]),
-                )
-        records.append(
-            (
-                np.log(p0.N_high[0] / p0.N_low[0]),
-                design.widths[-1],
-                *widths["suggest_runs"],
-                *widths["even"],
-            )
-        )
+                    len(set(chosen.tolist())),
+                ]
+        records.append(row)
+        if (seed + 1) % 20 == 0:
+            log(f"(c) {seed + 1}/{n_designs} designs, {time.process_time() - start:.0f} s CPU")
     return np.array(records), time.process_time() - start
 
 
+DESIGN_HEADERS = [
+    "candidate sizes",
+    "design of 8 runs",
+    "distinct runs (median)",
+    "width before (log N_opt)",
+    "forecast width after",
+    "measured width after",
+    "before / after",
+    "compute / even design's",
+    "interval covers truth",
+]
+
+
 def table_c(records, label):
-    w0, forecast, w_s, cost_s, cover_s, w_e, cost_e, cover_e = records.T
-    shrink_s, shrink_e = w0 - w_s, w0 - w_e
-    lines = [
-        [
-            label,
-            "suggest_runs",
-            f"{np.median(w0):.3f}",
-            f"{np.median(forecast):.3f}",
-            f"{np.median(w_s):.3f}",
-            f"{np.median(w0 / w_s):.2f}x",
-            f"{np.median(cost_s / cost_e):.2f}",
-            f"{100 * np.mean(cover_s):.0f}%",
-        ],
-        [
-            "",
-            "even on the log grid",
-            f"{np.median(w0):.3f}",
-            "-",
-            f"{np.median(w_e):.3f}",
-            f"{np.median(w0 / w_e):.2f}x",
-            "1.00",
-            f"{100 * np.mean(cover_e):.0f}%",
-        ],
-    ]
-    ratio = np.median(shrink_s) / np.median(shrink_e)
-    paired = np.median(shrink_s / shrink_e)
-    lines.append(
-        [
-            "",
-            "shrink (before - after): suggest_runs / even",
-            "",
-            "",
-            f"**{ratio:.2f}x** (paired: {paired:.2f}x)",
-            "",
-            "",
-            "met" if ratio >= 1.5 else "NOT met (target 1.5x)",
-        ]
-    )
-    table = format_table(
-        [
-            "candidate sizes",
-            "design of 8 runs",
-            "width before (log N_opt)",
-            "forecast width after",
-            "measured width after",
-            "before / after",
-            "compute / even design's",
-            "interval covers truth",
-        ],
-        lines,
-        align="llrrrrrr",
-    )
-    return lines, ratio, paired, table
+    w0 = records[:, 0]
+    fields = {}
+    for k, name in enumerate(("suggest_runs", "even", "distinct")):
+        forecast, width, cost, cover, distinct = records[:, 1 + 5 * k : 6 + 5 * k].T
+        fields[name] = (forecast, width, cost, cover, distinct)
+    cost_e = fields["even"][2]
+    names = {
+        "suggest_runs": "suggest_runs (replicates, the default)",
+        "distinct": "suggest_runs, replicates=False",
+        "even": "even on the log grid",
+    }
+    lines = []
+    for name in ("suggest_runs", "distinct", "even"):
+        forecast, width, cost, cover, distinct = fields[name]
+        lines.append(
+            [
+                label if not lines else "",
+                names[name],
+                f"{np.median(distinct):.0f}",
+                f"{np.median(w0):.3f}",
+                f"{np.median(forecast):.3f}",
+                f"{np.median(width):.3f}",
+                f"{np.median(w0 / width):.2f}x",
+                f"{np.median(cost / cost_e):.2f}",
+                f"{100 * np.mean(cover):.0f}%",
+            ]
+        )
+    shrink_e, forecast_e = w0 - fields["even"][1], w0 - fields["even"][0]
+    results = {}
+    for name in ("suggest_runs", "distinct"):
+        shrink = w0 - fields[name][1]
+        ratio = np.median(shrink) / np.median(shrink_e)
+        paired = np.median(shrink / shrink_e)
+        forecast = np.median(w0 - fields[name][0]) / np.median(forecast_e)
+        results[name] = (ratio, paired)
+        lines.append(
+            [
+                "",
+                f"shrink (before - after): {names[name].split(' (')[0]} / even",
+                "",
+                "",
+                f"{forecast:.2f}x",
+                f"**{ratio:.2f}x** (paired: {paired:.2f}x)",
+                "",
+                "",
+                ("met" if ratio >= 1.5 else "NOT met (target 1.5x)")
+                if name == "suggest_runs"
+                else "",
+            ]
+        )
+    table = format_table(DESIGN_HEADERS, lines, align="llrrrrrrr")
+    return lines, results, table
 
 
 def part_d(reg_chinchilla, reg_dc):
@@ -379,62 +408,84 @@ def part_d(reg_chinchilla, reg_dc):
     return format_table(["1,000 budgets", "CPU s (median of 5)", "target <= 1 s"], lines)
 
 
+def part_c_text(n_designs, command):
+    design_lines, results = [], []
+    for size_range in ((7e7, 1.6e10), (1e7, 1e11)):
+        records, _ = part_c(n_designs, size_range)
+        label = f"{size_range[0]:.0e} to {size_range[1]:.0e}"
+        lines, result, _ = table_c(records, label)
+        design_lines += lines
+        results.append(result)
+    design_table = format_table(DESIGN_HEADERS, design_lines, align="llrrrrrrr")
+    log(design_table)
+    ratio, paired = results[0]["suggest_runs"]
+    info = machine_info()
+    return f"""### (c) `suggest_runs` vs an even design
+
+Measured by `{command}` ({info["date"]}, sklearn_scaling {info["sklearn_scaling"]}).
+{n_designs} repetitions: a first fit on 40 runs (compute 6e18 to 3e20), then 8 runs
+among 48 candidates (8 log-spaced sizes x 6 budgets, 6e18 to 3e21) chosen by `suggest_runs`
+(target: N_opt at 100x the largest candidate, within the even design's compute; with
+replicates, the default, and with 8 distinct candidates) or spread evenly over the grid
+(`np.round(np.linspace(0, 47, 8))` of the flattened grid: its four corners and the
+anti-diagonal between); outcomes simulated from the true law, the law refitted on the 48
+runs, and the measured width of the 90% interval of log N_opt compared (medians). The
+forecast is `score_design` at the first fit.
+
+{design_table}
+
+The shrink of the interval is the width before minus after; its ratio over the even
+design's is that of the medians ("paired": the median of the per-repetition ratios; in
+the forecast column, the ratio of the median forecast shrinks). Target >= 1.5x on the
+first grid: **{"met" if ratio >= 1.5 else "NOT met"}** ({ratio:.2f}x, paired {paired:.2f}x).
+The forecast column is the design criterion's own verdict: the shrink that the
+linearised forecast at the first fit promises over the even design. The second grid
+offers sizes far from any optimum: there the even design also reaches the large models
+that pin the exponents down. The recording before replicates (git 646cd4a, with the
+fitting code of then) measured 1.43x (paired 1.31x) with distinct runs; the row
+`replicates=False` is that algorithm on today's code."""
+
+
+def replace_subsection(section, letter, text):
+    """``section`` with its ``### (letter)`` subsection (up to the next ``###``) replaced."""
+    pattern = re.compile(rf"### \({letter}\).*?(?=\n### |\Z)", flags=re.DOTALL)
+    if not pattern.search(section):
+        raise SystemExit(f"BENCHMARKS.md has no recorded part ({letter}) to keep the others by.")
+    return pattern.sub(lambda _: text.strip() + "\n", section, count=1)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n-datasets", type=int, default=200)
     parser.add_argument("--n-resamples", type=int, default=100)
     parser.add_argument("--n-designs", type=int, default=100)
     parser.add_argument("--data", default="/work/shared/data/data_constrained.csv")
+    parser.add_argument(
+        "--parts",
+        default="abcd",
+        help="which parts to run, e.g. 'c'; a subset rewrites only its own subsections "
+        "of the recorded section (part d needs part b's fit)",
+    )
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args(argv)
+    parts = set(args.parts)
+    if not parts or not parts <= set("abcd") or ("d" in parts and "b" not in parts):
+        parser.error("--parts takes letters among 'abcd', and part d needs part b")
     total = time.process_time()
-
-    rows, grid_rows, cpu_a = part_a(args.n_datasets, args.n_resamples)
-    coverage_table, grid_table = table_a(rows, grid_rows, args.n_datasets, args.n_resamples)
-    log(coverage_table)
-    log(grid_table)
-    dc_table, dc_budget, reg_dc = part_b(args.data, args.n_resamples)
-    log(dc_table)
-    design_lines, ratios = [], []
-    for size_range in ((7e7, 1.6e10), (1e7, 1e11)):
-        records, _ = part_c(args.n_designs, size_range)
-        label = f"{size_range[0]:.0e} to {size_range[1]:.0e}"
-        lines, ratio, paired, _ = table_c(records, label)
-        design_lines += lines
-        ratios.append(ratio)
-    design_table = format_table(
-        [
-            "candidate sizes",
-            "design of 8 runs",
-            "width before (log N_opt)",
-            "forecast width after",
-            "measured width after",
-            "before / after",
-            "compute / even design's",
-            "interval covers truth",
-        ],
-        design_lines,
-        align="llrrrrrr",
-    )
-    log(design_table)
-    X, y = make_chinchilla(240, random_state=0)
-    speed_table = part_d(approach3().fit(X, y), reg_dc)
-    log(speed_table)
-    cpu_total = time.process_time() - total
-
-    info = machine_info()
     command = "python benchmarks/bench_planning.py" + (
         "" if argv is None and len(sys.argv) == 1 else " " + " ".join(sys.argv[1:])
     )
     a_true = true_exponent()
-    title = "Planning: compute-optimal allocation, IsoFLOP fits and design"
-    body = f"""## {title} (`benchmarks/bench_planning.py`)
+    texts = {}
 
-Command: `{command}` ({cpu_total / 60:.1f} minutes of CPU in one process).
-
-{chr(10).join(f"- {k}: {v}" for k, v in info.items())}
-
-### (a) The 90% interval of N_opt at 100x the largest compute (synthetic Chinchilla)
+    if "a" in parts:
+        rows, grid_rows, _ = part_a(args.n_datasets, args.n_resamples)
+        coverage_table, grid_table = table_a(rows, grid_rows, args.n_datasets, args.n_resamples)
+        log(coverage_table)
+        log(grid_table)
+        texts[
+            "a"
+        ] = f"""### (a) The 90% interval of N_opt at 100x the largest compute (synthetic Chinchilla)
 
 {args.n_datasets} data sets of `make_chinchilla` (240 runs, compute {COMPUTE_RANGE[0]:.0e} to
 {COMPUTE_RANGE[1]:.0e}, noise {NOISE:g} on log loss, `random_state` 0 to {args.n_datasets - 1}),
@@ -452,8 +503,13 @@ regression's t interval over the 9 budgets; approach 3's the delta method of
 beta / (alpha + beta).
 
 {grid_table}
-
-### (b) data_constrained.csv: the optimal allocation under a unique-token limit
+"""
+    if "b" in parts:
+        dc_table, dc_budget, reg_dc = part_b(args.data, args.n_resamples)
+        log(dc_table)
+        texts[
+            "b"
+        ] = f"""### (b) data_constrained.csv: the optimal allocation under a unique-token limit
 
 The data-constrained law (Muennighoff et al.) fitted on log loss to all 182 runs; the
 optimal run at 10x the largest training compute (C = {dc_budget:.3g} FLOPs, cost 6ND),
@@ -461,32 +517,46 @@ with the unique tokens limited (`constraints={{"U": lambda f: np.minimum(f["D"],
 90% intervals.
 
 {dc_table}
-
-### (c) `suggest_runs` vs an even design
-
-{args.n_designs} repetitions: a first fit on 40 runs (compute 6e18 to 3e20), then 8 runs
-among 48 candidates (8 log-spaced sizes x 6 budgets, 6e18 to 3e21) chosen by `suggest_runs` (target:
-N_opt at 100x the largest candidate, within the even design's compute) or spread evenly
-over the grid; outcomes simulated from the true law, the law refitted on the 48 runs,
-and the measured width of the 90% interval of log N_opt compared (medians).
-
-{design_table}
-
-The shrink of the interval is the width before minus after; its ratio, `suggest_runs`
-over the even design, is that of the medians ("paired": the median of the per-repetition
-ratios). Target >= 1.5x on the first grid: **{"met" if ratios[0] >= 1.5 else "NOT met"}**
-({ratios[0]:.2f}x). The second grid offers sizes far from any optimum: there the even
-design also reaches the large models that pin the exponents down.
-
-### (d) Speed
+"""
+    if "c" in parts:
+        texts["c"] = part_c_text(args.n_designs, command)
+    if "d" in parts:
+        X, y = make_chinchilla(240, random_state=0)
+        speed_table = part_d(approach3().fit(X, y), reg_dc)
+        log(speed_table)
+        texts["d"] = f"""### (d) Speed
 
 {speed_table}
 """
+    cpu_total = time.process_time() - total
+
+    if parts == set("abcd"):
+        info = machine_info()
+        title = "Planning: compute-optimal allocation, IsoFLOP fits and design"
+        body = f"""## {title} (`benchmarks/bench_planning.py`)
+
+Command: `{command}` ({cpu_total / 60:.1f} minutes of CPU in one process).
+
+{chr(10).join(f"- {k}: {v}" for k, v in info.items())}
+
+""" + "\n".join(texts[k] for k in "abcd")
+    else:
+        # Keep the recorded subsections of the parts not run.
+        match = re.search(
+            rf"<!-- {SECTION}:start -->\n(.*?)\n<!-- {SECTION}:end -->",
+            (REPO_ROOT / "BENCHMARKS.md").read_text(encoding="utf-8"),
+            flags=re.DOTALL,
+        )
+        if match is None:
+            raise SystemExit("BENCHMARKS.md has no bench_planning section; run all parts.")
+        body = match.group(1)
+        for letter in sorted(parts):
+            body = replace_subsection(body, letter, texts[letter])
+        log(f"parts {''.join(sorted(parts))}: {cpu_total / 60:.1f} minutes of CPU")
     print(body)
     if not args.no_write:
         write_section(SECTION, body)
         log("written to BENCHMARKS.md")
-    del cpu_a
 
 
 if __name__ == "__main__":

@@ -89,7 +89,10 @@ IsoFLOPDisplay.from_result(iso)
 # budget uncertain. Among 48 candidate runs (8 sizes x 6 budgets),
 # ``suggest_runs`` picks the 8 that most narrow its interval (greedy, then
 # exchanges), within the compute the same number of runs spread evenly over the grid
-# would cost; ``score_design`` gives the forecast width of any design.
+# would cost; ``score_design`` gives the forecast width of any design. A candidate may
+# be chosen more than once (a replicate: the same run with another seed), as optimal
+# designs concentrate on a few informative runs; the number next to a point counts
+# its copies.
 
 X0, y0 = make_chinchilla(n_samples=40, compute_range=(6e18, 3e20), random_state=1)
 first = ScalingLawRegressor("chinchilla", target_space="log").fit(X0, y0)
@@ -106,14 +109,24 @@ fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
 left.scatter(6 * X0[:, 0] * X0[:, 1], X0[:, 0], s=10, color="0.6", label="first runs")
 left.scatter(cost, candidates[:, 0], s=30, facecolor="none", edgecolor="0.3", label="candidates")
 left.scatter(cost[even], candidates[even, 0], marker="x", color="tab:orange", label="even")
+chosen, copies = np.unique(design.runs, return_counts=True)
 left.scatter(
-    cost[design.runs],
-    candidates[design.runs, 0],
+    cost[chosen],
+    candidates[chosen, 0],
     s=60,
     color="tab:blue",
     label="suggest_runs",
     zorder=3,
 )
+for index, count in zip(chosen, copies, strict=True):
+    if count > 1:
+        left.annotate(
+            f"x{count}",
+            (cost[index], candidates[index, 0]),
+            textcoords="offset points",
+            xytext=(6, 4),
+            color="tab:blue",
+        )
 left.set(
     xscale="log",
     yscale="log",

@@ -253,7 +253,7 @@ def test_isoflop_off_centre_grid_warns_and_drops_bad_budgets():
 
 def test_suggest_runs_widths_decrease_and_respect_budget(chinchilla_fit, candidates):
     design = suggest_runs(chinchilla_fit, candidates, n_runs=5, target=1e24)
-    assert len(design.runs) == 5 and len(set(design.runs.tolist())) == 5
+    assert len(design.runs) == 5
     assert design.widths[0] < design.initial_width
     assert np.all(np.diff(design.widths) <= 1e-15)
     costs = 6 * candidates[:, 0] * candidates[:, 1]
@@ -268,12 +268,71 @@ def test_suggest_runs_widths_decrease_and_respect_budget(chinchilla_fit, candida
     assert design.runs[0] == int(np.argmin(singles))
 
 
+@pytest.mark.parametrize("replicates", [True, False])
 @pytest.mark.parametrize("target", [1e24, [3e11, 6e12]])
-def test_score_design_agrees_with_suggest_runs(chinchilla_fit, candidates, target):
-    design = suggest_runs(chinchilla_fit, candidates, n_runs=4, target=target)
+def test_score_design_agrees_with_suggest_runs(chinchilla_fit, candidates, target, replicates):
+    design = suggest_runs(
+        chinchilla_fit, candidates, n_runs=4, target=target, replicates=replicates
+    )
     for k in range(1, 5):
         width = score_design(chinchilla_fit, candidates[design.runs[:k]], target)
         np.testing.assert_allclose(width, design.widths[k - 1], rtol=1e-8)
+
+
+def _even_design(candidates, n_runs):
+    return np.round(np.linspace(0, len(candidates) - 1, n_runs)).astype(int)
+
+
+def test_replicates_repeat_a_candidate_and_the_forecast_counts_each(chinchilla_fit, candidates):
+    """More runs than candidates: with replicates every run is chosen, some twice, and
+    the forecast of the design (repeats included) is that of score_design."""
+    few = candidates[[4, 17, 29]]
+    design = suggest_runs(chinchilla_fit, few, n_runs=7, target=1e24)
+    assert len(design.runs) == 7 and len(set(design.runs.tolist())) < 7
+    np.testing.assert_allclose(
+        design.widths[-1], score_design(chinchilla_fit, few[design.runs], 1e24), rtol=1e-8
+    )
+    # A repeated run still narrows the forecast: each copy adds its information again.
+    assert np.all(np.diff(design.widths) < 0)
+    # Without replicates the same call stops at the distinct candidates and says so.
+    with pytest.warns(UserWarning, match="only 3 of the 7"):
+        distinct = suggest_runs(chinchilla_fit, few, n_runs=7, target=1e24, replicates=False)
+    assert sorted(distinct.runs.tolist()) == [0, 1, 2]
+    assert design.widths[-1] < distinct.widths[-1]
+
+
+@pytest.mark.parametrize("replicates", [True, False])
+def test_design_within_the_even_designs_budget_forecasts_no_wider(
+    chinchilla_fit, candidates, replicates
+):
+    costs = 6 * candidates[:, 0] * candidates[:, 1]
+    even = _even_design(candidates, 6)
+    budget = float(costs[even].sum())
+    design = suggest_runs(
+        chinchilla_fit, candidates, n_runs=6, target=1e24, budget=budget, replicates=replicates
+    )
+    assert costs[design.runs].sum() <= budget * (1 + 1e-12)
+    if not replicates:
+        assert len(set(design.runs.tolist())) == len(design.runs)
+    assert design.widths[-1] <= score_design(chinchilla_fit, candidates[even], 1e24)
+
+
+def test_replicates_respect_a_tight_budget(chinchilla_fit, candidates):
+    """A budget of a few cheap runs: repeats are paid for each time."""
+    costs = 6 * candidates[:, 0] * candidates[:, 1]
+    budget = 3.5 * costs.min()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        design = suggest_runs(chinchilla_fit, candidates, n_runs=6, target=1e24, budget=budget)
+    assert 1 <= len(design.runs) and costs[design.runs].sum() <= budget * (1 + 1e-12)
+    np.testing.assert_allclose(design.costs, costs[design.runs])
+
+
+def test_suggest_runs_is_deterministic(chinchilla_fit, candidates):
+    first = suggest_runs(chinchilla_fit, candidates, n_runs=8, target=1e24, budget=1e23)
+    again = suggest_runs(chinchilla_fit, candidates.copy(), n_runs=8, target=1e24, budget=1e23)
+    np.testing.assert_array_equal(first.runs, again.runs)
+    np.testing.assert_array_equal(first.widths, again.widths)
 
 
 def test_score_design_without_runs_is_the_fit_width(chinchilla_fit):
@@ -297,6 +356,11 @@ def test_design_bad_input(chinchilla_fit, candidates):
         suggest_runs(chinchilla_fit, -candidates, n_runs=2, target=1e24)
     with pytest.raises(ValueError, match="one row"):
         score_design(chinchilla_fit, candidates, candidates[:2])
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    for option in ("replicates", "exchange"):
+        with pytest.raises(InvalidParameterError, match=f"'{option}' parameter.*'bool'"):
+            suggest_runs(chinchilla_fit, candidates, n_runs=2, target=1e24, **{option: "yes"})
 
 
 # ----------------------------------------------------------------------- compare
