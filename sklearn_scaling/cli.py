@@ -17,7 +17,6 @@ file, line and column where known, and exit with status 2.
 
 import argparse
 import atexit
-import csv
 import json
 import math
 import os
@@ -35,6 +34,7 @@ import numpy as np
 from sklearn.metrics import r2_score
 
 from . import DoubleDescentRegressor, LogPowerHyperparamRegressor, ScalingLawRegressor, __version__
+from ._csv import CSVError, MissingColumn, read_csv
 from ._losses import LOSSES
 from .datasets import make_chinchilla, make_double_descent, make_lr_bsz_sweep
 from .laws import (
@@ -791,10 +791,6 @@ class _Rows:
     diverged_marker: str | None = None
 
 
-def _blank(row):
-    return not any(field.strip() for field in row)
-
-
 def _matches(text, value):
     if text == value:
         return True
@@ -805,18 +801,8 @@ def _matches(text, value):
         return False
 
 
-# Delimiters of files that are "CSV" in name only, as spreadsheets in some locales write.
-OTHER_DELIMITERS = {";": "semicolon", "\t": "tab", "|": "vertical bar"}
 #: A column that marks runs that blew up (the lr_bsz format); see _diverged_note.
 DIVERGED = "diverged"
-
-
-def _other_delimiter(header):
-    """The delimiter a header seems to use instead of commas, or None."""
-    for delimiter in OTHER_DELIMITERS:
-        if any(delimiter in name for name in header):
-            return delimiter
-    return None
 
 
 def _marks_diverged(text):
@@ -828,117 +814,71 @@ def _marks_diverged(text):
     return value != 0 and not math.isnan(value)
 
 
-def _number(text, path, line, column):
+def _read_table(path, needed):
+    """The file through the package's one CSV reader, its errors as CommandError."""
     try:
-        value = float(text)
-    except ValueError:
-        value = None
-    if value is None or not math.isfinite(value):
-        what = "a number" if value is None else "a finite number"
-        shown = repr(text) if text else "an empty field"
-        raise CommandError(f"{path}, line {line}, column {column!r}: expected {what}, got {shown}")
-    return value
-
-
-def _read_rows(path, features, target, group=None, split=None, exclude=()):
-    """Read the rows ``fit`` uses from a CSV file, with errors naming line and column."""
-    try:
-        # utf-8-sig drops the byte-order mark spreadsheet programs put before the header.
-        handle = open(path, newline="", encoding="utf-8-sig")
+        table = read_csv(path)
+        table.require(needed)
+    except MissingColumn as exc:
+        raise _MissingColumn(str(exc), exc.column, exc.delimiter) from None
+    except CSVError as exc:
+        raise CommandError(str(exc)) from None
     except FileNotFoundError:
         raise CommandError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise CommandError(f"{path}: is a directory, not a CSV file") from None
     except OSError as exc:
-        raise CommandError(f"{path}: cannot open the file ({exc.strerror or exc})") from None
-    with handle:
-        reader = csv.reader(handle)
-        try:
-            return _parse_rows(reader, path, features, target, group, split, exclude)
-        except UnicodeDecodeError:
-            raise CommandError(f"{path}: not a UTF-8 text file") from None
-        except csv.Error as exc:
-            raise CommandError(f"{path}, line {reader.line_num}: {exc}") from None
-        except OSError as exc:
-            raise CommandError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
+        raise CommandError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
+    return table
 
 
-def _parse_rows(reader, path, features, target, group, split, exclude):
-    header = next((row for row in reader if not _blank(row)), None)
-    if header is None:
-        raise CommandError(f"{path}: the file is empty")
-    header = [name.strip() for name in header]
-    needed = [*features, target]
-    needed += [name for name in (group, split) if name is not None]
-    needed += [column for column, _ in exclude]
-    position = {}
-    for name in dict.fromkeys(needed):
-        if name not in header:
-            message = f"{path}: no column {name!r}; the columns are {', '.join(map(repr, header))}"
-            delimiter = _other_delimiter(header)
-            if delimiter is not None:
-                message += (
-                    f". The header holds {delimiter!r}: the file seems to be separated by "
-                    f"{OTHER_DELIMITERS[delimiter]}s, and sklearn-scaling reads "
-                    "comma-separated files only (save it with commas)"
-                )
-            raise _MissingColumn(message, name, delimiter)
-        if header.count(name) > 1:
-            raise CommandError(f"{path}: column {name!r} appears more than once in the header")
-        position[name] = header.index(name)
-    # Runs marked diverged are fitted like any other unless an --exclude names the column.
-    diverged_column = next((name for name in header if name.lower() == DIVERGED), None)
-    if diverged_column is not None and header.count(diverged_column) > 1:
-        diverged_column = None
-    if any(column == diverged_column for column, _ in exclude):
-        diverged_column = None
-    diverged, markers = [], {}
-
-    X, y, groups, train, lines = [], [], [], [], []
-    n_data = 0
-    for row in reader:
-        if _blank(row):
-            continue
-        line = reader.line_num
-        n_data += 1
-        if len(row) != len(header):
-            raise CommandError(
-                f"{path}, line {line}: expected {len(header)} fields like the header, "
-                f"got {len(row)}"
-            )
-        field = {name: row[index].strip() for name, index in position.items()}
-        if any(_matches(field[column], value) for column, value in exclude):
-            continue
-        role = "train" if split is None else field[split].lower()
-        if role not in ("train", "test"):
-            continue
-        # Only rows that are used must hold numbers: ignored rows may hold anything.
-        X.append([_number(field[name], path, line, name) for name in features])
-        y.append(_number(field[target], path, line, target))
-        groups.append(None if group is None else field[group])
-        train.append(role == "train")
-        lines.append(line)
-        if diverged_column is not None:
-            marker = row[header.index(diverged_column)].strip()
-            diverged.append(_marks_diverged(marker))
-            if diverged[-1]:
-                markers[marker] = markers.get(marker, 0) + 1
-    if n_data == 0:
-        raise CommandError(f"{path}: the file has a header but no data rows")
-    if not any(train):
+def _read_rows(path, features, target, group=None, split=None, exclude=()):
+    """Read the rows ``fit`` and ``plan`` use from a CSV file; errors name line and column."""
+    needed = [*features, target, *(c for c in (group, split) if c is not None)]
+    table = _read_table(path, [*needed, *(column for column, _ in exclude)])
+    used = np.ones(len(table.rows), dtype=bool)
+    for column, value in exclude:
+        used &= [not _matches(text, value) for text in table.column(column)]
+    texts = ["train"] * len(used) if split is None else table.column(split)
+    roles = np.array([text.lower() for text in texts], dtype=object)
+    # Only rows that are used must hold numbers: ignored rows may hold anything.
+    used &= (roles == "train") | (roles == "test")
+    if not (used & (roles == "train")).any():
         where = "" if split is None else f" has 'train' in column {split!r}"
         dropped = " after --exclude" if exclude else ""
         raise CommandError(f"{path}: no row{where}{dropped}: nothing to fit")
+    try:
+        X = np.column_stack([table.numbers(name, used) for name in features])
+        y = table.numbers(target, used)
+    except CSVError as exc:
+        raise CommandError(str(exc)) from None
+    groups = [None] * len(y) if group is None else table.column(group, used)
+    # Runs marked diverged are fitted like any other unless an --exclude names the column.
+    header = table.header
+    diverged_column = next((name for name in header if name.lower() == DIVERGED), None)
+    if diverged_column is not None and (
+        header.count(diverged_column) > 1 or any(c == diverged_column for c, _ in exclude)
+    ):
+        diverged_column = None
+    diverged, marker = None, None
+    if diverged_column is not None:
+        markers = table.column(diverged_column, used)
+        diverged = np.array([_marks_diverged(text) for text in markers], dtype=bool)
+        counts = {}
+        for text, marked in zip(markers, diverged, strict=True):
+            if marked:
+                counts[text] = counts.get(text, 0) + 1
+        # The most frequent marker, for the --exclude the note suggests.
+        marker = max(counts, key=counts.get) if counts else None
     return _Rows(
-        X=np.array(X, dtype=float).reshape(len(X), len(features)),
-        y=np.array(y, dtype=float),
+        X=X.reshape(len(y), len(features)),
+        y=y,
         group=np.array(groups, dtype=object),
-        train=np.array(train, dtype=bool),
-        line=np.array(lines, dtype=int),
+        train=roles[used] == "train",
+        line=table.lines[used],
         diverged_column=diverged_column,
-        diverged=None if diverged_column is None else np.array(diverged, dtype=bool),
-        # --exclude compares numbers by value, so that '1' also drops '1.0'.
-        diverged_marker=max(markers, key=markers.get) if markers else None,
+        diverged=diverged,
+        diverged_marker=marker,
     )
 
 
