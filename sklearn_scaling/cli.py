@@ -17,8 +17,10 @@ file, line and column where known, and exit with status 2.
 
 import argparse
 import atexit
+import inspect
 import json
 import math
+import numbers
 import os
 import re
 import shutil
@@ -32,10 +34,10 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.metrics import r2_score
+from sklearn.utils._param_validation import InvalidParameterError, StrOptions
 
 from . import DoubleDescentRegressor, LogPowerHyperparamRegressor, ScalingLawRegressor, __version__
 from ._csv import CSVError, MissingColumn, read_csv
-from ._losses import LOSSES
 from .datasets import make_chinchilla, make_double_descent, make_lr_bsz_sweep
 from .laws import (
     LOG_POWER_PARAMS,
@@ -186,45 +188,6 @@ class _LawTable(Mapping):
 
 LAWS = _LawTable()
 
-# Fitting options as (flag, constructor parameter, kinds of law that take it); an option
-# is refused for the other laws, so that a typo in --law cannot silently drop it.
-_ALL = ("double-descent", "log-power", REGISTRY)
-FIT_OPTIONS = (
-    ("--loss", "loss", _ALL),
-    ("--f-scale", "f_scale", _ALL),
-    ("--target-space", "target_space", (REGISTRY,)),
-    ("--alpha", "alpha", _ALL),
-    ("--n-starts", "n_starts", _ALL),
-    ("--max-nfev", "max_nfev", _ALL),
-    ("--tol", "tol", _ALL),
-    ("--n-jobs", "n_jobs", _ALL),
-    ("--random-state", "random_state", _ALL),
-    ("--bound", "bounds", ("log-power", REGISTRY)),
-    ("--shape", "shape", ("double-descent",)),
-    ("--no-density-weighting", "density_weighting", ("double-descent",)),
-    ("--amplitude-penalty", "amplitude_penalty", ("double-descent",)),
-    ("--order-penalty", "order_penalty", ("double-descent",)),
-    ("--separation-penalty", "separation_penalty", ("double-descent",)),
-    ("--range-penalty", "range_penalty", ("double-descent",)),
-    ("--tail-penalty", "tail_penalty", ("double-descent",)),
-    ("--b0-bounds", "b0_bounds", ("double-descent",)),
-    ("--prior-units", "prior_units", ("double-descent",)),
-    ("--optimum", "optimum", ("log-power",)),
-    ("--size-terms", "size_terms", ("log-power",)),
-    ("--skew", "skew", ("log-power",)),
-    ("--global-search", "global_search", ("log-power",)),
-    ("--prediction-bounds", "prediction_bounds", ("log-power",)),
-)
-
-
-def _kinds_text(kinds):
-    """Who takes an option, for the error that refuses it."""
-    laws = [f"--law {kind}" for kind in kinds if kind != REGISTRY]
-    if REGISTRY in kinds:
-        laws.append("the laws of the registry (see 'sklearn-scaling laws')")
-    return " and ".join(laws)
-
-
 # --------------------------------------------------------------------- argument types
 
 
@@ -248,7 +211,6 @@ _positive_float = _checked_number(
     float, lambda v: v > 0 and np.isfinite(v), "must be a finite number > 0"
 )
 _positive_int = _checked_number(int, lambda v: v >= 1, "must be >= 1")
-_n_jobs = _checked_number(int, lambda v: v != 0, "must not be 0 (-1 uses every core)")
 
 
 def _float(text):
@@ -258,22 +220,6 @@ def _float(text):
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
     if math.isnan(value):
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}")
-    return value
-
-
-def _non_negative(text):
-    value = _float(text)
-    if not (math.isfinite(value) and value >= 0):
-        raise argparse.ArgumentTypeError(f"must be a finite number >= 0, got {text!r}")
-    return value
-
-
-def _f_scale(text):
-    if text == "mad":
-        return text
-    value = _float(text)
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"expected 'mad' or a number > 0, got {text!r}")
     return value
 
 
@@ -442,103 +388,8 @@ def _build_parser():
         help="save a plot of the fitted law(s), one panel per group (needs matplotlib)",
     )
 
-    common = fit.add_argument_group("fitting options (every law; default: the estimator's)")
-    common.add_argument("--loss", choices=sorted(LOSSES), help="loss on the residuals")
-    common.add_argument(
-        "--f-scale",
-        type=_f_scale,
-        metavar="{mad,NUMBER}",
-        help="scale of the robust loss ('mad': the seed laws only)",
-    )
-    common.add_argument(
-        "--alpha",
-        type=_non_negative,
-        metavar="X",
-        help=(
-            "prior strength multiplier (double-descent), ridge strength (log-power) or "
-            "strength of the prior towards the starts (other laws)"
-        ),
-    )
-    common.add_argument("--n-starts", type=_positive_int, metavar="N", help="local refinements")
-    common.add_argument(
-        "--max-nfev", type=_positive_int, metavar="N", help="evaluations per refinement"
-    )
-    common.add_argument(
-        "--tol", type=_positive_float, metavar="X", help="tolerance of each refinement"
-    )
-    common.add_argument("--n-jobs", type=_n_jobs, metavar="N", help="parallel refinements")
-    common.add_argument("--random-state", type=int, metavar="SEED", help="seed of the starts")
-    common.add_argument(
-        "--bound",
-        dest="bounds",
-        action="append",
-        nargs=3,
-        metavar=("NAME", "LOW", "HIGH"),
-        help="bounds on one parameter (repeatable; log-power and the registry's laws)",
-    )
-
-    generic = fit.add_argument_group("options of the registry's laws (ScalingLawRegressor)")
-    generic.add_argument(
-        "--target-space",
-        choices=("linear", "log"),
-        help="residuals of y, or of log y (needs y > 0; every run by its relative error)",
-    )
-
-    double = fit.add_argument_group("double-descent options")
-    double.add_argument(
-        "--shape",
-        choices=("bump", "dip"),
-        help="rise then fall (the seed law), or fall then rise (a U-shaped score)",
-    )
-    double.add_argument(
-        "--no-density-weighting",
-        dest="density_weighting",
-        action="store_const",
-        const=False,
-        help="weight every row equally instead of by inverse compute density",
-    )
-    for name in ("amplitude", "order", "separation", "range", "tail"):
-        double.add_argument(
-            f"--{name}-penalty", type=_non_negative, metavar="X", help=f"{name} prior strength"
-        )
-    double.add_argument(
-        "--b0-bounds", nargs=2, type=_float, metavar=("LOW", "HIGH"), help="bounds on b0"
-    )
-    double.add_argument(
-        "--prior-units",
-        choices=("y", "f_scale"),
-        help="state the prior strengths in units of the target (the seed) or of the loss scale",
-    )
-
-    power = fit.add_argument_group("log-power options")
-    power.add_argument(
-        "--optimum",
-        choices=("fixed", "scaling"),
-        help="one optimal learning rate, or optima that scale with model and data size",
-    )
-    power.add_argument(
-        "--size-terms",
-        choices=("log_power", "power"),
-        help="the seed's log-power terms in data and model size, or Chinchilla-style powers",
-    )
-    power.add_argument(
-        "--skew",
-        action="store_const",
-        const=True,
-        help="with --optimum scaling: cubic terms that make the bowl asymmetric",
-    )
-    power.add_argument(
-        "--global-search",
-        choices=("auto", "always", "never"),
-        help="differential evolution over the nonlinear parameters",
-    )
-    power.add_argument(
-        "--prediction-bounds",
-        nargs=2,
-        type=_float,
-        metavar=("LOW", "HIGH"),
-        help="clip predictions (never applied during the fit)",
-    )
+    fit_options = _add_estimator_options(fit)
+    fit.set_defaults(fit_options=fit_options)
     parser.commands = {"demo": demo, "fit": fit, "laws": laws, "plan": _add_plan_parser(commands)}
     return parser
 
@@ -721,49 +572,277 @@ def _laws(args):
     return 0
 
 
-# ------------------------------------------------------------------------ options
+# ------------------------------------------------------------------ estimator options
+#
+# The fitting options are not restated here: each is derived from the parameters the
+# estimators declare (``_parameter_constraints``, the ``__init__`` defaults and the
+# numpydoc "Parameters" text), so a parameter an estimator gains is an option at once.
+# Values are checked by scikit-learn's own validation (InvalidParameterError), which
+# the command reports as one line naming the option.
+
+#: The estimator of each kind of law, whose parameters are ``fit``'s options.
+ESTIMATORS = {
+    REGISTRY: ScalingLawRegressor,
+    "double-descent": DoubleDescentRegressor,
+    "log-power": LogPowerHyperparamRegressor,
+}
+
+#: Parameters the command line sets in its own way rather than through an option of
+#: their name: the law and the group column are arguments of the command, and a
+#: parameter of a Python type a word cannot spell (a dict or a pair) has its form here.
+OWN_FORMS = {
+    "law": "--law NAME",
+    "group": "--group COL",
+    "bounds": "--bound NAME LOW HIGH (repeatable)",
+    "shared": "--shared NAME[,NAME...]",
+    "fixed": "--fixed NAME=VALUE (repeatable)",
+    "b0_bounds": "--b0-bounds LOW HIGH",
+    "prediction_bounds": "--prediction-bounds LOW HIGH",
+}
+
+#: Checks the estimators' constraints lack and the command keeps: ``n_jobs`` is declared
+#: as any integer, but joblib refuses 0 (and only at the first parallel fit).
+EXTRA_CHECKS = {"n_jobs": (lambda value: value != 0, "must not be 0 (-1 uses every core)")}
 
 
-def _estimator_options(args):
+def _kinds_text(kinds):
+    """Who takes an option, for the error that refuses it and for --help."""
+    laws = [f"--law {kind}" for kind in kinds if kind != REGISTRY]
+    if REGISTRY in kinds:
+        laws.append("the laws of the registry (see 'sklearn-scaling laws')")
+    return " and ".join(laws)
+
+
+def _docstring_parameters(estimator):
+    """``{name: first sentence}`` of the numpydoc "Parameters" section of a class."""
+    text = textwrap.dedent(estimator.__doc__.split("\n", 1)[1])
+    section = re.search(r"^Parameters\n-+\n(.*?)(?=^\S[^\n]*\n-+\n|\Z)", text, re.M | re.S)
+    described = {}
+    for match in re.finditer(r"^(\w+) : [^\n]*\n((?:[ \t]+[^\n]*\n?)*)", section.group(1), re.M):
+        words = " ".join(match.group(2).replace("``", "").split())
+        # The first sentence: a period before a capital ("et al. used" goes on).
+        described[match.group(1)] = re.split(r"(?<=\.)\s(?=[A-Z])", words, maxsplit=1)[0]
+    return described
+
+
+@dataclass(frozen=True)
+class _Option:
+    """One constructor parameter as an option of ``fit``: the kinds of law whose
+    estimator takes it, and for each its docstring's first sentence and default."""
+
+    name: str
+    kinds: tuple
+    texts: tuple
+
+    @property
+    def flag(self):
+        return "--" + self.name.replace("_", "-")
+
+    def help(self, kinds, defaults):
+        """The --help text for the laws of ``kinds``, with ``defaults`` overriding."""
+        texts = {}
+        for kind, text in zip(self.kinds, self.texts, strict=True):
+            if kind in kinds:
+                if self.name in defaults:
+                    text = f"{text.rsplit(' (default: ', 1)[0]} (default: {defaults[self.name]})"
+                texts.setdefault(text, []).append("other laws" if kind == REGISTRY else kind)
+        if len(texts) == 1:
+            return next(iter(texts)).replace("%", "%%")
+        return "; ".join(f"{'/'.join(k)}: {t}" for t, k in texts.items()).replace("%", "%%")
+
+
+def _number_type(constraints):
+    """int, float or None: the number a parameter's constraints accept."""
+    types = set()
+    for constraint in constraints:
+        kind = getattr(constraint, "type", constraint)  # an Interval, or a bare type
+        if constraint == "random_state" or kind is numbers.Integral:
+            types.add(int)
+        elif kind is numbers.Real:
+            types.add(float)
+    return None if not types else (int if types == {int} else float)
+
+
+def _string_options(constraints):
+    return sorted({o for c in constraints if isinstance(c, StrOptions) for o in c.options})
+
+
+def _value_type(name, words, number):
+    """An argparse type: one of ``words``, else a ``number``."""
+    kind = "an integer" if number is int else "a number"
+    expected = " or ".join([*map(repr, words), kind])
+
+    def parse(text):
+        if text in words:
+            return text
+        try:
+            value = number(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+        if number is float and math.isnan(value):
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
+        return value
+
+    parse.__name__ = name  # argparse names the type in some messages
+    return parse
+
+
+def _derived_options():
+    """Every parameter of the estimators as an :class:`_Option`, in signature order."""
+    found = {}
+    for kind, estimator in ESTIMATORS.items():
+        described = _docstring_parameters(estimator)
+        defaults = inspect.signature(estimator.__init__).parameters
+        for name in estimator._parameter_constraints:
+            text = f"{described.get(name, '').rstrip('.')} (default: {defaults[name].default})"
+            found.setdefault(name, []).append((kind, text))
+    return [_Option(name, *map(tuple, zip(*pairs, strict=True))) for name, pairs in found.items()]
+
+
+OPTIONS = _derived_options()
+
+
+def _constraints(name, kinds):
+    return [c for kind in kinds for c in ESTIMATORS[kind]._parameter_constraints.get(name, ())]
+
+
+def _add_estimator_options(parser, kinds=tuple(ESTIMATORS), defaults=None, skip=()):
+    """Add an option for every parameter of the estimators of ``kinds`` to ``parser``.
+
+    Returns the options added. ``defaults`` overrides an estimator's default (``plan``
+    fits in log space); ``skip`` names parameters left out.
+    """
+    defaults = defaults or {}
+    added = []
+    groups = {}
+    for option in OPTIONS:
+        taken = tuple(kind for kind in option.kinds if kind in kinds)
+        if not taken or option.name in ("law", "group", *skip):
+            continue
+        title = (
+            "fitting options (every law; default: the estimator's)"
+            if len(taken) == len(kinds)
+            else f"options of {_kinds_text(taken)}"
+        )
+        group = groups.setdefault(title, parser.add_argument_group(title))
+        constraints = _constraints(option.name, taken)
+        spec = dict(help=option.help(taken, defaults), default=defaults.get(option.name))
+        words, number = _string_options(constraints), _number_type(constraints)
+        if option.name == "bounds":
+            spec.update(action="append", nargs=3, metavar=("NAME", "LOW", "HIGH"))
+            group.add_argument("--bound", dest="bounds", **spec)
+        elif option.name in ("b0_bounds", "prediction_bounds"):
+            group.add_argument(option.flag, nargs=2, type=_float, metavar=("LOW", "HIGH"), **spec)
+        elif option.name == "shared":
+            spec["metavar"] = "NAME[,NAME...]"
+            group.add_argument("--shared", type=_names, **spec)
+        elif option.name == "fixed":
+            spec.update(action="append", metavar="NAME=VALUE")
+            group.add_argument("--fixed", type=_fixed_value, **spec)
+        elif "boolean" in constraints:
+            group.add_argument(option.flag, action=argparse.BooleanOptionalAction, **spec)
+        elif words and number is None:
+            group.add_argument(option.flag, choices=words, **spec)
+        elif number is not None:
+            metavar = "{" + ",".join([*words, "NUMBER"]) + "}" if words else number.__name__.upper()
+            spec["metavar"] = metavar
+            group.add_argument(option.flag, type=_value_type(option.name, words, number), **spec)
+        else:
+            continue  # a Python object a word cannot spell (none today: see OWN_FORMS)
+        added.append(option)
+    return added
+
+
+def _names(text):
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError(f"expected NAME[,NAME...], got {text!r}")
+    return names
+
+
+def _fixed_value(text):
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    try:
+        return name.strip(), _float(value.strip())
+    except argparse.ArgumentTypeError as exc:
+        raise argparse.ArgumentTypeError(f"{name.strip()}: {exc}") from None
+
+
+def _pair(flag, pair):
+    low, high = pair
+    if not low < high:
+        raise CommandError(f"{flag}: LOW must be below HIGH, got {low:g} {high:g}")
+    return (low, high)
+
+
+def _cli_form(name, value, law):
+    """An option's value as the constructor takes it (pairs, dicts), checked."""
+    if name in ("b0_bounds", "prediction_bounds"):
+        return _pair("--" + name.replace("_", "-"), value)
+    if name == "bounds":
+        bounds = {}
+        for parameter, low, high in value:
+            try:
+                pair = _float(low), _float(high)
+            except argparse.ArgumentTypeError as exc:
+                raise CommandError(f"--bound {parameter}: {exc}") from None
+            bounds[parameter] = _pair(f"--bound {parameter}", pair)
+        value = bounds
+    if name == "fixed":
+        value = dict(value)
+    if name in ("bounds", "fixed", "shared") and law.law is not None:
+        flag = {"bounds": "--bound", "fixed": "--fixed", "shared": "--shared"}[name]
+        for parameter in value:
+            if parameter not in law.law.parameters:
+                raise CommandError(
+                    f"{flag} {parameter}: --law {law.name} has no parameter {parameter!r}; "
+                    f"its parameters are {', '.join(law.law.parameters)}"
+                )
+    if name in EXTRA_CHECKS and value is not None:
+        accept, requirement = EXTRA_CHECKS[name]
+        if not accept(value):
+            raise CommandError(f"--{name.replace('_', '-')} {value}: {requirement}")
+    return value
+
+
+def _validated(estimator, given):
+    """scikit-learn's own check of the parameters, its error as one line naming the option."""
+    try:
+        estimator._validate_params()
+    except InvalidParameterError as exc:
+        message = str(exc)
+        pattern = r"The '(\w+)' parameter of (\w+) (must be .*?)\.? Got (.*) instead"
+        match = re.match(pattern, message)
+        if match is None:
+            raise CommandError(message) from None
+        name, owner, requirement, _ = match.groups()
+        flag = "--bound" if name == "bounds" else "--" + name.replace("_", "-")
+        shown = given.get(name)
+        shown = " ".join(map(str, shown)) if isinstance(shown, tuple | list) else shown
+        raise CommandError(f"{flag} {shown}: {owner}'s {name} {requirement}") from None
+    return estimator
+
+
+def _estimator_options(args, law=None, options=None):
     """Constructor parameters the user gave, checked against the chosen law."""
-    law = LAWS[args.law]
+    law = LAWS[args.law] if law is None else law
     given = {}
-    for flag, name, kinds in FIT_OPTIONS:
-        value = getattr(args, name, None)
+    for option in options or OPTIONS:
+        # --law and --group are the command's own: the law's name and a CSV column.
+        value = None if option.name in ("law", "group") else getattr(args, option.name, None)
         if value is None:
             continue
-        if law.kind not in kinds:
+        if law.kind not in option.kinds:
+            flag = "--bound" if option.name == "bounds" else option.flag
+            if value is False:  # written --no-NAME
+                flag = "--no-" + flag[2:]
             raise CommandError(
-                f"{flag} applies to {_kinds_text(kinds)} only, not to --law {law.name}"
+                f"{flag} applies to {_kinds_text(option.kinds)} only, not to --law {law.name}"
             )
-        given[name] = value
-    if law.kind == REGISTRY and given.get("f_scale") == "mad":
-        raise CommandError(
-            f"--f-scale mad applies to --law double-descent and --law log-power only; "
-            f"--law {law.name} takes a number > 0"
-        )
-    for flag, name in (("--b0-bounds", "b0_bounds"), ("--prediction-bounds", "prediction_bounds")):
-        if name in given:
-            low, high = given[name]
-            if not low < high:
-                raise CommandError(f"{flag}: LOW must be below HIGH, got {low:g} {high:g}")
-            given[name] = (low, high)
-    if "bounds" in given:
-        bounds = {}
-        for name, low, high in given["bounds"]:
-            try:
-                low, high = _float(low), _float(high)
-            except argparse.ArgumentTypeError as exc:
-                raise CommandError(f"--bound {name}: {exc}") from None
-            if not low < high:
-                raise CommandError(f"--bound {name}: LOW must be below HIGH, got {low:g} {high:g}")
-            if law.law is not None and name not in law.law.parameters:
-                raise CommandError(
-                    f"--bound {name}: --law {law.name} has no parameter {name!r}; its "
-                    f"parameters are {', '.join(law.law.parameters)}"
-                )
-            bounds[name] = (low, high)
-        given["bounds"] = bounds
+        given[option.name] = _cli_form(option.name, value, law)
+    _validated(law.build(given), given)
     return given
 
 
@@ -1524,13 +1603,10 @@ def _add_plan_parser(commands):
     plan.add_argument(
         "--interval", type=_coverage, metavar="COVERAGE", help="also print intervals, e.g. 0.9"
     )
-    plan.add_argument(
-        "--target-space",
-        choices=("linear", "log"),
-        default="log",
-        help="fit residuals of y or of log y (default: log, Hoffmann et al.'s approach 3)",
-    )
-    plan.add_argument("--random-state", type=int, metavar="SEED", help="seed of the starts")
+    # The fit's options are ScalingLawRegressor's, in log space by default (Hoffmann et
+    # al.'s approach 3); one curve, so no --shared.
+    options = _add_estimator_options(plan, (REGISTRY,), {"target_space": "log"}, skip=("shared",))
+    plan.set_defaults(fit_options=options)
     plan.add_argument("--json", action="store_true", help="print one JSON document instead")
     return plan
 
@@ -1593,9 +1669,7 @@ def _plan(args):
             f"--features gave {len(features)}"
         )
     rows = _read_rows(args.data, features, args.target)
-    estimator = ScalingLawRegressor(
-        law.name, target_space=args.target_space, random_state=args.random_state
-    )
+    estimator = entry.build(_estimator_options(args, entry, args.fit_options))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -1675,7 +1749,8 @@ def _parse_auto_args(fit, args):
     args.features = [c.strip() for word in words for c in word.split(",") if c.strip()]
     if args.data is None:
         fit.error("the following arguments are required: DATA")
-    given = [flag for flag, dest, _ in FIT_OPTIONS if getattr(args, dest, None) is not None]
+    given = [o.flag for o in OPTIONS if o.name not in ("law", "group")]
+    given = [flag for flag in given if getattr(args, flag[2:].replace("-", "_"), None) is not None]
     given = [flag for flag in given if flag not in ("--random-state", "--n-jobs")]
     if given:
         fit.error(
