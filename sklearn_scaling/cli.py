@@ -734,7 +734,7 @@ def _add_estimator_options(parser, kinds=tuple(ESTIMATORS), defaults=None, skip=
         elif option.name in ("b0_bounds", "prediction_bounds"):
             group.add_argument(option.flag, nargs=2, type=_float, metavar=("LOW", "HIGH"), **spec)
         elif option.name == "shared":
-            spec["metavar"] = "NAME[,NAME...]"
+            spec.update(action="extend", metavar="NAME[,NAME...]")
             group.add_argument("--shared", type=_names, **spec)
         elif option.name == "fixed":
             spec.update(action="append", metavar="NAME=VALUE")
@@ -1063,13 +1063,51 @@ def _no_intervals(law):
     )
 
 
-def _intervals(args, law, estimator, rows, masks, shown):
+@dataclass
+class _Curve:
+    """One group's fitted law as the table reports it: the group's own estimator, or
+    (``label`` given) one curve of an estimator fitted on every group at once."""
+
+    estimator: object
+    label: object = None
+
+    def X(self, X):
+        """Rows as the estimator reads them: a grouped fit's group column first."""
+        if self.label is None:
+            return X
+        return np.column_stack([np.full(len(X), self.label, dtype=object), X])
+
+    def _own(self, value):
+        return value if self.label is None else value[self.label]
+
+    @property
+    def params(self):
+        return {name: float(value) for name, value in self._own(self.estimator.params_).items()}
+
+    @property
+    def params_std(self):
+        std = getattr(self.estimator, "params_std_", None)
+        return None if std is None else {k: float(v) for k, v in self._own(std).items()}
+
+    @property
+    def at_bounds(self):
+        names = getattr(self.estimator, "at_bounds_", ())
+        return list(_at_bounds(self.estimator) if self.label is None else names[self.label])
+
+    def predict(self, X):
+        return self.estimator.predict(self.X(X))
+
+    def predict_interval(self, X, **options):
+        return self.estimator.predict_interval(self.X(X), **options)
+
+
+def _intervals(args, law, curve, rows, masks, shown):
     """Standard errors, and the coverage and width of the intervals on each part."""
-    std = getattr(estimator, "params_std_", None)
-    if std is None or not callable(getattr(estimator, "predict_interval", None)):
+    std = curve.params_std
+    if std is None or not callable(getattr(curve.estimator, "predict_interval", None)):
         raise _no_intervals(law)
     result = {
-        "params_std": {name: float(value) for name, value in std.items()},
+        "params_std": std,
         "train_coverage": None,
         "test_coverage": None,
         "median_law_width": None,
@@ -1085,7 +1123,7 @@ def _intervals(args, law, estimator, rows, masks, shown):
             for kind in widths:
                 bands[kind] = [
                     np.asarray(bound, dtype=float)
-                    for bound in estimator.predict_interval(X, coverage=args.interval, kind=kind)
+                    for bound in curve.predict_interval(X, coverage=args.interval, kind=kind)
                 ]
         except FIT_ERRORS as exc:
             message = _law_error(exc, args.data, shown, rows.line[mask], args.features)
@@ -1102,83 +1140,103 @@ def _intervals(args, law, estimator, rows, masks, shown):
     return result, inside.get("test", np.zeros(0, bool))
 
 
+def _fit_curves(args, law, options, rows, labels, progress):
+    """``{label: _Curve}``: one fit of every group for a law of the registry (its
+    ``group``, ``shared`` and ``fixed`` tie them), one fit per group for the seed
+    estimators, which have no ``group``. Warnings are returned, not shown."""
+    together = args.group is not None and law.law is not None
+    jobs = [(None, rows.train)]  # (group shown in errors, train rows)
+    if args.group is not None and not together:
+        jobs = [(label, rows.train & (rows.group == label)) for label in labels]
+    curves, caught = {}, []
+    for i, (shown, train) in enumerate(jobs):
+        if together:
+            progress.show(f"fitting {len(labels)} groups together ({int(train.sum())} rows)...")
+        elif shown is None:
+            progress.show(f"fitting {int(train.sum())} rows...")
+        else:
+            progress.show(f"fitting group {i + 1}/{len(labels)} ({shown})...")
+        estimator = law.build({**options, "group": 0} if together else options)
+        X = np.column_stack([rows.group, rows.X]) if together else rows.X
+        with warnings.catch_warnings(record=True) as warned:
+            warnings.simplefilter("always")
+            try:
+                estimator.fit(X[train], rows.y[train])
+            except FIT_ERRORS as exc:
+                message = _law_error(exc, args.data, shown, rows.line[train], args.features)
+                raise CommandError(message) from None
+        caught += [(shown, warning) for warning in warned]
+        if together:
+            curves = {label: _Curve(estimator, label) for label in labels}
+        else:
+            curves[labels[i] if args.group is not None else None] = _Curve(estimator)
+    return curves, caught
+
+
 def _fit_groups(args, rows, options, progress):
     law = LAWS[args.law]
     if args.interval is not None and not callable(getattr(law.estimator, "predict_interval", None)):
         # Before fitting rather than after: the estimator cannot give intervals at all.
         raise _no_intervals(law)
     labels = list(dict.fromkeys(rows.group))
-    results = []
-    # Warning message -> groups that raised it, so nine groups that share one warning
-    # give one line rather than nine.
-    notes = {}
-    for i, label in enumerate(labels):
-        in_group = rows.group == label if args.group is not None else np.ones(len(rows.y), bool)
-        train, test = in_group & rows.train, in_group & ~rows.train
-        shown = None if args.group is None else label
-        if not train.any():
+    for label in labels:
+        if args.group is not None and not (rows.train & (rows.group == label)).any():
             raise CommandError(
                 f"{args.data}, group {label!r}: no row has 'train' in column "
                 f"{args.split_column!r}: nothing to fit"
             )
-        if args.group is None:
-            progress.show(f"fitting {int(train.sum())} rows...")
-        else:
-            progress.show(f"fitting group {i + 1}/{len(labels)} ({label})...")
-        estimator = law.build(options)
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            try:
-                estimator.fit(rows.X[train], rows.y[train])
-                train_prediction = estimator.predict(rows.X[train])
-            except FIT_ERRORS as exc:
-                lines = rows.line[train]
-                raise CommandError(
-                    _law_error(exc, args.data, shown, lines, args.features)
-                ) from None
-            test_prediction = np.empty(0)
-            if test.any():
+    curves, caught = _fit_curves(args, law, options, rows, labels, progress)
+    results = []
+    with warnings.catch_warnings(record=True) as warned:
+        warnings.simplefilter("always")
+        for label, curve in curves.items():
+            in_group = rows.group == label if args.group is not None else np.ones(len(rows.y), bool)
+            train, test = in_group & rows.train, in_group & ~rows.train
+            shown = None if args.group is None else label
+            predictions = {}
+            for part, mask in (("train", train), ("test", test)):
                 try:
-                    test_prediction = estimator.predict(rows.X[test])
+                    predictions[part] = curve.predict(rows.X[mask]) if mask.any() else np.empty(0)
                 except FIT_ERRORS as exc:
-                    lines = rows.line[test]
-                    message = _law_error(exc, args.data, shown, lines, args.features)
+                    message = _law_error(exc, args.data, shown, rows.line[mask], args.features)
                     raise CommandError(message) from None
             interval, test_inside = None, np.zeros(0, bool)
             if args.interval is not None:
                 masks = {"train": train, "test": test}
-                interval, test_inside = _intervals(args, law, estimator, rows, masks, shown)
-        # Warnings become one line each after the output (a ConvergenceWarning is also
-        # the 'converged' row), instead of Python's two-line form with a source line.
-        for warning in caught:
-            groups = notes.setdefault(" ".join(str(warning.message).split()), [])
-            if shown is not None and shown not in groups:
-                groups.append(shown)
-        result = {
-            "group": shown,
-            "n_train": int(train.sum()),
-            "n_test": int(test.sum()),
-            "train_r2": _r2(rows.y[train], train_prediction),
-            "test_r2": _r2(rows.y[test], test_prediction),
-            "params": {name: float(value) for name, value in estimator.params_.items()},
-            "at_bounds": list(_at_bounds(estimator)),
-            "converged": bool(np.all(estimator.converged_)),
-            # Kept for the plot and the pooled scores; not part of the JSON output.
-            "_estimator": estimator,
-            "_train": train,
-            "_test": test,
-            "_test_prediction": test_prediction,
-            "_test_inside": test_inside,
-        }
-        if interval is not None:
-            result["params_std"] = interval.pop("params_std")
-            # inf: the data do not identify the parameter; nan: it is held on a bound.
-            # JSON has neither, so these lists say which a null is.
-            result["unidentified"] = [
-                name for name, value in result["params_std"].items() if math.isinf(value)
-            ]
-            result["interval"] = {"coverage": args.interval, **interval}
-        results.append(result)
+                interval, test_inside = _intervals(args, law, curve, rows, masks, shown)
+            result = {
+                "group": shown,
+                "n_train": int(train.sum()),
+                "n_test": int(test.sum()),
+                "train_r2": _r2(rows.y[train], predictions["train"]),
+                "test_r2": _r2(rows.y[test], predictions["test"]),
+                "params": curve.params,
+                "at_bounds": curve.at_bounds,
+                "converged": bool(np.all(curve.estimator.converged_)),
+                # Kept for the plot and the pooled scores; not part of the JSON output.
+                "_curve": curve,
+                "_train": train,
+                "_test": test,
+                "_test_prediction": predictions["test"],
+                "_test_inside": test_inside,
+            }
+            if interval is not None:
+                result["params_std"] = interval.pop("params_std")
+                # inf: the data do not identify the parameter; nan: it is held on a bound.
+                # JSON has neither, so these lists say which a null is.
+                result["unidentified"] = [
+                    name for name, value in result["params_std"].items() if math.isinf(value)
+                ]
+                result["interval"] = {"coverage": args.interval, **interval}
+            results.append(result)
+    # Warnings become one line each after the output (a ConvergenceWarning is also the
+    # 'converged' row), instead of Python's two-line form with a source line; a message
+    # nine groups share is one line naming them.
+    notes = {}
+    for shown, warning in [*caught, *((None, w) for w in warned)]:
+        groups = notes.setdefault(" ".join(str(warning.message).split()), [])
+        if shown is not None and shown not in groups:
+            groups.append(shown)
     lines = [
         message
         if not groups
@@ -1230,9 +1288,9 @@ def _format_std(value):
     return f"{value:.2g}"
 
 
-def _format_parameter(result, name, marked):
+def _format_parameter(result, name, marked, fixed):
     cell = _format_value(result["params"][name], "float")
-    if "params_std" in result:
+    if "params_std" in result and name not in fixed:
         cell += f" ± {_format_std(result['params_std'][name])}"
     if marked:
         # Every cell gets the mark's width, so that the numbers stay aligned.
@@ -1240,8 +1298,11 @@ def _format_parameter(result, name, marked):
     return cell
 
 
-def _format_table(results):
-    """Groups as columns, statistics and parameters as rows, folded to TABLE_WIDTH."""
+def _format_table(results, shared=(), fixed=()):
+    """Groups as columns, statistics and parameters as rows, folded to TABLE_WIDTH.
+
+    A parameter ``shared`` by the groups, or ``fixed``, says so once, in its row's label.
+    """
     names = list(results[0]["params"])
     spec = [
         ("n_train", "n_train", "int"),
@@ -1260,13 +1321,14 @@ def _format_table(results):
             (f"{percent} obs. width", "median_observation_width", "float"),
         ]
     marked = any(result["at_bounds"] for result in results)
-    labels = ["group"] + [label for label, _, _ in spec] + names
+    roles = {**dict.fromkeys(shared, " (shared)"), **dict.fromkeys(fixed, " (fixed)")}
+    labels = ["group", *(label for label, _, _ in spec), *(n + roles.get(n, "") for n in names)]
     columns = []
     for result in results:
         cells = ["(all)" if result["group"] is None else str(result["group"])]
         values = {**result, **result.get("interval", {})}
         cells += [_format_value(values[key], kind) for _, key, kind in spec]
-        cells += [_format_parameter(result, name, marked) for name in names]
+        cells += [_format_parameter(result, name, marked, fixed) for name in names]
         columns.append(cells)
     label_width = max(map(len, labels))
     widths = [max(map(len, cells)) for cells in columns]
@@ -1316,7 +1378,7 @@ def _print_text(args, results, pooled):
         title += f", {len(results)} groups of column {args.group!r}"
     print(title)
     print()
-    print(_format_table(results))
+    print(_format_table(results, args.shared or (), dict(args.fixed or ())))
     notes = _table_notes(results)
     if notes:
         print()
@@ -1348,6 +1410,9 @@ def _print_json(args, options, results, pooled):
         "group_column": args.group,
         "split_column": args.split_column,
         "options": options,
+        # Parameters with one value for every group, and parameters held, not fitted.
+        "shared": list(options.get("shared", ())),
+        "fixed": dict(options.get("fixed", {})),
         "groups": [{k: v for k, v in r.items() if not k.startswith("_")} for r in results],
         "pooled_test_r2": pooled,
     }
@@ -1461,14 +1526,16 @@ def _plot(args, rows, results):
     figure = Figure(figsize=size, layout="constrained")
     axes = figure.subplots(n_rows, n_cols, squeeze=False).ravel()
     for ax, result in zip(axes, results, strict=False):
-        train, test = result["_train"], result["_test"]
+        train, test, curve = result["_train"], result["_test"], result["_curve"]
         has_test = bool(test.any())
         ScalingLawDisplay.from_estimator(
-            result["_estimator"],
-            rows.X[train],
+            curve.estimator,
+            curve.X(rows.X[train]),
             rows.y[train],
-            X_test=rows.X[test] if has_test else None,
+            X_test=curve.X(rows.X[test]) if has_test else None,
             y_test=rows.y[test] if has_test else None,
+            # One panel per group: a grouped fit draws the panel's own curve.
+            **({} if curve.label is None else {"groups": [curve.label]}),
             ax=ax,
         )
         # The file's own names say more than the display's generic labels.
@@ -1491,6 +1558,8 @@ def _fit(args):
         return _fit_auto(args)
     options = _estimator_options(args)
     law = LAWS[args.law]
+    if options.get("shared") and args.group is None:
+        raise CommandError("--shared ties parameters across groups: give --group COL too")
     if args.plot is not None:
         _check_plot(args.plot)
     if args.features is None:
