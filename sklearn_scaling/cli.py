@@ -272,14 +272,18 @@ with ScalingLawRegressor and the generic options. --features names the CSV colum
 of the law's features, in the law's order. Parameters that end on a bound are marked.
 
 The file needs a header row. Feature and target columns must hold numbers on every
-row that is used; other columns are ignored. With --group, one law is fitted per value
-of that column. With --split-column, rows whose value is 'train' are fitted, R^2 is
-also reported on rows whose value is 'test', and rows with any other value are
-ignored; without it every row is a train row. With --group and test rows, a pooled
+row that is used; other columns are ignored. With --group, every value of that column
+gets its own law: for a law of the registry all groups in one grouped fit, where
+--shared NAME gives a parameter one value for every group and --fixed NAME=VALUE holds
+one (also without --group); the seed laws fit each group on its own. With
+--split-column, rows whose value is 'train' are fitted, R^2 is also reported on rows
+whose value is 'test', and rows with any other value are ignored; without it every
+row is a train row. With --group and test rows, a pooled
 test R^2 (of all groups' test predictions together) is reported too.
 
-Fitting options not given keep the estimator's defaults; without --random-state the
-multi-start fit may differ slightly from run to run."""
+The fitting options are the estimators' own parameters, with their docstrings' words
+and defaults; options not given keep the estimator's defaults. Without --random-state
+the multi-start fit may differ slightly from run to run."""
 
 FIT_EPILOG = """\
 examples:
@@ -288,7 +292,9 @@ examples:
   sklearn-scaling fit --law log-power lr_bsz.csv --target lm_loss \\
       --split-column split --exclude diverged=1 --json
   sklearn-scaling fit --law chinchilla runs.csv --target loss --features params,tokens \\
-      --target-space log --interval 0.9"""
+      --target-space log --interval 0.9
+  sklearn-scaling fit --law power-law curves.csv --target loss --features x \\
+      --group curve --shared alpha"""
 
 
 def _build_parser():
@@ -359,7 +365,9 @@ def _build_parser():
             "when the defaults are not columns of DATA"
         ),
     )
-    fit.add_argument("--group", metavar="COL", help="fit one law per value of this column")
+    fit.add_argument(
+        "--group", metavar="COL", help="fit one law per value of this column (see above)"
+    )
     fit.add_argument(
         "--split-column",
         metavar="COL",
