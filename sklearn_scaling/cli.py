@@ -60,14 +60,6 @@ class CommandError(Exception):
     """A failure the user can fix: reported as one line on stderr, exit status 2."""
 
 
-class _MissingColumn(CommandError):
-    def __init__(self, message, column, delimiter=None):
-        super().__init__(message)
-        self.column = column
-        # The delimiter the header seems to use instead of commas, if any.
-        self.delimiter = delimiter
-
-
 #: Exceptions a fit raises on data or options it cannot handle (an overflow with a huge
 #: --f-scale, a singular system): reported as one line, like the other errors.
 FIT_ERRORS = (ValueError, OverflowError, FloatingPointError, np.linalg.LinAlgError)
@@ -463,8 +455,7 @@ def _demo(args):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         _demo_fits(args)
-    for message in dict.fromkeys(" ".join(str(w.message).split()) for w in caught):
-        print(f"{PROG}: warning: {message}", file=sys.stderr)
+    _warn((None, warning) for warning in caught)
     return 0
 
 
@@ -902,20 +893,17 @@ def _marks_diverged(text):
 
 
 def _read_table(path, needed):
-    """The file through the package's one CSV reader, its errors as CommandError."""
+    """The file through the package's one CSV reader (whose CSVError the command reports
+    like its own errors), or a CommandError when it cannot be read."""
     try:
         table = read_csv(path)
-        table.require(needed)
-    except MissingColumn as exc:
-        raise _MissingColumn(str(exc), exc.column, exc.delimiter) from None
-    except CSVError as exc:
-        raise CommandError(str(exc)) from None
     except FileNotFoundError:
         raise CommandError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise CommandError(f"{path}: is a directory, not a CSV file") from None
     except OSError as exc:
         raise CommandError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
+    table.require(needed)
     return table
 
 
@@ -934,11 +922,8 @@ def _read_rows(path, features, target, group=None, split=None, exclude=()):
         where = "" if split is None else f" has 'train' in column {split!r}"
         dropped = " after --exclude" if exclude else ""
         raise CommandError(f"{path}: no row{where}{dropped}: nothing to fit")
-    try:
-        X = np.column_stack([table.numbers(name, used) for name in features])
-        y = table.numbers(target, used)
-    except CSVError as exc:
-        raise CommandError(str(exc)) from None
+    X = np.column_stack([table.numbers(name, used) for name in features])
+    y = table.numbers(target, used)
     groups = [None] * len(y) if group is None else table.column(group, used)
     # Runs marked diverged are fitted like any other unless an --exclude names the column.
     header = table.header
@@ -1237,21 +1222,22 @@ def _fit_groups(args, rows, options, progress):
                 ]
                 result["interval"] = {"coverage": args.interval, **interval}
             results.append(result)
-    # Warnings become one line each after the output (a ConvergenceWarning is also the
-    # 'converged' row), instead of Python's two-line form with a source line; a message
-    # nine groups share is one line naming them.
+    return results, [*caught, *((None, warning) for warning in warned)]
+
+
+def _warn(caught):
+    """Warnings as one line each on stderr after the output (a ConvergenceWarning is also
+    the 'converged' row), not Python's two lines with a source line; a message that nine
+    groups share is one line naming them. ``caught`` holds (group or None, warning)."""
     notes = {}
-    for shown, warning in [*caught, *((None, w) for w in warned)]:
+    for shown, warning in caught:
         groups = notes.setdefault(" ".join(str(warning.message).split()), [])
         if shown is not None and shown not in groups:
             groups.append(shown)
-    lines = [
-        message
-        if not groups
-        else f"{message} (group{'s' * (len(groups) > 1)} {', '.join(map(repr, groups))})"
-        for message, groups in notes.items()
-    ]
-    return results, lines
+    for message, groups in notes.items():
+        if groups:
+            message += f" (group{'s' * (len(groups) > 1)} {', '.join(map(repr, groups))})"
+        print(f"{PROG}: warning: {message}", file=sys.stderr)
 
 
 def _pooled_r2(results, rows):
@@ -1585,7 +1571,7 @@ def _fit(args):
         rows = _read_rows(
             args.data, args.features, args.target, args.group, args.split_column, args.exclude or ()
         )
-    except _MissingColumn as exc:
+    except MissingColumn as exc:
         if defaulted and exc.column in args.features and exc.delimiter is None:
             raise CommandError(
                 f"{exc} (the default features of --law {args.law}; name yours with --features)"
@@ -1604,8 +1590,7 @@ def _fit(args):
     diverged = _diverged_note(args.data, rows)
     if diverged is not None:
         print(f"{PROG}: note: {diverged}", file=sys.stderr)
-    for note in notes:
-        print(f"{PROG}: warning: {note}", file=sys.stderr)
+    _warn(notes)
     if args.plot is not None:
         _plot(args, rows, results)
     return 0
@@ -1807,8 +1792,7 @@ def _plan(args):
             print("  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)))
         if args.interval is not None:
             print(f"[low, high]: {100 * args.interval:g}% intervals (delta method)")
-    for message in dict.fromkeys(" ".join(str(w.message).split()) for w in caught):
-        print(f"{PROG}: warning: {message}", file=sys.stderr)
+    _warn((None, warning) for warning in caught)
     return 0
 
 
@@ -1899,8 +1883,7 @@ def _fit_auto(args):
             print(f"chosen: {chosen}")
         for name, value in scores.items():
             print(f"{name}: {value:.4f}")
-    for message in dict.fromkeys(" ".join(str(w.message).split()) for w in caught):
-        print(f"{PROG}: warning: {message}", file=sys.stderr)
+    _warn((None, warning) for warning in caught)
     return 0
 
 
@@ -1938,7 +1921,7 @@ def main(argv=None):
     np.set_printoptions(precision=4, suppress=True)
     try:
         return args.handler(args)
-    except CommandError as exc:
+    except (CommandError, CSVError) as exc:
         print(f"{PROG}: error: {' '.join(str(exc).split())}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
