@@ -180,6 +180,33 @@ class _LawTable(Mapping):
 
 LAWS = _LawTable()
 
+
+def _resolve_law(name):
+    """The table's name of law ``name``; an unknown name is an error listing the laws."""
+    try:
+        return LAWS.resolve(name)
+    except KeyError:
+        raise CommandError(
+            f"--law: unknown law {name!r}; the laws are {', '.join(LAWS)} "
+            "('sklearn-scaling laws' describes them)"
+        ) from None
+
+
+def _feature_columns(law, words):
+    """The CSV columns of the law's features: the words given (split at commas too),
+    or the law's defaults; another count than the law's is an error naming them."""
+    if words is None:
+        return list(law.default_features)
+    columns = [c.strip() for word in words for c in word.split(",") if c.strip()]
+    if len(columns) != law.n_features:
+        raise CommandError(
+            f"--law {law.name} needs {law.n_features} feature column(s) "
+            f"({law.feature_meaning}); --features gave {len(columns)}: "
+            f"{' '.join(columns) or '(none)'}"
+        )
+    return columns
+
+
 # --------------------------------------------------------------------- argument types
 
 
@@ -422,12 +449,9 @@ def _parse_args(parser, argv):
     if args.law == AUTO:
         return _parse_auto_args(fit, args)
     try:
-        args.law = LAWS.resolve(args.law)
-    except KeyError:
-        fit.error(
-            f"argument --law: unknown law {args.law!r}; the laws are "
-            f"{', '.join(LAWS)} ('sklearn-scaling laws' describes them)"
-        )
+        args.law = _resolve_law(args.law)
+    except CommandError as exc:
+        fit.error(f"argument {exc}")
     words = args.features
     if words is not None:
         # Columns are separated by spaces or commas: 'N D' and 'N,D' alike.
@@ -604,6 +628,12 @@ OWN_FORMS = {
 EXTRA_CHECKS = {"n_jobs": (lambda value: value != 0, "must not be 0 (-1 uses every core)")}
 
 
+def _flag(name):
+    """The option of constructor parameter ``name``: ``--kebab-case`` (``bounds``, one
+    bound per use, is ``--bound``)."""
+    return "--bound" if name == "bounds" else "--" + name.replace("_", "-")
+
+
 def _kinds_text(kinds):
     """Who takes an option, for the error that refuses it and for --help."""
     laws = [f"--law {kind}" for kind in kinds if kind != REGISTRY]
@@ -635,7 +665,7 @@ class _Option:
 
     @property
     def flag(self):
-        return "--" + self.name.replace("_", "-")
+        return _flag(self.name)
 
     def help(self, kinds, defaults):
         """The --help text for the laws of ``kinds``, with ``defaults`` overriding."""
@@ -687,12 +717,15 @@ def _value_type(name, words, number):
 
 
 def _derived_options():
-    """Every parameter of the estimators as an :class:`_Option`, in signature order."""
+    """Every parameter of the estimators as an :class:`_Option`, in declaration order,
+    but ``law`` and ``group``: the command's own --law NAME and --group COL."""
     found = {}
     for kind, estimator in ESTIMATORS.items():
         described = _docstring_parameters(estimator)
         defaults = inspect.signature(estimator.__init__).parameters
         for name in estimator._parameter_constraints:
+            if name in ("law", "group"):
+                continue
             text = f"{described.get(name, '').rstrip('.')} (default: {defaults[name].default})"
             found.setdefault(name, []).append((kind, text))
     return [_Option(name, *map(tuple, zip(*pairs, strict=True))) for name, pairs in found.items()]
@@ -716,7 +749,7 @@ def _add_estimator_options(parser, kinds=tuple(ESTIMATORS), defaults=None, skip=
     groups = {}
     for option in OPTIONS:
         taken = tuple(kind for kind in option.kinds if kind in kinds)
-        if not taken or option.name in ("law", "group", *skip):
+        if not taken or option.name in skip:
             continue
         title = (
             "fitting options (every law; default: the estimator's)"
@@ -729,7 +762,7 @@ def _add_estimator_options(parser, kinds=tuple(ESTIMATORS), defaults=None, skip=
         words, number = _string_options(constraints), _number_type(constraints)
         if option.name == "bounds":
             spec.update(action="append", nargs=3, metavar=("NAME", "LOW", "HIGH"))
-            group.add_argument("--bound", dest="bounds", **spec)
+            group.add_argument(option.flag, dest="bounds", **spec)
         elif option.name in ("b0_bounds", "prediction_bounds"):
             group.add_argument(option.flag, nargs=2, type=_float, metavar=("LOW", "HIGH"), **spec)
         elif option.name == "shared":
@@ -779,7 +812,7 @@ def _pair(flag, pair):
 def _cli_form(name, value, law):
     """An option's value as the constructor takes it (pairs, dicts), checked."""
     if name in ("b0_bounds", "prediction_bounds"):
-        return _pair("--" + name.replace("_", "-"), value)
+        return _pair(_flag(name), value)
     if name == "bounds":
         bounds = {}
         for parameter, low, high in value:
@@ -792,7 +825,7 @@ def _cli_form(name, value, law):
     if name == "fixed":
         value = dict(value)
     if name in ("bounds", "fixed", "shared") and law.law is not None:
-        flag = {"bounds": "--bound", "fixed": "--fixed", "shared": "--shared"}[name]
+        flag = _flag(name)
         for parameter in value:
             if parameter not in law.law.parameters:
                 raise CommandError(
@@ -802,7 +835,7 @@ def _cli_form(name, value, law):
     if name in EXTRA_CHECKS and value is not None:
         accept, requirement = EXTRA_CHECKS[name]
         if not accept(value):
-            raise CommandError(f"--{name.replace('_', '-')} {value}: {requirement}")
+            raise CommandError(f"{_flag(name)} {value}: {requirement}")
     return value
 
 
@@ -817,7 +850,7 @@ def _validated(estimator, given):
         if match is None:
             raise CommandError(message) from None
         name, owner, requirement, _ = match.groups()
-        flag = "--bound" if name == "bounds" else "--" + name.replace("_", "-")
+        flag = _flag(name)
         shown = given.get(name)
         shown = " ".join(map(str, shown)) if isinstance(shown, tuple | list) else shown
         raise CommandError(f"{flag} {shown}: {owner}'s {name} {requirement}") from None
@@ -829,12 +862,11 @@ def _estimator_options(args, law=None, options=None):
     law = LAWS[args.law] if law is None else law
     given = {}
     for option in options or OPTIONS:
-        # --law and --group are the command's own: the law's name and a CSV column.
-        value = None if option.name in ("law", "group") else getattr(args, option.name, None)
+        value = getattr(args, option.name, None)
         if value is None:
             continue
         if law.kind not in option.kinds:
-            flag = "--bound" if option.name == "bounds" else option.flag
+            flag = option.flag
             if value is False:  # written --no-NAME
                 flag = "--no-" + flag[2:]
             raise CommandError(
@@ -1556,17 +1588,8 @@ def _fit(args):
         raise CommandError("--shared ties parameters across groups: give --group COL too")
     if args.plot is not None:
         _check_plot(args.plot)
-    if args.features is None:
-        args.features = list(law.default_features)
-        defaulted = True
-    else:
-        defaulted = False
-        if len(args.features) != law.n_features:
-            raise CommandError(
-                f"--law {law.name} needs {law.n_features} feature column(s) "
-                f"({law.feature_meaning}); --features gave {len(args.features)}: "
-                f"{' '.join(args.features) or '(none)'}"
-            )
+    defaulted = args.features is None
+    args.features = _feature_columns(law, args.features)
     try:
         rows = _read_rows(
             args.data, args.features, args.target, args.group, args.split_column, args.exclude or ()
@@ -1706,12 +1729,7 @@ def _plan_constraints(args, law):
 def _plan(args):
     from .planning import _roles, optimal_allocation
 
-    try:
-        name = LAWS.resolve(args.law)
-    except KeyError:
-        raise CommandError(
-            f"--law: unknown law {args.law!r}; the laws are {', '.join(LAWS)}"
-        ) from None
+    name = _resolve_law(args.law)
     entry = LAWS[name]
     if entry.law is None:
         raise CommandError(f"--law {name}: plan needs a law with a size feature and a data feature")
@@ -1720,17 +1738,8 @@ def _plan(args):
         _roles(law, args.size, args.data_feature, f"plan --law {name}")
     except ValueError as exc:
         raise CommandError(str(exc)) from None
-    features = (
-        list(law.features)
-        if args.features is None
-        else [c.strip() for c in args.features.split(",") if c.strip()]
-    )
-    if len(features) != law.n_features:
-        raise CommandError(
-            f"--law {name} needs {law.n_features} feature column(s) ({', '.join(law.features)}); "
-            f"--features gave {len(features)}"
-        )
-    rows = _read_rows(args.data, features, args.target)
+    words = None if args.features is None else args.features.split(",")
+    rows = _read_rows(args.data, _feature_columns(entry, words), args.target)
     estimator = entry.build(_estimator_options(args, entry, args.fit_options))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -1810,8 +1819,7 @@ def _parse_auto_args(fit, args):
     args.features = [c.strip() for word in words for c in word.split(",") if c.strip()]
     if args.data is None:
         fit.error("the following arguments are required: DATA")
-    given = [o.flag for o in OPTIONS if o.name not in ("law", "group")]
-    given = [flag for flag in given if getattr(args, flag[2:].replace("-", "_"), None) is not None]
+    given = [o.flag for o in OPTIONS if getattr(args, o.name, None) is not None]
     given = [flag for flag in given if flag not in ("--random-state", "--n-jobs")]
     if given:
         fit.error(
