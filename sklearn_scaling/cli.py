@@ -3,12 +3,17 @@
 ``sklearn-scaling demo`` fits the two seed laws and the Chinchilla law on built-in
 synthetic data; ``sklearn-scaling laws`` lists the laws of the registry;
 ``sklearn-scaling fit`` fits any of them to a CSV file, per group, and reports parameters
-(and with ``--interval`` their standard errors and prediction intervals) and R^2.
+(and with ``--interval`` their standard errors and prediction intervals) and R^2;
+``sklearn-scaling plan`` prints compute-optimal runs from a law fitted to a CSV file.
 
 The laws ``fit`` takes come from the registry (:func:`~sklearn_scaling.laws.available_laws`)
 when asked, so a law registered by the user's own code needs no change here: the two
 seed laws keep their own estimators and options, every other law is fitted by
-:class:`~sklearn_scaling.ScalingLawRegressor` with the generic options.
+:class:`~sklearn_scaling.ScalingLawRegressor` with the generic options; with ``--group``
+all its groups in one grouped fit (``--shared``, ``--fixed``), the seed laws one fit per
+group. The fitting options are not listed here: they are the estimators' declared
+parameters (see ``_derived_options``), checked by scikit-learn's own validation. Files
+are read by the package's one CSV reader, :mod:`sklearn_scaling._csv`.
 
 Errors the user can fix (a missing file or column, a value that is not a number or that
 the law cannot take, an option of another law) print one line on stderr, naming the
@@ -643,11 +648,13 @@ def _kinds_text(kinds):
 
 
 def _docstring_parameters(estimator):
-    """``{name: first sentence}`` of the numpydoc "Parameters" section of a class."""
-    text = textwrap.dedent(estimator.__doc__.split("\n", 1)[1])
+    """``{name: first sentence}`` of the numpydoc "Parameters" section of a class (none
+    when Python runs without docstrings, ``-OO``)."""
+    text = textwrap.dedent((estimator.__doc__ or "\n").split("\n", 1)[1])
     section = re.search(r"^Parameters\n-+\n(.*?)(?=^\S[^\n]*\n-+\n|\Z)", text, re.M | re.S)
+    section = "" if section is None else section.group(1)
     described = {}
-    for match in re.finditer(r"^(\w+) : [^\n]*\n((?:[ \t]+[^\n]*\n?)*)", section.group(1), re.M):
+    for match in re.finditer(r"^(\w+) : [^\n]*\n((?:[ \t]+[^\n]*\n?)*)", section, re.M):
         words = " ".join(match.group(2).replace("``", "").split())
         # The first sentence: a period before a capital ("et al. used" goes on).
         described[match.group(1)] = re.split(r"(?<=\.)\s(?=[A-Z])", words, maxsplit=1)[0]
