@@ -569,30 +569,18 @@ def _laws(args):
     if not entries:
         print(f"no registered law takes {args.n_features} feature(s)")
         return 0
-    rows = (
-        ("features", "features"),
-        ("parameters", "parameters"),
-        ("formula", "formula"),
-        ("reference", "reference"),
-        ("fit", "fit"),
-    )
-    width = max(len(label) for label, _ in rows)
+    keys = ("features", "parameters", "formula", "reference", "fit")
+    width = max(map(len, keys))
     blocks = []
     for entry in entries:
-        head = (
-            entry["name"]
-            if not entry["description"]
-            else (f"{entry['name']}: {entry['description']}")
-        )
+        head = ": ".join(filter(None, (entry["name"], entry["description"])))
         lines = textwrap.wrap(head, TABLE_WIDTH, subsequent_indent="    ")
-        for label, key in rows:
+        for key in keys:
             value = entry[key]
-            if isinstance(value, list):
-                value = ", ".join(value)
             lines += textwrap.wrap(
-                value or "-",
+                (", ".join(value) if isinstance(value, list) else value) or "-",
                 TABLE_WIDTH,
-                initial_indent=f"  {label.ljust(width)}  ",
+                initial_indent=f"  {key.ljust(width)}  ",
                 subsequent_indent=" " * (width + 4),
             )
         blocks.append("\n".join(lines))
