@@ -13,7 +13,7 @@ seed laws keep their own estimators and options, every other law is fitted by
 all its groups in one grouped fit (``--shared``, ``--fixed``), the seed laws one fit per
 group. The fitting options are not listed here: they are the estimators' declared
 parameters (see ``_derived_options``), checked by scikit-learn's own validation. Files
-are read by the package's one CSV reader, :mod:`sklearn_scaling._csv`.
+are read by the package's one CSV reader, ``sklearn_scaling._csv``.
 
 Errors the user can fix (a missing file or column, a value that is not a number or that
 the law cannot take, an option of another law) print one line on stderr, naming the

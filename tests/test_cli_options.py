@@ -195,6 +195,16 @@ def test_group_shared_equals_the_python_grouped_fit(capsys, curves_csv):
     assert alpha == pytest.approx(TRUE_ALPHA, abs=0.03)
     X_test, y_test = curves(curves_csv, "test")
     assert document["pooled_test_r2"] == pytest.approx(reg.score(X_test, y_test), rel=1e-12)
+    # The standard errors and intervals are the grouped fit's: one shared uncertainty.
+    document = run_json(capsys, [*argv, "--shared", "alpha", "--interval", "0.9"])
+    for entry in document["groups"]:
+        label = entry["group"]
+        assert entry["params_std"] == pytest.approx(reg.params_std_[label], rel=1e-9)
+        rows = X_test[:, 0] == label
+        low, high = reg.predict_interval(X_test[rows], coverage=0.9, kind="observation")
+        inside = np.mean((low <= y_test[rows]) & (y_test[rows] <= high))
+        assert entry["interval"]["test_coverage"] == pytest.approx(inside)
+    assert len({entry["params_std"]["alpha"] for entry in document["groups"]}) == 1
     # The table marks the shared parameter once, in its row's label.
     assert main([*argv, "--shared", "alpha"]) == 0
     out = capsys.readouterr().out
