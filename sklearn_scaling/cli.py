@@ -3,12 +3,17 @@
 ``sklearn-scaling demo`` fits the two seed laws and the Chinchilla law on built-in
 synthetic data; ``sklearn-scaling laws`` lists the laws of the registry;
 ``sklearn-scaling fit`` fits any of them to a CSV file, per group, and reports parameters
-(and with ``--interval`` their standard errors and prediction intervals) and R^2.
+(and with ``--interval`` their standard errors and prediction intervals) and R^2;
+``sklearn-scaling plan`` prints compute-optimal runs from a law fitted to a CSV file.
 
 The laws ``fit`` takes come from the registry (:func:`~sklearn_scaling.laws.available_laws`)
 when asked, so a law registered by the user's own code needs no change here: the two
 seed laws keep their own estimators and options, every other law is fitted by
-:class:`~sklearn_scaling.ScalingLawRegressor` with the generic options.
+:class:`~sklearn_scaling.ScalingLawRegressor` with the generic options; with ``--group``
+all its groups in one grouped fit (``--shared``, ``--fixed``), the seed laws one fit per
+group. The fitting options are not listed here: they are the estimators' declared
+parameters (see ``_derived_options``), checked by scikit-learn's own validation. Files
+are read by the package's one CSV reader, ``sklearn_scaling._csv``.
 
 Errors the user can fix (a missing file or column, a value that is not a number or that
 the law cannot take, an option of another law) print one line on stderr, naming the
@@ -17,9 +22,10 @@ file, line and column where known, and exit with status 2.
 
 import argparse
 import atexit
-import csv
+import inspect
 import json
 import math
+import numbers
 import os
 import re
 import shutil
@@ -33,9 +39,10 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.metrics import r2_score
+from sklearn.utils._param_validation import InvalidParameterError, StrOptions
 
 from . import DoubleDescentRegressor, LogPowerHyperparamRegressor, ScalingLawRegressor, __version__
-from ._losses import LOSSES
+from ._csv import CSVError, MissingColumn, read_csv
 from .datasets import make_chinchilla, make_double_descent, make_lr_bsz_sweep
 from .laws import (
     LOG_POWER_PARAMS,
@@ -56,14 +63,6 @@ TABLE_WIDTH = 100
 
 class CommandError(Exception):
     """A failure the user can fix: reported as one line on stderr, exit status 2."""
-
-
-class _MissingColumn(CommandError):
-    def __init__(self, message, column, delimiter=None):
-        super().__init__(message)
-        self.column = column
-        # The delimiter the header seems to use instead of commas, if any.
-        self.delimiter = delimiter
 
 
 #: Exceptions a fit raises on data or options it cannot handle (an overflow with a huge
@@ -186,43 +185,31 @@ class _LawTable(Mapping):
 
 LAWS = _LawTable()
 
-# Fitting options as (flag, constructor parameter, kinds of law that take it); an option
-# is refused for the other laws, so that a typo in --law cannot silently drop it.
-_ALL = ("double-descent", "log-power", REGISTRY)
-FIT_OPTIONS = (
-    ("--loss", "loss", _ALL),
-    ("--f-scale", "f_scale", _ALL),
-    ("--target-space", "target_space", (REGISTRY,)),
-    ("--alpha", "alpha", _ALL),
-    ("--n-starts", "n_starts", _ALL),
-    ("--max-nfev", "max_nfev", _ALL),
-    ("--tol", "tol", _ALL),
-    ("--n-jobs", "n_jobs", _ALL),
-    ("--random-state", "random_state", _ALL),
-    ("--bound", "bounds", ("log-power", REGISTRY)),
-    ("--shape", "shape", ("double-descent",)),
-    ("--no-density-weighting", "density_weighting", ("double-descent",)),
-    ("--amplitude-penalty", "amplitude_penalty", ("double-descent",)),
-    ("--order-penalty", "order_penalty", ("double-descent",)),
-    ("--separation-penalty", "separation_penalty", ("double-descent",)),
-    ("--range-penalty", "range_penalty", ("double-descent",)),
-    ("--tail-penalty", "tail_penalty", ("double-descent",)),
-    ("--b0-bounds", "b0_bounds", ("double-descent",)),
-    ("--prior-units", "prior_units", ("double-descent",)),
-    ("--optimum", "optimum", ("log-power",)),
-    ("--size-terms", "size_terms", ("log-power",)),
-    ("--skew", "skew", ("log-power",)),
-    ("--global-search", "global_search", ("log-power",)),
-    ("--prediction-bounds", "prediction_bounds", ("log-power",)),
-)
+
+def _resolve_law(name):
+    """The table's name of law ``name``; an unknown name is an error listing the laws."""
+    try:
+        return LAWS.resolve(name)
+    except KeyError:
+        raise CommandError(
+            f"--law: unknown law {name!r}; the laws are {', '.join(LAWS)} "
+            "('sklearn-scaling laws' describes them)"
+        ) from None
 
 
-def _kinds_text(kinds):
-    """Who takes an option, for the error that refuses it."""
-    laws = [f"--law {kind}" for kind in kinds if kind != REGISTRY]
-    if REGISTRY in kinds:
-        laws.append("the laws of the registry (see 'sklearn-scaling laws')")
-    return " and ".join(laws)
+def _feature_columns(law, words):
+    """The CSV columns of the law's features: the words given (split at commas too),
+    or the law's defaults; another count than the law's is an error naming them."""
+    if words is None:
+        return list(law.default_features)
+    columns = [c.strip() for word in words for c in word.split(",") if c.strip()]
+    if len(columns) != law.n_features:
+        raise CommandError(
+            f"--law {law.name} needs {law.n_features} feature column(s) "
+            f"({law.feature_meaning}); --features gave {len(columns)}: "
+            f"{' '.join(columns) or '(none)'}"
+        )
+    return columns
 
 
 # --------------------------------------------------------------------- argument types
@@ -248,7 +235,6 @@ _positive_float = _checked_number(
     float, lambda v: v > 0 and np.isfinite(v), "must be a finite number > 0"
 )
 _positive_int = _checked_number(int, lambda v: v >= 1, "must be >= 1")
-_n_jobs = _checked_number(int, lambda v: v != 0, "must not be 0 (-1 uses every core)")
 
 
 def _float(text):
@@ -258,22 +244,6 @@ def _float(text):
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
     if math.isnan(value):
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}")
-    return value
-
-
-def _non_negative(text):
-    value = _float(text)
-    if not (math.isfinite(value) and value >= 0):
-        raise argparse.ArgumentTypeError(f"must be a finite number >= 0, got {text!r}")
-    return value
-
-
-def _f_scale(text):
-    if text == "mad":
-        return text
-    value = _float(text)
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"expected 'mad' or a number > 0, got {text!r}")
     return value
 
 
@@ -326,14 +296,18 @@ with ScalingLawRegressor and the generic options. --features names the CSV colum
 of the law's features, in the law's order. Parameters that end on a bound are marked.
 
 The file needs a header row. Feature and target columns must hold numbers on every
-row that is used; other columns are ignored. With --group, one law is fitted per value
-of that column. With --split-column, rows whose value is 'train' are fitted, R^2 is
-also reported on rows whose value is 'test', and rows with any other value are
-ignored; without it every row is a train row. With --group and test rows, a pooled
+row that is used; other columns are ignored. With --group, every value of that column
+gets its own law: for a law of the registry all groups in one grouped fit, where
+--shared NAME gives a parameter one value for every group and --fixed NAME=VALUE holds
+one (also without --group); the seed laws fit each group on its own. With
+--split-column, rows whose value is 'train' are fitted, R^2 is also reported on rows
+whose value is 'test', and rows with any other value are ignored; without it every
+row is a train row. With --group and test rows, a pooled
 test R^2 (of all groups' test predictions together) is reported too.
 
-Fitting options not given keep the estimator's defaults; without --random-state the
-multi-start fit may differ slightly from run to run."""
+The fitting options are the estimators' own parameters, with their docstrings' words
+and defaults; options not given keep the estimator's defaults. Without --random-state
+the multi-start fit may differ slightly from run to run."""
 
 FIT_EPILOG = """\
 examples:
@@ -342,7 +316,9 @@ examples:
   sklearn-scaling fit --law log-power lr_bsz.csv --target lm_loss \\
       --split-column split --exclude diverged=1 --json
   sklearn-scaling fit --law chinchilla runs.csv --target loss --features params,tokens \\
-      --target-space log --interval 0.9"""
+      --target-space log --interval 0.9
+  sklearn-scaling fit --law power-law curves.csv --target loss --features x \\
+      --group curve --shared alpha"""
 
 
 def _build_parser():
@@ -413,7 +389,9 @@ def _build_parser():
             "when the defaults are not columns of DATA"
         ),
     )
-    fit.add_argument("--group", metavar="COL", help="fit one law per value of this column")
+    fit.add_argument(
+        "--group", metavar="COL", help="fit one law per value of this column (see above)"
+    )
     fit.add_argument(
         "--split-column",
         metavar="COL",
@@ -442,103 +420,8 @@ def _build_parser():
         help="save a plot of the fitted law(s), one panel per group (needs matplotlib)",
     )
 
-    common = fit.add_argument_group("fitting options (every law; default: the estimator's)")
-    common.add_argument("--loss", choices=sorted(LOSSES), help="loss on the residuals")
-    common.add_argument(
-        "--f-scale",
-        type=_f_scale,
-        metavar="{mad,NUMBER}",
-        help="scale of the robust loss ('mad': the seed laws only)",
-    )
-    common.add_argument(
-        "--alpha",
-        type=_non_negative,
-        metavar="X",
-        help=(
-            "prior strength multiplier (double-descent), ridge strength (log-power) or "
-            "strength of the prior towards the starts (other laws)"
-        ),
-    )
-    common.add_argument("--n-starts", type=_positive_int, metavar="N", help="local refinements")
-    common.add_argument(
-        "--max-nfev", type=_positive_int, metavar="N", help="evaluations per refinement"
-    )
-    common.add_argument(
-        "--tol", type=_positive_float, metavar="X", help="tolerance of each refinement"
-    )
-    common.add_argument("--n-jobs", type=_n_jobs, metavar="N", help="parallel refinements")
-    common.add_argument("--random-state", type=int, metavar="SEED", help="seed of the starts")
-    common.add_argument(
-        "--bound",
-        dest="bounds",
-        action="append",
-        nargs=3,
-        metavar=("NAME", "LOW", "HIGH"),
-        help="bounds on one parameter (repeatable; log-power and the registry's laws)",
-    )
-
-    generic = fit.add_argument_group("options of the registry's laws (ScalingLawRegressor)")
-    generic.add_argument(
-        "--target-space",
-        choices=("linear", "log"),
-        help="residuals of y, or of log y (needs y > 0; every run by its relative error)",
-    )
-
-    double = fit.add_argument_group("double-descent options")
-    double.add_argument(
-        "--shape",
-        choices=("bump", "dip"),
-        help="rise then fall (the seed law), or fall then rise (a U-shaped score)",
-    )
-    double.add_argument(
-        "--no-density-weighting",
-        dest="density_weighting",
-        action="store_const",
-        const=False,
-        help="weight every row equally instead of by inverse compute density",
-    )
-    for name in ("amplitude", "order", "separation", "range", "tail"):
-        double.add_argument(
-            f"--{name}-penalty", type=_non_negative, metavar="X", help=f"{name} prior strength"
-        )
-    double.add_argument(
-        "--b0-bounds", nargs=2, type=_float, metavar=("LOW", "HIGH"), help="bounds on b0"
-    )
-    double.add_argument(
-        "--prior-units",
-        choices=("y", "f_scale"),
-        help="state the prior strengths in units of the target (the seed) or of the loss scale",
-    )
-
-    power = fit.add_argument_group("log-power options")
-    power.add_argument(
-        "--optimum",
-        choices=("fixed", "scaling"),
-        help="one optimal learning rate, or optima that scale with model and data size",
-    )
-    power.add_argument(
-        "--size-terms",
-        choices=("log_power", "power"),
-        help="the seed's log-power terms in data and model size, or Chinchilla-style powers",
-    )
-    power.add_argument(
-        "--skew",
-        action="store_const",
-        const=True,
-        help="with --optimum scaling: cubic terms that make the bowl asymmetric",
-    )
-    power.add_argument(
-        "--global-search",
-        choices=("auto", "always", "never"),
-        help="differential evolution over the nonlinear parameters",
-    )
-    power.add_argument(
-        "--prediction-bounds",
-        nargs=2,
-        type=_float,
-        metavar=("LOW", "HIGH"),
-        help="clip predictions (never applied during the fit)",
-    )
+    fit_options = _add_estimator_options(fit)
+    fit.set_defaults(fit_options=fit_options)
     parser.commands = {"demo": demo, "fit": fit, "laws": laws, "plan": _add_plan_parser(commands)}
     return parser
 
@@ -571,12 +454,9 @@ def _parse_args(parser, argv):
     if args.law == AUTO:
         return _parse_auto_args(fit, args)
     try:
-        args.law = LAWS.resolve(args.law)
-    except KeyError:
-        fit.error(
-            f"argument --law: unknown law {args.law!r}; the laws are "
-            f"{', '.join(LAWS)} ('sklearn-scaling laws' describes them)"
-        )
+        args.law = _resolve_law(args.law)
+    except CommandError as exc:
+        fit.error(f"argument {exc}")
     words = args.features
     if words is not None:
         # Columns are separated by spaces or commas: 'N D' and 'N,D' alike.
@@ -604,8 +484,7 @@ def _demo(args):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         _demo_fits(args)
-    for message in dict.fromkeys(" ".join(str(w.message).split()) for w in caught):
-        print(f"{PROG}: warning: {message}", file=sys.stderr)
+    _warn((None, warning) for warning in caught)
     return 0
 
 
@@ -690,30 +569,18 @@ def _laws(args):
     if not entries:
         print(f"no registered law takes {args.n_features} feature(s)")
         return 0
-    rows = (
-        ("features", "features"),
-        ("parameters", "parameters"),
-        ("formula", "formula"),
-        ("reference", "reference"),
-        ("fit", "fit"),
-    )
-    width = max(len(label) for label, _ in rows)
+    keys = ("features", "parameters", "formula", "reference", "fit")
+    width = max(map(len, keys))
     blocks = []
     for entry in entries:
-        head = (
-            entry["name"]
-            if not entry["description"]
-            else (f"{entry['name']}: {entry['description']}")
-        )
+        head = ": ".join(filter(None, (entry["name"], entry["description"])))
         lines = textwrap.wrap(head, TABLE_WIDTH, subsequent_indent="    ")
-        for label, key in rows:
+        for key in keys:
             value = entry[key]
-            if isinstance(value, list):
-                value = ", ".join(value)
             lines += textwrap.wrap(
-                value or "-",
+                (", ".join(value) if isinstance(value, list) else value) or "-",
                 TABLE_WIDTH,
-                initial_indent=f"  {label.ljust(width)}  ",
+                initial_indent=f"  {key.ljust(width)}  ",
                 subsequent_indent=" " * (width + 4),
             )
         blocks.append("\n".join(lines))
@@ -721,49 +588,287 @@ def _laws(args):
     return 0
 
 
-# ------------------------------------------------------------------------ options
+# ------------------------------------------------------------------ estimator options
+#
+# The fitting options are not restated here: each is derived from the parameters the
+# estimators declare (``_parameter_constraints``, the ``__init__`` defaults and the
+# numpydoc "Parameters" text), so a parameter an estimator gains is an option at once.
+# Values are checked by scikit-learn's own validation (InvalidParameterError), which
+# the command reports as one line naming the option.
+
+#: The estimator of each kind of law, whose parameters are ``fit``'s options.
+ESTIMATORS = {
+    REGISTRY: ScalingLawRegressor,
+    "double-descent": DoubleDescentRegressor,
+    "log-power": LogPowerHyperparamRegressor,
+}
+
+#: Parameters the command line sets in its own way rather than through an option of
+#: their name: the law and the group column are arguments of the command, and a
+#: parameter of a Python type a word cannot spell (a dict or a pair) has its form here.
+OWN_FORMS = {
+    "law": "--law NAME",
+    "group": "--group COL",
+    "bounds": "--bound NAME LOW HIGH (repeatable)",
+    "shared": "--shared NAME[,NAME...]",
+    "fixed": "--fixed NAME=VALUE (repeatable)",
+    "b0_bounds": "--b0-bounds LOW HIGH",
+    "prediction_bounds": "--prediction-bounds LOW HIGH",
+}
+
+#: Checks the estimators' constraints lack and the command keeps: ``n_jobs`` is declared
+#: as any integer, but joblib refuses 0 (and only at the first parallel fit).
+EXTRA_CHECKS = {"n_jobs": (lambda value: value != 0, "must not be 0 (-1 uses every core)")}
 
 
-def _estimator_options(args):
+def _flag(name):
+    """The option of constructor parameter ``name``: ``--kebab-case`` (``bounds``, one
+    bound per use, is ``--bound``)."""
+    return "--bound" if name == "bounds" else "--" + name.replace("_", "-")
+
+
+def _kinds_text(kinds):
+    """Who takes an option, for the error that refuses it and for --help."""
+    laws = [f"--law {kind}" for kind in kinds if kind != REGISTRY]
+    if REGISTRY in kinds:
+        laws.append("the laws of the registry (see 'sklearn-scaling laws')")
+    return " and ".join(laws)
+
+
+def _docstring_parameters(estimator):
+    """``{name: first sentence}`` of the numpydoc "Parameters" section of a class (none
+    when Python runs without docstrings, ``-OO``)."""
+    text = textwrap.dedent((estimator.__doc__ or "\n").split("\n", 1)[1])
+    section = re.search(r"^Parameters\n-+\n(.*?)(?=^\S[^\n]*\n-+\n|\Z)", text, re.M | re.S)
+    section = "" if section is None else section.group(1)
+    described = {}
+    for match in re.finditer(r"^(\w+) : [^\n]*\n((?:[ \t]+[^\n]*\n?)*)", section, re.M):
+        words = " ".join(match.group(2).replace("``", "").split())
+        # The first sentence: a period before a capital ("et al. used" goes on).
+        described[match.group(1)] = re.split(r"(?<=\.)\s(?=[A-Z])", words, maxsplit=1)[0]
+    return described
+
+
+@dataclass(frozen=True)
+class _Option:
+    """One constructor parameter as an option of ``fit``: the kinds of law whose
+    estimator takes it, and for each its docstring's first sentence and default."""
+
+    name: str
+    kinds: tuple
+    texts: tuple
+
+    @property
+    def flag(self):
+        return _flag(self.name)
+
+    def help(self, kinds, defaults):
+        """The --help text for the laws of ``kinds``, with ``defaults`` overriding."""
+        texts = {}
+        for kind, text in zip(self.kinds, self.texts, strict=True):
+            if kind in kinds:
+                if self.name in defaults:
+                    text = f"{text.rsplit(' (default: ', 1)[0]} (default: {defaults[self.name]})"
+                texts.setdefault(text, []).append("other laws" if kind == REGISTRY else kind)
+        if len(texts) == 1:
+            return next(iter(texts)).replace("%", "%%")
+        return "; ".join(f"{'/'.join(k)}: {t}" for t, k in texts.items()).replace("%", "%%")
+
+
+def _number_type(constraints):
+    """int, float or None: the number a parameter's constraints accept."""
+    types = set()
+    for constraint in constraints:
+        kind = getattr(constraint, "type", constraint)  # an Interval, or a bare type
+        if constraint == "random_state" or kind is numbers.Integral:
+            types.add(int)
+        elif kind is numbers.Real:
+            types.add(float)
+    return None if not types else (int if types == {int} else float)
+
+
+def _string_options(constraints):
+    return sorted({o for c in constraints if isinstance(c, StrOptions) for o in c.options})
+
+
+def _value_type(name, words, number):
+    """An argparse type: one of ``words``, else a ``number``."""
+    kind = "an integer" if number is int else "a number"
+    expected = " or ".join([*map(repr, words), kind])
+
+    def parse(text):
+        if text in words:
+            return text
+        try:
+            value = number(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+        if number is float and math.isnan(value):
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
+        return value
+
+    parse.__name__ = name  # argparse names the type in some messages
+    return parse
+
+
+def _derived_options():
+    """Every parameter of the estimators as an :class:`_Option`, in declaration order,
+    but ``law`` and ``group``: the command's own --law NAME and --group COL."""
+    found = {}
+    for kind, estimator in ESTIMATORS.items():
+        described = _docstring_parameters(estimator)
+        defaults = inspect.signature(estimator.__init__).parameters
+        for name in estimator._parameter_constraints:
+            if name in ("law", "group"):
+                continue
+            text = f"{described.get(name, '').rstrip('.')} (default: {defaults[name].default})"
+            found.setdefault(name, []).append((kind, text))
+    return [_Option(name, *map(tuple, zip(*pairs, strict=True))) for name, pairs in found.items()]
+
+
+OPTIONS = _derived_options()
+
+
+def _constraints(name, kinds):
+    return [c for kind in kinds for c in ESTIMATORS[kind]._parameter_constraints.get(name, ())]
+
+
+def _add_estimator_options(parser, kinds=tuple(ESTIMATORS), defaults=None, skip=()):
+    """Add an option for every parameter of the estimators of ``kinds`` to ``parser``.
+
+    Returns the options added. ``defaults`` overrides an estimator's default (``plan``
+    fits in log space); ``skip`` names parameters left out.
+    """
+    defaults = defaults or {}
+    added = []
+    groups = {}
+    for option in OPTIONS:
+        taken = tuple(kind for kind in option.kinds if kind in kinds)
+        if not taken or option.name in skip:
+            continue
+        title = (
+            "fitting options (every law; default: the estimator's)"
+            if len(taken) == len(kinds)
+            else f"options of {_kinds_text(taken)}"
+        )
+        group = groups.setdefault(title, parser.add_argument_group(title))
+        constraints = _constraints(option.name, taken)
+        spec = dict(help=option.help(taken, defaults), default=defaults.get(option.name))
+        words, number = _string_options(constraints), _number_type(constraints)
+        if option.name == "bounds":
+            spec.update(action="append", nargs=3, metavar=("NAME", "LOW", "HIGH"))
+            group.add_argument(option.flag, dest="bounds", **spec)
+        elif option.name in ("b0_bounds", "prediction_bounds"):
+            group.add_argument(option.flag, nargs=2, type=_float, metavar=("LOW", "HIGH"), **spec)
+        elif option.name == "shared":
+            spec.update(action="extend", metavar="NAME[,NAME...]")
+            group.add_argument("--shared", type=_names, **spec)
+        elif option.name == "fixed":
+            spec.update(action="append", metavar="NAME=VALUE")
+            group.add_argument("--fixed", type=_fixed_value, **spec)
+        elif "boolean" in constraints:
+            group.add_argument(option.flag, action=argparse.BooleanOptionalAction, **spec)
+        elif words and number is None:
+            group.add_argument(option.flag, choices=words, **spec)
+        elif number is not None:
+            metavar = "{" + ",".join([*words, "NUMBER"]) + "}" if words else number.__name__.upper()
+            spec["metavar"] = metavar
+            group.add_argument(option.flag, type=_value_type(option.name, words, number), **spec)
+        else:
+            continue  # a Python object a word cannot spell (none today: see OWN_FORMS)
+        added.append(option)
+    return added
+
+
+def _names(text):
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError(f"expected NAME[,NAME...], got {text!r}")
+    return names
+
+
+def _fixed_value(text):
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    try:
+        return name.strip(), _float(value.strip())
+    except argparse.ArgumentTypeError as exc:
+        raise argparse.ArgumentTypeError(f"{name.strip()}: {exc}") from None
+
+
+def _pair(flag, pair):
+    low, high = pair
+    if not low < high:
+        raise CommandError(f"{flag}: LOW must be below HIGH, got {low:g} {high:g}")
+    return (low, high)
+
+
+def _cli_form(name, value, law):
+    """An option's value as the constructor takes it (pairs, dicts), checked."""
+    if name in ("b0_bounds", "prediction_bounds"):
+        return _pair(_flag(name), value)
+    if name == "bounds":
+        bounds = {}
+        for parameter, low, high in value:
+            try:
+                pair = _float(low), _float(high)
+            except argparse.ArgumentTypeError as exc:
+                raise CommandError(f"--bound {parameter}: {exc}") from None
+            bounds[parameter] = _pair(f"--bound {parameter}", pair)
+        value = bounds
+    if name == "fixed":
+        value = dict(value)
+    if name in ("bounds", "fixed", "shared") and law.law is not None:
+        flag = _flag(name)
+        for parameter in value:
+            if parameter not in law.law.parameters:
+                raise CommandError(
+                    f"{flag} {parameter}: --law {law.name} has no parameter {parameter!r}; "
+                    f"its parameters are {', '.join(law.law.parameters)}"
+                )
+    if name in EXTRA_CHECKS and value is not None:
+        accept, requirement = EXTRA_CHECKS[name]
+        if not accept(value):
+            raise CommandError(f"{_flag(name)} {value}: {requirement}")
+    return value
+
+
+def _validated(estimator, given):
+    """scikit-learn's own check of the parameters, its error as one line naming the option."""
+    try:
+        estimator._validate_params()
+    except InvalidParameterError as exc:
+        message = str(exc)
+        pattern = r"The '(\w+)' parameter of (\w+) (must be .*?)\.? Got (.*) instead"
+        match = re.match(pattern, message)
+        if match is None:
+            raise CommandError(message) from None
+        name, owner, requirement, _ = match.groups()
+        flag = _flag(name)
+        shown = given.get(name)
+        shown = " ".join(map(str, shown)) if isinstance(shown, tuple | list) else shown
+        raise CommandError(f"{flag} {shown}: {owner}'s {name} {requirement}") from None
+    return estimator
+
+
+def _estimator_options(args, law=None, options=None):
     """Constructor parameters the user gave, checked against the chosen law."""
-    law = LAWS[args.law]
+    law = LAWS[args.law] if law is None else law
     given = {}
-    for flag, name, kinds in FIT_OPTIONS:
-        value = getattr(args, name, None)
+    for option in options or OPTIONS:
+        value = getattr(args, option.name, None)
         if value is None:
             continue
-        if law.kind not in kinds:
+        if law.kind not in option.kinds:
+            flag = option.flag
+            if value is False:  # written --no-NAME
+                flag = "--no-" + flag[2:]
             raise CommandError(
-                f"{flag} applies to {_kinds_text(kinds)} only, not to --law {law.name}"
+                f"{flag} applies to {_kinds_text(option.kinds)} only, not to --law {law.name}"
             )
-        given[name] = value
-    if law.kind == REGISTRY and given.get("f_scale") == "mad":
-        raise CommandError(
-            f"--f-scale mad applies to --law double-descent and --law log-power only; "
-            f"--law {law.name} takes a number > 0"
-        )
-    for flag, name in (("--b0-bounds", "b0_bounds"), ("--prediction-bounds", "prediction_bounds")):
-        if name in given:
-            low, high = given[name]
-            if not low < high:
-                raise CommandError(f"{flag}: LOW must be below HIGH, got {low:g} {high:g}")
-            given[name] = (low, high)
-    if "bounds" in given:
-        bounds = {}
-        for name, low, high in given["bounds"]:
-            try:
-                low, high = _float(low), _float(high)
-            except argparse.ArgumentTypeError as exc:
-                raise CommandError(f"--bound {name}: {exc}") from None
-            if not low < high:
-                raise CommandError(f"--bound {name}: LOW must be below HIGH, got {low:g} {high:g}")
-            if law.law is not None and name not in law.law.parameters:
-                raise CommandError(
-                    f"--bound {name}: --law {law.name} has no parameter {name!r}; its "
-                    f"parameters are {', '.join(law.law.parameters)}"
-                )
-            bounds[name] = (low, high)
-        given["bounds"] = bounds
+        given[option.name] = _cli_form(option.name, value, law)
+    _validated(law.build(given), given)
     return given
 
 
@@ -791,10 +896,6 @@ class _Rows:
     diverged_marker: str | None = None
 
 
-def _blank(row):
-    return not any(field.strip() for field in row)
-
-
 def _matches(text, value):
     if text == value:
         return True
@@ -805,18 +906,8 @@ def _matches(text, value):
         return False
 
 
-# Delimiters of files that are "CSV" in name only, as spreadsheets in some locales write.
-OTHER_DELIMITERS = {";": "semicolon", "\t": "tab", "|": "vertical bar"}
 #: A column that marks runs that blew up (the lr_bsz format); see _diverged_note.
 DIVERGED = "diverged"
-
-
-def _other_delimiter(header):
-    """The delimiter a header seems to use instead of commas, or None."""
-    for delimiter in OTHER_DELIMITERS:
-        if any(delimiter in name for name in header):
-            return delimiter
-    return None
 
 
 def _marks_diverged(text):
@@ -828,117 +919,65 @@ def _marks_diverged(text):
     return value != 0 and not math.isnan(value)
 
 
-def _number(text, path, line, column):
+def _read_table(path, needed):
+    """The file through the package's one CSV reader (whose CSVError the command reports
+    like its own errors), or a CommandError when it cannot be read."""
     try:
-        value = float(text)
-    except ValueError:
-        value = None
-    if value is None or not math.isfinite(value):
-        what = "a number" if value is None else "a finite number"
-        shown = repr(text) if text else "an empty field"
-        raise CommandError(f"{path}, line {line}, column {column!r}: expected {what}, got {shown}")
-    return value
-
-
-def _read_rows(path, features, target, group=None, split=None, exclude=()):
-    """Read the rows ``fit`` uses from a CSV file, with errors naming line and column."""
-    try:
-        # utf-8-sig drops the byte-order mark spreadsheet programs put before the header.
-        handle = open(path, newline="", encoding="utf-8-sig")
+        table = read_csv(path)
     except FileNotFoundError:
         raise CommandError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise CommandError(f"{path}: is a directory, not a CSV file") from None
     except OSError as exc:
-        raise CommandError(f"{path}: cannot open the file ({exc.strerror or exc})") from None
-    with handle:
-        reader = csv.reader(handle)
-        try:
-            return _parse_rows(reader, path, features, target, group, split, exclude)
-        except UnicodeDecodeError:
-            raise CommandError(f"{path}: not a UTF-8 text file") from None
-        except csv.Error as exc:
-            raise CommandError(f"{path}, line {reader.line_num}: {exc}") from None
-        except OSError as exc:
-            raise CommandError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
+        raise CommandError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
+    table.require(needed)
+    return table
 
 
-def _parse_rows(reader, path, features, target, group, split, exclude):
-    header = next((row for row in reader if not _blank(row)), None)
-    if header is None:
-        raise CommandError(f"{path}: the file is empty")
-    header = [name.strip() for name in header]
-    needed = [*features, target]
-    needed += [name for name in (group, split) if name is not None]
-    needed += [column for column, _ in exclude]
-    position = {}
-    for name in dict.fromkeys(needed):
-        if name not in header:
-            message = f"{path}: no column {name!r}; the columns are {', '.join(map(repr, header))}"
-            delimiter = _other_delimiter(header)
-            if delimiter is not None:
-                message += (
-                    f". The header holds {delimiter!r}: the file seems to be separated by "
-                    f"{OTHER_DELIMITERS[delimiter]}s, and sklearn-scaling reads "
-                    "comma-separated files only (save it with commas)"
-                )
-            raise _MissingColumn(message, name, delimiter)
-        if header.count(name) > 1:
-            raise CommandError(f"{path}: column {name!r} appears more than once in the header")
-        position[name] = header.index(name)
-    # Runs marked diverged are fitted like any other unless an --exclude names the column.
-    diverged_column = next((name for name in header if name.lower() == DIVERGED), None)
-    if diverged_column is not None and header.count(diverged_column) > 1:
-        diverged_column = None
-    if any(column == diverged_column for column, _ in exclude):
-        diverged_column = None
-    diverged, markers = [], {}
-
-    X, y, groups, train, lines = [], [], [], [], []
-    n_data = 0
-    for row in reader:
-        if _blank(row):
-            continue
-        line = reader.line_num
-        n_data += 1
-        if len(row) != len(header):
-            raise CommandError(
-                f"{path}, line {line}: expected {len(header)} fields like the header, "
-                f"got {len(row)}"
-            )
-        field = {name: row[index].strip() for name, index in position.items()}
-        if any(_matches(field[column], value) for column, value in exclude):
-            continue
-        role = "train" if split is None else field[split].lower()
-        if role not in ("train", "test"):
-            continue
-        # Only rows that are used must hold numbers: ignored rows may hold anything.
-        X.append([_number(field[name], path, line, name) for name in features])
-        y.append(_number(field[target], path, line, target))
-        groups.append(None if group is None else field[group])
-        train.append(role == "train")
-        lines.append(line)
-        if diverged_column is not None:
-            marker = row[header.index(diverged_column)].strip()
-            diverged.append(_marks_diverged(marker))
-            if diverged[-1]:
-                markers[marker] = markers.get(marker, 0) + 1
-    if n_data == 0:
-        raise CommandError(f"{path}: the file has a header but no data rows")
-    if not any(train):
+def _read_rows(path, features, target, group=None, split=None, exclude=()):
+    """Read the rows ``fit`` and ``plan`` use from a CSV file; errors name line and column."""
+    needed = [*features, target, *(c for c in (group, split) if c is not None)]
+    table = _read_table(path, [*needed, *(column for column, _ in exclude)])
+    used = np.ones(len(table.rows), dtype=bool)
+    for column, value in exclude:
+        used &= [not _matches(text, value) for text in table.column(column)]
+    texts = ["train"] * len(used) if split is None else table.column(split)
+    roles = np.array([text.lower() for text in texts], dtype=object)
+    # Only rows that are used must hold numbers: ignored rows may hold anything.
+    used &= (roles == "train") | (roles == "test")
+    if not (used & (roles == "train")).any():
         where = "" if split is None else f" has 'train' in column {split!r}"
         dropped = " after --exclude" if exclude else ""
         raise CommandError(f"{path}: no row{where}{dropped}: nothing to fit")
+    X = np.column_stack([table.numbers(name, used) for name in features])
+    y = table.numbers(target, used)
+    groups = [None] * len(y) if group is None else table.column(group, used)
+    # Runs marked diverged are fitted like any other unless an --exclude names the column.
+    header = table.header
+    diverged_column = next((name for name in header if name.lower() == DIVERGED), None)
+    if diverged_column is not None and (
+        header.count(diverged_column) > 1 or any(c == diverged_column for c, _ in exclude)
+    ):
+        diverged_column = None
+    diverged, marker = None, None
+    if diverged_column is not None:
+        markers = table.column(diverged_column, used)
+        diverged = np.array([_marks_diverged(text) for text in markers], dtype=bool)
+        counts = {}
+        for text, marked in zip(markers, diverged, strict=True):
+            if marked:
+                counts[text] = counts.get(text, 0) + 1
+        # The most frequent marker, for the --exclude the note suggests.
+        marker = max(counts, key=counts.get) if counts else None
     return _Rows(
-        X=np.array(X, dtype=float).reshape(len(X), len(features)),
-        y=np.array(y, dtype=float),
+        X=X.reshape(len(y), len(features)),
+        y=y,
         group=np.array(groups, dtype=object),
-        train=np.array(train, dtype=bool),
-        line=np.array(lines, dtype=int),
+        train=roles[used] == "train",
+        line=table.lines[used],
         diverged_column=diverged_column,
-        diverged=None if diverged_column is None else np.array(diverged, dtype=bool),
-        # --exclude compares numbers by value, so that '1' also drops '1.0'.
-        diverged_marker=max(markers, key=markers.get) if markers else None,
+        diverged=diverged,
+        diverged_marker=marker,
     )
 
 
@@ -1044,13 +1083,51 @@ def _no_intervals(law):
     )
 
 
-def _intervals(args, law, estimator, rows, masks, shown):
+@dataclass
+class _Curve:
+    """One group's fitted law as the table reports it: the group's own estimator, or
+    (``label`` given) one curve of an estimator fitted on every group at once."""
+
+    estimator: object
+    label: object = None
+
+    def X(self, X):
+        """Rows as the estimator reads them: a grouped fit's group column first."""
+        if self.label is None:
+            return X
+        return np.column_stack([np.full(len(X), self.label, dtype=object), X])
+
+    def _own(self, value):
+        return value if self.label is None else value[self.label]
+
+    @property
+    def params(self):
+        return {name: float(value) for name, value in self._own(self.estimator.params_).items()}
+
+    @property
+    def params_std(self):
+        std = getattr(self.estimator, "params_std_", None)
+        return None if std is None else {k: float(v) for k, v in self._own(std).items()}
+
+    @property
+    def at_bounds(self):
+        names = getattr(self.estimator, "at_bounds_", ())
+        return list(_at_bounds(self.estimator) if self.label is None else names[self.label])
+
+    def predict(self, X):
+        return self.estimator.predict(self.X(X))
+
+    def predict_interval(self, X, **options):
+        return self.estimator.predict_interval(self.X(X), **options)
+
+
+def _intervals(args, law, curve, rows, masks, shown):
     """Standard errors, and the coverage and width of the intervals on each part."""
-    std = getattr(estimator, "params_std_", None)
-    if std is None or not callable(getattr(estimator, "predict_interval", None)):
+    std = curve.params_std
+    if std is None or not callable(getattr(curve.estimator, "predict_interval", None)):
         raise _no_intervals(law)
     result = {
-        "params_std": {name: float(value) for name, value in std.items()},
+        "params_std": std,
         "train_coverage": None,
         "test_coverage": None,
         "median_law_width": None,
@@ -1066,7 +1143,7 @@ def _intervals(args, law, estimator, rows, masks, shown):
             for kind in widths:
                 bands[kind] = [
                     np.asarray(bound, dtype=float)
-                    for bound in estimator.predict_interval(X, coverage=args.interval, kind=kind)
+                    for bound in curve.predict_interval(X, coverage=args.interval, kind=kind)
                 ]
         except FIT_ERRORS as exc:
             message = _law_error(exc, args.data, shown, rows.line[mask], args.features)
@@ -1083,90 +1160,111 @@ def _intervals(args, law, estimator, rows, masks, shown):
     return result, inside.get("test", np.zeros(0, bool))
 
 
+def _fit_curves(args, law, options, rows, labels, progress):
+    """``{label: _Curve}``: one fit of every group for a law of the registry (its
+    ``group``, ``shared`` and ``fixed`` tie them), one fit per group for the seed
+    estimators, which have no ``group``. Warnings are returned, not shown."""
+    together = args.group is not None and law.law is not None
+    jobs = [(None, rows.train)]  # (group shown in errors, train rows)
+    if args.group is not None and not together:
+        jobs = [(label, rows.train & (rows.group == label)) for label in labels]
+    curves, caught = {}, []
+    for i, (shown, train) in enumerate(jobs):
+        if together:
+            progress.show(f"fitting {len(labels)} groups together ({int(train.sum())} rows)...")
+        elif shown is None:
+            progress.show(f"fitting {int(train.sum())} rows...")
+        else:
+            progress.show(f"fitting group {i + 1}/{len(labels)} ({shown})...")
+        estimator = law.build({**options, "group": 0} if together else options)
+        X = np.column_stack([rows.group, rows.X]) if together else rows.X
+        with warnings.catch_warnings(record=True) as warned:
+            warnings.simplefilter("always")
+            try:
+                estimator.fit(X[train], rows.y[train])
+            except FIT_ERRORS as exc:
+                message = _law_error(exc, args.data, shown, rows.line[train], args.features)
+                raise CommandError(message) from None
+        caught += [(shown, warning) for warning in warned]
+        if together:
+            curves = {label: _Curve(estimator, label) for label in labels}
+        else:
+            curves[labels[i] if args.group is not None else None] = _Curve(estimator)
+    return curves, caught
+
+
 def _fit_groups(args, rows, options, progress):
     law = LAWS[args.law]
     if args.interval is not None and not callable(getattr(law.estimator, "predict_interval", None)):
         # Before fitting rather than after: the estimator cannot give intervals at all.
         raise _no_intervals(law)
     labels = list(dict.fromkeys(rows.group))
-    results = []
-    # Warning message -> groups that raised it, so nine groups that share one warning
-    # give one line rather than nine.
-    notes = {}
-    for i, label in enumerate(labels):
-        in_group = rows.group == label if args.group is not None else np.ones(len(rows.y), bool)
-        train, test = in_group & rows.train, in_group & ~rows.train
-        shown = None if args.group is None else label
-        if not train.any():
+    for label in labels:
+        if args.group is not None and not (rows.train & (rows.group == label)).any():
             raise CommandError(
                 f"{args.data}, group {label!r}: no row has 'train' in column "
                 f"{args.split_column!r}: nothing to fit"
             )
-        if args.group is None:
-            progress.show(f"fitting {int(train.sum())} rows...")
-        else:
-            progress.show(f"fitting group {i + 1}/{len(labels)} ({label})...")
-        estimator = law.build(options)
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            try:
-                estimator.fit(rows.X[train], rows.y[train])
-                train_prediction = estimator.predict(rows.X[train])
-            except FIT_ERRORS as exc:
-                lines = rows.line[train]
-                raise CommandError(
-                    _law_error(exc, args.data, shown, lines, args.features)
-                ) from None
-            test_prediction = np.empty(0)
-            if test.any():
+    curves, caught = _fit_curves(args, law, options, rows, labels, progress)
+    results = []
+    with warnings.catch_warnings(record=True) as warned:
+        warnings.simplefilter("always")
+        for label, curve in curves.items():
+            in_group = rows.group == label if args.group is not None else np.ones(len(rows.y), bool)
+            train, test = in_group & rows.train, in_group & ~rows.train
+            shown = None if args.group is None else label
+            predictions = {}
+            for part, mask in (("train", train), ("test", test)):
                 try:
-                    test_prediction = estimator.predict(rows.X[test])
+                    predictions[part] = curve.predict(rows.X[mask]) if mask.any() else np.empty(0)
                 except FIT_ERRORS as exc:
-                    lines = rows.line[test]
-                    message = _law_error(exc, args.data, shown, lines, args.features)
+                    message = _law_error(exc, args.data, shown, rows.line[mask], args.features)
                     raise CommandError(message) from None
             interval, test_inside = None, np.zeros(0, bool)
             if args.interval is not None:
                 masks = {"train": train, "test": test}
-                interval, test_inside = _intervals(args, law, estimator, rows, masks, shown)
-        # Warnings become one line each after the output (a ConvergenceWarning is also
-        # the 'converged' row), instead of Python's two-line form with a source line.
-        for warning in caught:
-            groups = notes.setdefault(" ".join(str(warning.message).split()), [])
-            if shown is not None and shown not in groups:
-                groups.append(shown)
-        result = {
-            "group": shown,
-            "n_train": int(train.sum()),
-            "n_test": int(test.sum()),
-            "train_r2": _r2(rows.y[train], train_prediction),
-            "test_r2": _r2(rows.y[test], test_prediction),
-            "params": {name: float(value) for name, value in estimator.params_.items()},
-            "at_bounds": list(_at_bounds(estimator)),
-            "converged": bool(np.all(estimator.converged_)),
-            # Kept for the plot and the pooled scores; not part of the JSON output.
-            "_estimator": estimator,
-            "_train": train,
-            "_test": test,
-            "_test_prediction": test_prediction,
-            "_test_inside": test_inside,
-        }
-        if interval is not None:
-            result["params_std"] = interval.pop("params_std")
-            # inf: the data do not identify the parameter; nan: it is held on a bound.
-            # JSON has neither, so these lists say which a null is.
-            result["unidentified"] = [
-                name for name, value in result["params_std"].items() if math.isinf(value)
-            ]
-            result["interval"] = {"coverage": args.interval, **interval}
-        results.append(result)
-    lines = [
-        message
-        if not groups
-        else f"{message} (group{'s' * (len(groups) > 1)} {', '.join(map(repr, groups))})"
-        for message, groups in notes.items()
-    ]
-    return results, lines
+                interval, test_inside = _intervals(args, law, curve, rows, masks, shown)
+            result = {
+                "group": shown,
+                "n_train": int(train.sum()),
+                "n_test": int(test.sum()),
+                "train_r2": _r2(rows.y[train], predictions["train"]),
+                "test_r2": _r2(rows.y[test], predictions["test"]),
+                "params": curve.params,
+                "at_bounds": curve.at_bounds,
+                "converged": bool(np.all(curve.estimator.converged_)),
+                # Kept for the plot and the pooled scores; not part of the JSON output.
+                "_curve": curve,
+                "_train": train,
+                "_test": test,
+                "_test_prediction": predictions["test"],
+                "_test_inside": test_inside,
+            }
+            if interval is not None:
+                result["params_std"] = interval.pop("params_std")
+                # inf: the data do not identify the parameter; nan: it is held on a bound.
+                # JSON has neither, so these lists say which a null is.
+                result["unidentified"] = [
+                    name for name, value in result["params_std"].items() if math.isinf(value)
+                ]
+                result["interval"] = {"coverage": args.interval, **interval}
+            results.append(result)
+    return results, [*caught, *((None, warning) for warning in warned)]
+
+
+def _warn(caught):
+    """Warnings as one line each on stderr after the output (a ConvergenceWarning is also
+    the 'converged' row), not Python's two lines with a source line; a message that nine
+    groups share is one line naming them. ``caught`` holds (group or None, warning)."""
+    notes = {}
+    for shown, warning in caught:
+        groups = notes.setdefault(" ".join(str(warning.message).split()), [])
+        if shown is not None and shown not in groups:
+            groups.append(shown)
+    for message, groups in notes.items():
+        if groups:
+            message += f" (group{'s' * (len(groups) > 1)} {', '.join(map(repr, groups))})"
+        print(f"{PROG}: warning: {message}", file=sys.stderr)
 
 
 def _pooled_r2(results, rows):
@@ -1211,9 +1309,9 @@ def _format_std(value):
     return f"{value:.2g}"
 
 
-def _format_parameter(result, name, marked):
+def _format_parameter(result, name, marked, fixed):
     cell = _format_value(result["params"][name], "float")
-    if "params_std" in result:
+    if "params_std" in result and name not in fixed:
         cell += f" ± {_format_std(result['params_std'][name])}"
     if marked:
         # Every cell gets the mark's width, so that the numbers stay aligned.
@@ -1221,8 +1319,11 @@ def _format_parameter(result, name, marked):
     return cell
 
 
-def _format_table(results):
-    """Groups as columns, statistics and parameters as rows, folded to TABLE_WIDTH."""
+def _format_table(results, shared=(), fixed=()):
+    """Groups as columns, statistics and parameters as rows, folded to TABLE_WIDTH.
+
+    A parameter ``shared`` by the groups, or ``fixed``, says so once, in its row's label.
+    """
     names = list(results[0]["params"])
     spec = [
         ("n_train", "n_train", "int"),
@@ -1241,13 +1342,14 @@ def _format_table(results):
             (f"{percent} obs. width", "median_observation_width", "float"),
         ]
     marked = any(result["at_bounds"] for result in results)
-    labels = ["group"] + [label for label, _, _ in spec] + names
+    roles = {**dict.fromkeys(shared, " (shared)"), **dict.fromkeys(fixed, " (fixed)")}
+    labels = ["group", *(label for label, _, _ in spec), *(n + roles.get(n, "") for n in names)]
     columns = []
     for result in results:
         cells = ["(all)" if result["group"] is None else str(result["group"])]
         values = {**result, **result.get("interval", {})}
         cells += [_format_value(values[key], kind) for _, key, kind in spec]
-        cells += [_format_parameter(result, name, marked) for name in names]
+        cells += [_format_parameter(result, name, marked, fixed) for name in names]
         columns.append(cells)
     label_width = max(map(len, labels))
     widths = [max(map(len, cells)) for cells in columns]
@@ -1297,7 +1399,7 @@ def _print_text(args, results, pooled):
         title += f", {len(results)} groups of column {args.group!r}"
     print(title)
     print()
-    print(_format_table(results))
+    print(_format_table(results, args.shared or (), dict(args.fixed or ())))
     notes = _table_notes(results)
     if notes:
         print()
@@ -1329,6 +1431,9 @@ def _print_json(args, options, results, pooled):
         "group_column": args.group,
         "split_column": args.split_column,
         "options": options,
+        # Parameters with one value for every group, and parameters held, not fitted.
+        "shared": list(options.get("shared", ())),
+        "fixed": dict(options.get("fixed", {})),
         "groups": [{k: v for k, v in r.items() if not k.startswith("_")} for r in results],
         "pooled_test_r2": pooled,
     }
@@ -1442,14 +1547,16 @@ def _plot(args, rows, results):
     figure = Figure(figsize=size, layout="constrained")
     axes = figure.subplots(n_rows, n_cols, squeeze=False).ravel()
     for ax, result in zip(axes, results, strict=False):
-        train, test = result["_train"], result["_test"]
+        train, test, curve = result["_train"], result["_test"], result["_curve"]
         has_test = bool(test.any())
         ScalingLawDisplay.from_estimator(
-            result["_estimator"],
-            rows.X[train],
+            curve.estimator,
+            curve.X(rows.X[train]),
             rows.y[train],
-            X_test=rows.X[test] if has_test else None,
+            X_test=curve.X(rows.X[test]) if has_test else None,
             y_test=rows.y[test] if has_test else None,
+            # One panel per group: a grouped fit draws the panel's own curve.
+            **({} if curve.label is None else {"groups": [curve.label]}),
             ax=ax,
         )
         # The file's own names say more than the display's generic labels.
@@ -1472,24 +1579,17 @@ def _fit(args):
         return _fit_auto(args)
     options = _estimator_options(args)
     law = LAWS[args.law]
+    if options.get("shared") and args.group is None:
+        raise CommandError("--shared ties parameters across groups: give --group COL too")
     if args.plot is not None:
         _check_plot(args.plot)
-    if args.features is None:
-        args.features = list(law.default_features)
-        defaulted = True
-    else:
-        defaulted = False
-        if len(args.features) != law.n_features:
-            raise CommandError(
-                f"--law {law.name} needs {law.n_features} feature column(s) "
-                f"({law.feature_meaning}); --features gave {len(args.features)}: "
-                f"{' '.join(args.features) or '(none)'}"
-            )
+    defaulted = args.features is None
+    args.features = _feature_columns(law, args.features)
     try:
         rows = _read_rows(
             args.data, args.features, args.target, args.group, args.split_column, args.exclude or ()
         )
-    except _MissingColumn as exc:
+    except MissingColumn as exc:
         if defaulted and exc.column in args.features and exc.delimiter is None:
             raise CommandError(
                 f"{exc} (the default features of --law {args.law}; name yours with --features)"
@@ -1508,8 +1608,7 @@ def _fit(args):
     diverged = _diverged_note(args.data, rows)
     if diverged is not None:
         print(f"{PROG}: note: {diverged}", file=sys.stderr)
-    for note in notes:
-        print(f"{PROG}: warning: {note}", file=sys.stderr)
+    _warn(notes)
     if args.plot is not None:
         _plot(args, rows, results)
     return 0
@@ -1584,13 +1683,10 @@ def _add_plan_parser(commands):
     plan.add_argument(
         "--interval", type=_coverage, metavar="COVERAGE", help="also print intervals, e.g. 0.9"
     )
-    plan.add_argument(
-        "--target-space",
-        choices=("linear", "log"),
-        default="log",
-        help="fit residuals of y or of log y (default: log, Hoffmann et al.'s approach 3)",
-    )
-    plan.add_argument("--random-state", type=int, metavar="SEED", help="seed of the starts")
+    # The fit's options are ScalingLawRegressor's, in log space by default (Hoffmann et
+    # al.'s approach 3); one curve, so no --shared.
+    options = _add_estimator_options(plan, (REGISTRY,), {"target_space": "log"}, skip=("shared",))
+    plan.set_defaults(fit_options=options)
     plan.add_argument("--json", action="store_true", help="print one JSON document instead")
     return plan
 
@@ -1628,12 +1724,7 @@ def _plan_constraints(args, law):
 def _plan(args):
     from .planning import _roles, optimal_allocation
 
-    try:
-        name = LAWS.resolve(args.law)
-    except KeyError:
-        raise CommandError(
-            f"--law: unknown law {args.law!r}; the laws are {', '.join(LAWS)}"
-        ) from None
+    name = _resolve_law(args.law)
     entry = LAWS[name]
     if entry.law is None:
         raise CommandError(f"--law {name}: plan needs a law with a size feature and a data feature")
@@ -1642,20 +1733,9 @@ def _plan(args):
         _roles(law, args.size, args.data_feature, f"plan --law {name}")
     except ValueError as exc:
         raise CommandError(str(exc)) from None
-    features = (
-        list(law.features)
-        if args.features is None
-        else [c.strip() for c in args.features.split(",") if c.strip()]
-    )
-    if len(features) != law.n_features:
-        raise CommandError(
-            f"--law {name} needs {law.n_features} feature column(s) ({', '.join(law.features)}); "
-            f"--features gave {len(features)}"
-        )
-    rows = _read_rows(args.data, features, args.target)
-    estimator = ScalingLawRegressor(
-        law.name, target_space=args.target_space, random_state=args.random_state
-    )
+    words = None if args.features is None else args.features.split(",")
+    rows = _read_rows(args.data, _feature_columns(entry, words), args.target)
+    estimator = entry.build(_estimator_options(args, entry, args.fit_options))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -1716,8 +1796,7 @@ def _plan(args):
             print("  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)))
         if args.interval is not None:
             print(f"[low, high]: {100 * args.interval:g}% intervals (delta method)")
-    for message in dict.fromkeys(" ".join(str(w.message).split()) for w in caught):
-        print(f"{PROG}: warning: {message}", file=sys.stderr)
+    _warn((None, warning) for warning in caught)
     return 0
 
 
@@ -1735,7 +1814,7 @@ def _parse_auto_args(fit, args):
     args.features = [c.strip() for word in words for c in word.split(",") if c.strip()]
     if args.data is None:
         fit.error("the following arguments are required: DATA")
-    given = [flag for flag, dest, _ in FIT_OPTIONS if getattr(args, dest, None) is not None]
+    given = [o.flag for o in OPTIONS if getattr(args, o.name, None) is not None]
     given = [flag for flag in given if flag not in ("--random-state", "--n-jobs")]
     if given:
         fit.error(
@@ -1807,8 +1886,7 @@ def _fit_auto(args):
             print(f"chosen: {chosen}")
         for name, value in scores.items():
             print(f"{name}: {value:.4f}")
-    for message in dict.fromkeys(" ".join(str(w.message).split()) for w in caught):
-        print(f"{PROG}: warning: {message}", file=sys.stderr)
+    _warn((None, warning) for warning in caught)
     return 0
 
 
@@ -1846,7 +1924,7 @@ def main(argv=None):
     np.set_printoptions(precision=4, suppress=True)
     try:
         return args.handler(args)
-    except CommandError as exc:
+    except (CommandError, CSVError) as exc:
         print(f"{PROG}: error: {' '.join(str(exc).split())}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:

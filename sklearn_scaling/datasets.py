@@ -6,19 +6,18 @@ data. The loaders read real CSV files (``easy_question.csv``, ``lr_bsz.csv`` and
 ``data_constrained.csv``, whose columns each loader's docstring lists) from a path the
 caller gives: the package never ships those files.
 
-The loaders parse with the standard-library :mod:`csv` module, so pandas stays an
-optional extra; when it is importable they also return the rows as a DataFrame.
+The loaders read through the package's one CSV reader (the command line's too), built
+on the standard-library :mod:`csv` module, so pandas stays an optional extra; when it is
+importable they also return the rows as a DataFrame.
 """
 
-import csv
-import errno
 import numbers
-import os
 
 import numpy as np
 from sklearn.utils import Bunch, check_random_state
 
 from . import laws
+from ._csv import read_csv
 
 __all__ = [
     "DEFAULT_DOUBLE_DESCENT_PARAMS",
@@ -819,62 +818,19 @@ def make_mixture_of_experts(
 
 
 def _read_csv(path, required):
-    """Read the ``required`` columns of a CSV file as lists of strings.
-
-    Returns the path as a string, a dict from column name to values, and the file line
-    number of every data row (the header is line 1), for error messages.
-    """
-    path = os.fspath(path)
-    if not os.path.isfile(path):
-        raise FileNotFoundError(errno.ENOENT, "No such data file", path)
-    # utf-8-sig drops the byte-order mark spreadsheet programs put before the header.
-    with open(path, newline="", encoding="utf-8-sig") as handle:
-        reader = csv.reader(handle)
-        header = None
-        for row in reader:
-            if any(field.strip() for field in row):
-                header = [field.strip() for field in row]
-                break
-        if header is None:
-            raise ValueError(f"Data file {path!r} is empty.")
-        duplicated = sorted({name for name in header if header.count(name) > 1})
-        if duplicated:
-            raise ValueError(f"Data file {path!r} repeats the column(s) {duplicated}.")
-        missing = [name for name in required if name not in header]
-        if missing:
-            raise ValueError(
-                f"Data file {path!r} lacks the required column(s) {missing}; it has {header}."
-            )
-        index = {name: header.index(name) for name in required}
-        columns = {name: [] for name in required}
-        lines = []
-        for row in reader:
-            if not any(field.strip() for field in row):
-                continue
-            if len(row) != len(header):
-                raise ValueError(
-                    f"Data file {path!r}, line {reader.line_num}: expected {len(header)} "
-                    f"fields, got {len(row)}."
-                )
-            for name, position in index.items():
-                columns[name].append(row[position].strip())
-            lines.append(reader.line_num)
-    if not lines:
-        raise ValueError(f"Data file {path!r} has a header but no data rows.")
-    return path, columns, lines
+    """The rows of a data file, checked to have the ``required`` columns (see :mod:`._csv`)."""
+    table = read_csv(path)
+    table.require(required)
+    return table
 
 
-def _numeric(columns, name, lines, path):
-    values = np.empty(len(lines))
-    for i, (text, line) in enumerate(zip(columns[name], lines, strict=True)):
-        try:
-            values[i] = float(text)
-        except ValueError:
-            raise ValueError(
-                f"Data file {path!r}, line {line}, column {name!r}: expected a number, "
-                f"got {text!r}."
-            ) from None
-    return values
+def _numeric(table, name):
+    # The loaders keep whatever ``float`` reads, 'nan' included, as they always have.
+    return table.numbers(name, finite=False)
+
+
+def _text(table, name):
+    return np.array(table.column(name), dtype=str)
 
 
 def _frame(columns):
@@ -912,7 +868,7 @@ def load_easy_question(path):
     Raises
     ------
     FileNotFoundError
-        If ``path`` is not a file.
+        If ``path`` does not exist (:class:`IsADirectoryError` if it is a folder).
     ValueError
         If the file is empty, lacks a required column, or holds a non-numeric value
         in a numeric column (the message gives the line, counting the header as 1).
@@ -934,12 +890,12 @@ def load_easy_question(path):
     >>> tmp.cleanup()
     """
     required = ("group", "model", "log_flops", "brier_score", "split")
-    path, columns, lines = _read_csv(path, required)
-    log_flops = _numeric(columns, "log_flops", lines, path)
-    brier_score = _numeric(columns, "brier_score", lines, path)
-    group = np.array(columns["group"], dtype=str)
-    model = np.array(columns["model"], dtype=str)
-    split = np.array(columns["split"], dtype=str)
+    table = _read_csv(path, required)
+    log_flops = _numeric(table, "log_flops")
+    brier_score = _numeric(table, "brier_score")
+    group = _text(table, "group")
+    model = _text(table, "model")
+    split = _text(table, "split")
     frame = _frame(
         {
             "group": group,
@@ -991,7 +947,7 @@ def load_lr_bsz(path, *, include_diverged=False):
     Raises
     ------
     FileNotFoundError
-        If ``path`` is not a file.
+        If ``path`` does not exist (:class:`IsADirectoryError` if it is a folder).
     ValueError
         If the file is empty, lacks a required column, or holds a non-numeric value
         in a numeric column (the message gives the line, counting the header as 1).
@@ -1015,13 +971,13 @@ def load_lr_bsz(path, *, include_diverged=False):
     """
     feature_names = ["lr", "bsz", "data_size", "non_embedding_param_size"]
     required = (*feature_names, "lm_loss", "diverged", "split")
-    path, columns, lines = _read_csv(path, required)
-    features = {name: _numeric(columns, name, lines, path) for name in feature_names}
-    lm_loss = _numeric(columns, "lm_loss", lines, path)
-    diverged = _numeric(columns, "diverged", lines, path) != 0
-    split = np.array(columns["split"], dtype=str)
+    table = _read_csv(path, required)
+    features = {name: _numeric(table, name) for name in feature_names}
+    lm_loss = _numeric(table, "lm_loss")
+    diverged = _numeric(table, "diverged") != 0
+    split = _text(table, "split")
 
-    keep = np.ones(len(lines), dtype=bool) if include_diverged else ~diverged
+    keep = np.ones(len(table.rows), dtype=bool) if include_diverged else ~diverged
     features = {name: values[keep] for name, values in features.items()}
     lm_loss, diverged, split = lm_loss[keep], diverged[keep], split[keep]
     frame = _frame({**features, "lm_loss": lm_loss, "diverged": diverged, "split": split})
@@ -1069,7 +1025,7 @@ def load_data_constrained(path):
     Raises
     ------
     FileNotFoundError
-        If ``path`` is not a file.
+        If ``path`` does not exist (:class:`IsADirectoryError` if it is a folder).
     ValueError
         If the file is empty, lacks a required column, or holds a non-numeric value.
 
@@ -1090,17 +1046,17 @@ def load_data_constrained(path):
     >>> tmp.cleanup()
     """
     required = ("id", "params", "unique_tokens", "tokens", "loss")
-    path, columns, lines = _read_csv(path, required)
-    n_params = _numeric(columns, "params", lines, path)
+    table = _read_csv(path, required)
+    n_params = _numeric(table, "params")
     # Swapped in the source: see the docstring.
-    total = _numeric(columns, "unique_tokens", lines, path)
-    unique = _numeric(columns, "tokens", lines, path)
-    loss = _numeric(columns, "loss", lines, path)
+    total = _numeric(table, "unique_tokens")
+    unique = _numeric(table, "tokens")
+    loss = _numeric(table, "loss")
     compute = 6.0 * n_params * total
     rank = np.argsort(np.argsort(compute, kind="stable"), kind="stable")
-    n_train = int(DATA_CONSTRAINED_TRAIN_FRACTION * len(lines))
+    n_train = int(DATA_CONSTRAINED_TRAIN_FRACTION * len(table.rows))
     split = np.where(rank < n_train, "train", "test")
-    ids = np.array(columns["id"], dtype=str)
+    ids = _text(table, "id")
     frame = _frame(
         {"id": ids, "N": n_params, "D": total, "U": unique, "loss": loss, "split": split}
     )
@@ -1142,7 +1098,7 @@ def load_learning_curves(path):
     Raises
     ------
     FileNotFoundError
-        If ``path`` is not a file.
+        If ``path`` does not exist (:class:`IsADirectoryError` if it is a folder).
     ValueError
         If the file is empty, lacks a required column, or holds a non-numeric value.
 
@@ -1163,11 +1119,11 @@ def load_learning_curves(path):
     >>> tmp.cleanup()
     """
     required = ("domain", "task", "model", "seen_examples", "loss", "split")
-    path, columns, lines = _read_csv(path, required)
-    seen = _numeric(columns, "seen_examples", lines, path)
-    loss = _numeric(columns, "loss", lines, path)
+    table = _read_csv(path, required)
+    seen = _numeric(table, "seen_examples")
+    loss = _numeric(table, "loss")
     domain, task, model, split = (
-        np.array(columns[name], dtype=str) for name in ("domain", "task", "model", "split")
+        _text(table, name) for name in ("domain", "task", "model", "split")
     )
     curve = np.array([" | ".join(parts) for parts in zip(domain, task, model, strict=True)])
     frame = _frame(

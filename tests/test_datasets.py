@@ -460,3 +460,44 @@ def test_real_lr_bsz():
     everything = load_lr_bsz(path, include_diverged=True)
     assert everything.X.shape == (1911, 4)
     assert everything.diverged.sum() == 1911 - 1459 - 271
+
+
+def _reference_columns(path):
+    """The file read by the standard library alone: column name -> list of text."""
+    import csv
+
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        rows = [r for r in csv.DictReader(handle) if any((v or "").strip() for v in r.values())]
+    return {name.strip(): [r[name].strip() for r in rows] for name in rows[0]}
+
+
+@pytest.mark.parametrize(
+    "name, loader, X_columns, y_column, texts",
+    [
+        ("easy_question.csv", load_easy_question, ["log_flops"], "brier_score", ["group", "split"]),
+        ("learning_curves.csv", "load_learning_curves", ["seen_examples"], "loss", ["split"]),
+        ("lr_bsz.csv", "include_diverged", ["lr", "bsz", "data_size", "non_embedding_param_size"],
+         "lm_loss", ["split"]),
+        # The source swaps its token columns (see the loader): D is 'unique_tokens'.
+        ("data_constrained.csv", "load_data_constrained", ["params", "unique_tokens", "tokens"],
+         "loss", ["id"]),
+    ],
+)  # fmt: skip
+def test_loaders_agree_with_the_standard_library(name, loader, X_columns, y_column, texts):
+    """The shared reader changes nothing the loaders return, on the real files."""
+    from sklearn_scaling import datasets
+
+    path = _shared_file(name)
+    if loader == "include_diverged":
+        data = load_lr_bsz(path, include_diverged=True)
+    else:
+        data = (getattr(datasets, loader) if isinstance(loader, str) else loader)(path)
+    columns = _reference_columns(path)
+    X = np.array([[float(v) for v in columns[c]] for c in X_columns]).T
+    np.testing.assert_array_equal(data.X, X)
+    np.testing.assert_array_equal(data.y, [float(v) for v in columns[y_column]])
+    for column in texts:
+        if column in data:
+            np.testing.assert_array_equal(data[column], np.array(columns[column], dtype=str))
+    if data.frame is not None:
+        assert len(data.frame) == len(data.y)
