@@ -26,7 +26,10 @@ How it is solved:
   completed by solving its linear parameters exactly (variable projection, all curves
   at once), the best distinct starts of every curve are refined together by the batched
   Levenberg-Marquardt engine (:mod:`sklearn_scaling._batch`), and the few it leaves
-  unconverged are refitted alone by :func:`~sklearn_scaling._fit_law.fit_law`. The law
+  unconverged, or stopped short of a minimum (their Newton decrement, which does not
+  depend on the parameters' units, still promises a decrease), are refitted alone by
+  :func:`~sklearn_scaling._fit_law.fit_law`. Their covariances are one batched sandwich
+  (curves with a parameter near a bound take the one-curve path, which tests it). The law
   is evaluated for all rows of all curves in one call, each row with its own curve's
   parameters (NumPy broadcasting, checked against one curve at a time).
 - Shared parameters: the independent fit gives each curve's own estimate; the family
@@ -34,7 +37,11 @@ How it is solved:
   curve refitted from its own starts with the shared parameters held there, and the
   best candidates are refined jointly by Levenberg-Marquardt steps in which each curve's
   own block of the normal matrix is eliminated by the Schur complement
-  (:func:`_solve_shared`). The joint sandwich covariance is split into per-curve blocks.
+  (:func:`_solve_shared`). The candidates' fits are coarse (a few dozen batched steps:
+  they only pick where the joint steps start); the joint steps only descend locally, so
+  each curve's own starts are then searched again with the shared values held, curves
+  that do better there are moved and the joint steps resumed (:func:`_rebasin`). The
+  joint sandwich covariance is split into per-curve blocks.
 """
 
 import itertools

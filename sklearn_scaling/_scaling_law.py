@@ -7,7 +7,13 @@ import numpy as np
 from sklearn.base import _fit_context
 from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_feature_names,
+    _check_n_features,
+    check_array,
+    check_is_fitted,
+    validate_data,
+)
 
 from ._estimators import _MAX_F_SCALE, _check_no_missing, _ScalingLawRegressor
 from ._fit_groups import _broadcasts_by_row, _law_rows, fit_law_groups, fix_parameters
@@ -212,7 +218,14 @@ class ScalingLawRegressor(UncertaintyMixin, _ScalingLawRegressor):
     # _validate_fit_data calls these two with the validated X.
     def _check_columns(self, X):
         law = get_law(self.law)
-        law.check_X(X, owner=f"{type(self).__name__}(law={law.name!r})")
+        owner = f"{type(self).__name__}(law={law.name!r})"
+        if self.group is not None:
+            # The count the law sees leaves the group column out: say so.
+            owner = (
+                f"{type(self).__name__}(law={law.name!r}, group={self.group!r}), besides "
+                "X's group column,"
+            )
+        law.check_X(X, owner=owner)
 
     def _check_domain(self, X):
         """Done with the column count by :meth:`Law.check_X`."""
@@ -268,10 +281,16 @@ class ScalingLawRegressor(UncertaintyMixin, _ScalingLawRegressor):
         free_law, shared = self._free_law(law)
         if bounds is not None:
             bounds = {k: v for k, v in bounds.items() if k in free_law.parameters}
+        given = X
         X, labels = self._split_group(X, law, reset=True)
         X, y, sample_weight = self._validate_fit_data(
             X, y, sample_weight, n_params=free_law.n_parameters, multi_output=True, labels=labels
         )
+        if self.group is not None:
+            # X's width and names as given, the group column included: what a Pipeline
+            # hands this estimator (scikit-learn's n_features_in_ convention).
+            _check_n_features(self, given, reset=True)
+            _check_feature_names(self, given, reset=True)
         labels = self._kept_labels
         if self.target_space == "log" and not np.all(y > 0):
             raise ValueError(
@@ -522,9 +541,9 @@ class ScalingLawRegressor(UncertaintyMixin, _ScalingLawRegressor):
                     f"group={group!r} names a column, but X has no column names; pass a "
                     "DataFrame or the column's position."
                 )
-            values = np.asarray(X)
-            if values.ndim != 2:
-                raise ValueError(f"X must be two-dimensional; got shape {values.shape}.")
+            # scikit-learn's own checks first (sparse input, no rows, no columns); the
+            # labels may be strings, so no dtype yet, and NaN is judged below.
+            values = check_array(X, dtype=None, ensure_all_finite=False)
             position = self._group_position(values.shape[1])
             labels = values[:, position]
             X = np.delete(values, position, axis=1)
@@ -603,9 +622,16 @@ class ScalingLawRegressor(UncertaintyMixin, _ScalingLawRegressor):
         """``X`` checked against the fit: ``(features, codes)`` for curves, else features."""
         check_is_fitted(self)
         _check_no_missing(X, "X")
+        if self.group is not None:
+            # Width and names checked on X as given, the group column included.
+            _check_feature_names(self, X, reset=False)
+            _check_n_features(self, X, reset=False)
         features, labels = self._split_group(X, self.law_, reset=False)
-        features = validate_data(self, features, dtype=np.float64, reset=False)
-        self.law_.check_X(features, owner=f"{type(self).__name__}(law={self.law_.name!r})")
+        if self.group is None:
+            features = validate_data(self, features, dtype=np.float64, reset=False)
+        else:
+            features = check_array(features, dtype=np.float64)
+        self._check_columns(features)
         if labels is None:
             return features
         return features, self._codes(labels)
