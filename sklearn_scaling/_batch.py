@@ -35,9 +35,11 @@ class BatchProblem:
     jacobian : callable
         ``jacobian(thetas, index) -> ndarray (k, n + n_prior, p)``.
     data_weight : ndarray of shape (B, n)
-    lower, upper : ndarray of shape (p,)
+    lower, upper : ndarray of shape (p,) or (B, p)
+        One box for all problems, or one per problem (a resample's own range).
     loss : str
-    f_scale : float
+    f_scale : float or ndarray of shape (B,)
+        One loss scale for all problems, or one per problem.
     """
 
     residuals: object
@@ -77,9 +79,20 @@ class BatchProblem:
     def n_data(self):
         return self.data_weight.shape[1]
 
+    def scale(self, index):
+        """The loss scale of the problems ``index``, shaped to broadcast over their rows."""
+        if np.ndim(self.f_scale) == 0:
+            return self.f_scale
+        return np.asarray(self.f_scale, dtype=float)[index, None]
+
+    def bounds(self, index):
+        """``(lower, upper)`` of the problems ``index``, each of shape (k, p)."""
+        shape = (self.data_weight.shape[0], self.lower.shape[-1])
+        return np.broadcast_to(self.lower, shape)[index], np.broadcast_to(self.upper, shape)[index]
+
     def cost(self, residuals, index):
         n = self.n_data
-        data = loss_value(residuals[:, :n], self.loss, self.f_scale)
+        data = loss_value(residuals[:, :n], self.loss, self.scale(index))
         prior = residuals[:, n:]
         total = np.sum(self.data_weight[index] * data, axis=1) + 0.5 * np.sum(prior * prior, axis=1)
         return np.where(np.isfinite(total), total, np.inf)
@@ -97,7 +110,7 @@ class BatchResult:
 
 def _irls_weight(problem, residuals, index):
     n = problem.n_data
-    first = irls_weight(residuals[:, :n], problem.loss, problem.f_scale)
+    first = irls_weight(residuals[:, :n], problem.loss, problem.scale(index))
     weight = np.ones_like(residuals)
     weight[:, :n] = problem.data_weight[index] * first
     return weight
@@ -121,9 +134,11 @@ def solve_batch(problem, theta0, *, max_iter=100, tol=1e-8):
     -------
     BatchResult
     """
-    theta = np.clip(np.array(theta0, dtype=float), problem.lower, problem.upper)
+    theta = np.array(theta0, dtype=float)
     n_problems, n_params = theta.shape
     everyone = np.arange(n_problems)
+    lower, upper = problem.bounds(everyone)
+    theta = np.clip(theta, lower, upper)
     with np.errstate(all="ignore"):
         residuals = problem.residuals(theta, everyone)
     cost = problem.cost(residuals, everyone)
@@ -148,8 +163,8 @@ def solve_batch(problem, theta0, *, max_iter=100, tol=1e-8):
         # no step, so the others are solved on the free face (a projected step computed
         # as if it moved would be poor, and rejected again and again).
         current = theta[active]
-        held = ((current <= problem.lower) & (gradient > 0)) | (
-            (current >= problem.upper) & (gradient < 0)
+        held = ((current <= lower[active]) & (gradient > 0)) | (
+            (current >= upper[active]) & (gradient < 0)
         )
         if held.any():
             keep = (~held).astype(float)
@@ -182,7 +197,7 @@ def solve_batch(problem, theta0, *, max_iter=100, tol=1e-8):
                             for a, g in zip(system, gradient[rows], strict=True)
                         ]
                     )
-            trial = np.clip(theta[problems] + step, problem.lower, problem.upper)
+            trial = np.clip(theta[problems] + step, lower[problems], upper[problems])
             with np.errstate(all="ignore"):
                 trial_residuals = problem.residuals(trial, problems)
             trial_cost = problem.cost(trial_residuals, problems)

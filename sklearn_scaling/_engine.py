@@ -630,6 +630,7 @@ def minimize_multistart(
     max_nfev=None,
     tolerance=1e-8,
     n_jobs=None,
+    refine_many=None,
 ):
     """Rank candidate starts in one pass, refine the best few, keep the best.
 
@@ -650,6 +651,11 @@ def minimize_multistart(
         ``ftol``, ``xtol`` and ``gtol`` of each refinement.
     n_jobs : int or None
         Refinements run in parallel through joblib when more than one job is allowed.
+    refine_many : callable or None
+        ``refine_many(starts) -> (x, cost, nfev, converged)``, arrays over the rows of
+        ``starts``: refines all chosen starts at once (the batched engine,
+        :func:`~sklearn_scaling._batch.solve_batch`), which for small problems costs
+        about one scipy refinement. None refines each start with ``least_squares``.
 
     Returns
     -------
@@ -672,9 +678,12 @@ def minimize_multistart(
     width = problem.upper - problem.lower
     width = np.where(np.isfinite(width) & (width > 0), width, 1.0)
     chosen = distinct_best(starts, order, n_refine, width, min_separation)
-    refined = Parallel(n_jobs=n_jobs)(
-        delayed(_refine)(problem, starts[i], max_nfev, tolerance) for i in chosen
-    )
+    if refine_many is None:
+        refined = Parallel(n_jobs=n_jobs)(
+            delayed(_refine)(problem, starts[i], max_nfev, tolerance) for i in chosen
+        )
+    else:
+        refined = list(zip(*refine_many(starts[chosen]), strict=True))
     # A refinement can only help: fall back to its start if it made things worse.
     candidates = [
         (cost, x, nfev, ok) if cost <= costs[i] else (costs[i], starts[i], nfev, ok)

@@ -41,7 +41,15 @@ from ._engine import (
 from ._losses import loss_value
 from .laws._base import _default_starts
 
-__all__ = ["LawFit", "LawObjective", "fit_law", "law_starts", "refit_batch", "y_scale"]
+__all__ = [
+    "LawFit",
+    "LawObjective",
+    "RidgePenalty",
+    "fit_law",
+    "law_starts",
+    "refit_batch",
+    "y_scale",
+]
 
 #: Largest start grid searched; larger declared grids are subsampled at random.
 MAX_GRID = 4096
@@ -49,6 +57,11 @@ MAX_GRID = 4096
 # Declared linear parameters are checked to be linear at the first start to this
 # relative tolerance (a law that is not would be "solved" wrongly, silently).
 _LINEARITY_RTOL = 1e-6
+
+# refine='batch' stops each start at this fraction of ``tol``: Levenberg-Marquardt by
+# IRLS creeps along a robust loss's kink, and at ``tol`` itself it stopped above the
+# trust-region refinement's objective on 4 of the 9 easy_question double-descent fits.
+_BATCH_TOL = 1e-3
 
 
 @dataclass
@@ -311,12 +324,45 @@ def _check_log_linearity(law, X, theta, solved, base, columns):
             )
 
 
+class RidgePenalty:
+    """The ridge prior ``alpha sum_j ((theta_j - m_j) / w_j)**2`` as penalty rows.
+
+    A penalty gives prior residuals ``q`` (``|q|**2 / 2`` is its value) and their
+    Jacobian from the parameters and the law's values and Jacobian, for ``k`` problems
+    at once (see :class:`LawObjective`); this one needs neither the values nor the
+    Jacobian of the law.
+
+    Parameters
+    ----------
+    rows : ndarray of shape (m, p)
+        ``q = rows @ (theta - center)``.
+    center : ndarray of shape (p,)
+    """
+
+    def __init__(self, rows, center):
+        self.rows, self.center = rows, center
+
+    def __call__(self, thetas, values, jacobians, index):
+        q = (thetas - self.center) @ self.rows.T
+        if jacobians is None:
+            return q, None
+        return q, np.broadcast_to(self.rows, (thetas.shape[0], *self.rows.shape))
+
+
 @dataclass
 class LawObjective:
     """Everything but the data that fixes the objective of a law fit.
 
     Parameters live in the fit's internal units: linear parameters divided by
-    ``y_scale``, as the bounds ``lower`` and ``upper`` are.
+    ``y_scale``, as the bounds ``lower`` and ``upper`` are. The priors are penalty
+    rows appended to the data residuals: the ridge of ``alpha`` (:class:`RidgePenalty`)
+    and ``penalty``, any callable ``penalty(thetas, values, jacobians, index) -> (q,
+    Q)`` with ``thetas`` (k, p), the law's ``values`` (k, n) and ``jacobians`` (k, n,
+    p) or None, and ``index`` the problems of a batch they belong to (0 for a single
+    fit); it returns ``q`` (k, m) and, when given Jacobians, ``Q`` (k, m, p).
+
+    For a batch of problems (:meth:`batch_problem`), ``f_scale`` may be one per
+    problem (B,) and ``lower``/``upper`` one box per problem (B, p).
     """
 
     loss: str
@@ -328,6 +374,7 @@ class LawObjective:
     upper: np.ndarray
     prior_center: np.ndarray
     prior_width: np.ndarray
+    penalty: object = None
 
     def units(self, law):
         """Factor from internal to ``y`` units of each parameter."""
@@ -335,13 +382,19 @@ class LawObjective:
         units[_linear_index(law)] = self.y_scale
         return units
 
-    def _prior_rows(self, law):
-        nonlin = _nonlinear_index(law)
-        n_prior = nonlin.size if self.alpha > 0 else 0
-        rows = np.zeros((n_prior, law.n_parameters))
-        root_alpha = np.sqrt(2.0 * self.alpha)
-        rows[np.arange(n_prior), nonlin[:n_prior]] = root_alpha / self.prior_width[:n_prior]
-        return rows
+    def _penalties(self, law):
+        """The penalties of this objective, the ridge of ``alpha`` first."""
+        penalties = []
+        if self.alpha > 0:
+            nonlin = _nonlinear_index(law)
+            rows = np.zeros((nonlin.size, law.n_parameters))
+            rows[np.arange(nonlin.size), nonlin] = np.sqrt(2.0 * self.alpha) / self.prior_width
+            center = np.zeros(law.n_parameters)
+            center[nonlin] = self.prior_center
+            penalties.append(RidgePenalty(rows, center))
+        if self.penalty is not None:
+            penalties.append(self.penalty)
+        return penalties
 
     def _data_residuals(self, value, z):
         if self.target_space == "log":
@@ -351,10 +404,9 @@ class LawObjective:
     def problem(self, law, X, y, sample_weight):
         """This objective on ``(X, y)`` as a :class:`RobustProblem` over internal parameters."""
         z = y / self.y_scale
-        prior_rows = self._prior_rows(law)
-        center = np.zeros(law.n_parameters)
-        center[_nonlinear_index(law)] = self.prior_center
+        penalties = self._penalties(law)
         log_space = self.target_space == "log"
+        one = np.zeros(1, dtype=int)
 
         last = {}
 
@@ -368,14 +420,16 @@ class LawObjective:
 
         def residuals(theta):
             value = value_at(theta)
-            return np.concatenate([self._data_residuals(value, z), prior_rows @ (theta - center)])
+            priors = [p(theta[None], value[None], None, one)[0][0] for p in penalties]
+            return np.concatenate([self._data_residuals(value, z), *priors])
 
         def jacobian(theta):
-            value = value_at(theta) if log_space or law.jacobian is None else None
+            value = value_at(theta)
             jac = law.jacobian_matrix(X, theta, value)
+            rows = [p(theta[None], value[None], jac[None], one)[1][0] for p in penalties]
             if log_space:
                 jac = jac / value[:, None]
-            return np.vstack([jac, prior_rows])
+            return np.vstack([jac, *rows])
 
         data_weight = sample_weight / sample_weight.sum()
 
@@ -383,8 +437,9 @@ class LawObjective:
             # Ranks many starts in one vectorised evaluation of the law.
             value = law.evaluate_many(X, thetas)
             data = loss_value(self._data_residuals(value, z), self.loss, self.f_scale)
-            prior = (thetas - center) @ prior_rows.T
-            return data @ data_weight + 0.5 * np.sum(prior * prior, axis=1)
+            index = np.zeros(len(thetas), dtype=int)
+            prior = sum(np.sum(p(thetas, value, None, index)[0] ** 2, axis=1) for p in penalties)
+            return data @ data_weight + 0.5 * prior
 
         return RobustProblem(
             residuals=residuals,
@@ -401,18 +456,22 @@ class LawObjective:
         """Problems with targets ``(B, n)`` and weights ``(B, n)`` as a :class:`BatchProblem`.
 
         The law is evaluated for all problems at once (:meth:`Law.evaluate_many`) and
-        differentiated by batched central differences, one-sided at a bound.
+        differentiated by its declared Jacobian, else by batched central differences,
+        one-sided at a bound.
         """
         Z = np.atleast_2d(targets) / self.y_scale
-        prior_rows = self._prior_rows(law)
-        center = np.zeros(law.n_parameters)
-        center[_nonlinear_index(law)] = self.prior_center
-        lower, upper = self.lower, self.upper
+        penalties = self._penalties(law)
+        W = np.atleast_2d(weights)
+        n_problems = max(W.shape[0], Z.shape[0])
+        shape = (n_problems, law.n_parameters)
+        lower = np.broadcast_to(self.lower, shape)
+        upper = np.broadcast_to(self.upper, shape)
 
         def residuals(thetas, index):
             value = law.evaluate_many(X, thetas)
             data = self._data_residuals(value, Z[index % Z.shape[0]])
-            return np.hstack([data, (thetas - center) @ prior_rows.T])
+            priors = [p(thetas, value, None, index)[0] for p in penalties]
+            return np.hstack([data, *priors])
 
         def jacobian(thetas, index):
             analytic = law.jacobian_many(X, thetas)
@@ -420,19 +479,21 @@ class LawObjective:
                 # A declared Jacobian that does not broadcast: exact, one vector at a time.
                 analytic = np.stack([law.jacobian_matrix(X, theta) for theta in thetas])
             if analytic is None:
-                return _batched_differences(residuals, thetas, index, lower, upper)
+                return _batched_differences(residuals, thetas, index, lower[index], upper[index])
+            value = (
+                law.evaluate_many(X, thetas) if penalties or self.target_space == "log" else None
+            )
+            rows = [p(thetas, value, analytic, index)[1] for p in penalties]
             if self.target_space == "log":
-                analytic = analytic / law.evaluate_many(X, thetas)[:, :, None]
-            prior = np.broadcast_to(prior_rows, (thetas.shape[0], *prior_rows.shape))
-            return np.concatenate([analytic, prior], axis=1)
+                analytic = analytic / value[:, :, None]
+            return np.concatenate([analytic, *rows], axis=1)
 
-        W = np.atleast_2d(weights)
         return BatchProblem(
             residuals=residuals,
             jacobian=jacobian,
             data_weight=W / W.sum(axis=1, keepdims=True),
-            lower=lower,
-            upper=upper,
+            lower=self.lower,
+            upper=self.upper,
             loss=self.loss,
             f_scale=self.f_scale,
         )
@@ -486,6 +547,12 @@ def fit_law(
     tol=1e-8,
     n_jobs=None,
     rng=None,
+    starts=None,
+    penalty=None,
+    row_weight=None,
+    min_separation=0.1,
+    refine="least_squares",
+    polish=True,
 ):
     """Fit ``law`` to ``(X, y)`` by the objective of the module docstring.
 
@@ -513,6 +580,26 @@ def fit_law(
     n_jobs : int or None
     rng : numpy.random.Generator or None
         Subsamples start grids larger than :data:`MAX_GRID`.
+    starts : ndarray of shape (n_starts, p) or None
+        Candidate starts in units of ``y`` (a configuration's own); None for the law's
+        grid with its linear part solved (:func:`law_starts`).
+    penalty : callable or None
+        A penalty of :class:`LawObjective` (a seed configuration's priors), added to
+        the ridge of ``alpha``.
+    row_weight : ndarray of shape (n,) or None
+        Weights of the rows in the objective only (a configuration's density
+        weighting), on top of ``sample_weight``; the covariance and residual spread
+        count rows by ``sample_weight`` alone.
+    min_separation : float, default=0.1
+        How far apart the refined starts lie (see
+        :func:`~sklearn_scaling._engine.distinct_best`).
+    refine : {'least_squares', 'batch'}, default='least_squares'
+        'batch' refines the chosen starts together by the batched engine's
+        Levenberg-Marquardt steps (:func:`~sklearn_scaling._batch.solve_batch`, to
+        ``tol * 1e-3``) instead of one scipy ``least_squares`` per start.
+    polish : bool, default=True
+        After 'least_squares', carry on from the best refinement by the batched
+        engine's steps, kept if they go lower (see :func:`_polish`).
 
     Returns
     -------
@@ -521,12 +608,16 @@ def fit_law(
     sample_weight = np.ones_like(y) if sample_weight is None else sample_weight
     # A law that describes part of the data (the constant's recent level) weighs its rows.
     sample_weight = sample_weight * law.row_weights(X)
+    objective_weight = sample_weight if row_weight is None else sample_weight * row_weight
     rng = np.random.default_rng(0) if rng is None else rng
     scale = y_scale(law, X, y, sample_weight)
     z = y / scale
     lower, upper = scaled_bounds(law, bounds, scale)
-    data_weight = sample_weight / sample_weight.sum()
-    starts = law_starts(law, X, z, data_weight, lower, upper, target_space, rng)
+    data_weight = objective_weight / objective_weight.sum()
+    if starts is None:
+        starts = law_starts(law, X, z, data_weight, lower, upper, target_space, rng)
+    else:
+        starts = np.atleast_2d(np.asarray(starts, dtype=float)) / _units(law, scale)
     spread = starts[:, _nonlinear_index(law)]
     center = np.median(spread, axis=0)
     width = np.ptp(spread, axis=0)
@@ -541,22 +632,37 @@ def fit_law(
         upper=upper,
         prior_center=center,
         prior_width=width,
+        penalty=penalty,
     )
-    problem = objective.problem(law, X, y, sample_weight)
+    problem = objective.problem(law, X, y, objective_weight)
+    refine_many = None
+    if refine == "batch":
+
+        def refine_many(chosen):
+            shape = (len(chosen), len(y))
+            targets, weights = np.broadcast_to(y, shape), np.broadcast_to(objective_weight, shape)
+            batch = objective.batch_problem(law, X, targets, weights)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                solved = solve_batch(batch, chosen, max_iter=max_nfev, tol=tol * _BATCH_TOL)
+            return solved.x, solved.cost, solved.n_iter, solved.converged
+
     result = minimize_multistart(
         problem,
         starts,
         n_refine=n_starts,
-        min_separation=0.1,
+        min_separation=min_separation,
         max_nfev=max_nfev,
         tolerance=tol,
         n_jobs=n_jobs,
+        refine_many=refine_many,
     )
-    result = _polish(law, objective, X, y, sample_weight, result, max_nfev, tol)
+    if refine_many is None and polish:
+        result = _polish(law, objective, X, y, objective_weight, result, max_nfev, tol)
     fixed = at_bounds(result.x, lower, upper, problem=problem)
     covariance = sandwich_covariance(problem, result.x, sample_weight, fixed=fixed)
     # Back to units of y: the linear parameters (and their covariance) scale with s.
-    units = objective.units(law)
+    units = _units(law, scale)
     covariance.rescale(units)
     with np.errstate(all="ignore"):
         data_residuals = problem.residuals(result.x)[: len(y)]
@@ -575,6 +681,13 @@ def fit_law(
         objective=objective,
         residuals=-data_residuals * (1.0 if target_space == "log" else scale),
     )
+
+
+def _units(law, scale):
+    """Factor from internal to ``y`` units of each parameter (see :meth:`LawObjective.units`)."""
+    units = np.ones(law.n_parameters)
+    units[_linear_index(law)] = scale
+    return units
 
 
 def _polish(law, objective, X, y, sample_weight, result, max_iter, tol):
@@ -608,8 +721,8 @@ def refit_batch(law, objective, X, targets, weights, coef, *, max_iter=100, tol=
         In units of ``y``; one row for all problems or one per problem.
     weights : ndarray of shape (B, n)
         Sample weights of each problem (e.g. bootstrap counts).
-    coef : ndarray of shape (p,)
-        The full-data fit, in units of ``y``.
+    coef : ndarray of shape (p,) or (B, p)
+        The full-data fit, in units of ``y``; or one start per problem.
 
     Returns
     -------
@@ -621,7 +734,7 @@ def refit_batch(law, objective, X, targets, weights, coef, *, max_iter=100, tol=
     weights = weights * law.row_weights(X)
     batch = objective.batch_problem(law, X, targets, weights)
     units = objective.units(law)
-    start = np.repeat((coef / units)[None], weights.shape[0], axis=0)
+    start = np.broadcast_to(coef / units, (weights.shape[0], len(units)))
     result = solve_batch(batch, start, max_iter=max_iter, tol=tol)
     finite = np.isfinite(result.cost) & np.all(np.isfinite(result.x), axis=1)
     return result.x * units, result.cost, result.converged & finite

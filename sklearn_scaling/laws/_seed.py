@@ -252,8 +252,8 @@ def double_descent_jacobian(X, params, shape="bump", *, return_value=False):
     ----------
     X : array-like of shape (n_samples, 1) or (n_samples,)
         log10 of training compute.
-    params : array-like of shape (6,)
-        Raw parameters.
+    params : array-like of shape (6,) or (n_laws, 6)
+        Raw parameters; several rows differentiate several laws at once.
     shape : {'bump', 'dip'}, default='bump'
     return_value : bool, default=False
         Also return the law's value, computed from the same sigmoids: a fit needs
@@ -261,11 +261,12 @@ def double_descent_jacobian(X, params, shape="bump", *, return_value=False):
 
     Returns
     -------
-    value : ndarray of shape (n_samples,)
-        :func:`double_descent` at ``params``; only when ``return_value`` is True.
-    jac : ndarray of shape (n_samples, 6)
-        ``jac[i, j]`` is the derivative of the law at sample ``i`` with respect to
-        ``params[j]``.
+    value : ndarray of shape (n_samples,) or (n_laws, n_samples)
+        :func:`double_descent` at ``params`` (one row per law); only when
+        ``return_value`` is True.
+    jac : ndarray of shape (n_samples, 6) or (n_laws, n_samples, 6)
+        ``jac[..., i, j]`` is the derivative of the law at sample ``i`` with respect to
+        ``params[..., j]``.
 
     Examples
     --------
@@ -276,11 +277,42 @@ def double_descent_jacobian(X, params, shape="bump", *, return_value=False):
     >>> value, _ = double_descent_jacobian([0.0, 1.0], [0.0] * 6, return_value=True)
     >>> bool(np.allclose(value, double_descent([0.0, 1.0], [0.0] * 6)))
     True
+    >>> many = double_descent_jacobian([0.0, 1.0], np.zeros((3, 6)))
+    >>> many.shape
+    (3, 2, 6)
     """
     sign = _shape_sign(shape)
+    p = np.asarray(params, dtype=float)
+    decoded, sig_up, sig_dn, d_up, d_dn = _sigmoid_derivatives(X, p)
+    a_up, a_dn = decoded["A_up"], decoded["A_dn"]
+    # The softplus slopes of the raw amplitudes: (1,) or (k, 1) each.
+    slope_aup, slope_adn = expit(p[..., [1]]), expit(p[..., [2]])
+    jac = np.empty((*sig_up.shape, 6))
+    jac[..., 0] = 1.0
+    jac[..., 1] = slope_aup * sig_up
+    jac[..., 2] = -slope_adn * sig_dn
+    jac[..., 3:] = np.expand_dims(a_up, -1) * d_up - np.expand_dims(a_dn, -1) * d_dn
+    jac[..., 1:] *= sign
+    if return_value:
+        return decoded["b0"] + sign * (a_up * sig_up - a_dn * sig_dn), jac
+    return jac
+
+
+def _sigmoid_derivatives(X, p):
+    """The two sigmoids of :func:`double_descent` and their derivatives in ``c0, s_raw,
+    k_raw``.
+
+    ``p`` is one raw vector (6,) or many (k, 6). Returns the decoded shape (floats, or
+    (k, 1) columns), ``sig_up`` and ``sig_dn`` ((n,) or (k, n)) and their derivatives
+    ((n, 3) or (k, n, 3)), so every expression serves one law and many alike.
+    """
     x = _compute_column(X)
-    _, a_up_raw, a_dn_raw, _, s_raw, k_raw = np.asarray(params, dtype=float)
-    shape = double_descent_shape(params)
+    # One vector decodes to floats (the fast path of a fit's steps); many to (k, 1)
+    # columns against x as a row.
+    shape = double_descent_shape(p)
+    if p.ndim == 2:
+        shape = {key: value[:, None] for key, value in shape.items()}
+        x = x[None, :]
     s, ksp, g = shape["s"], shape["ksp"], shape["g"]
     dx = x - (shape["c1"] + shape["c2"]) / 2.0
     z_up = (x - shape["c1"]) / shape["s_left"]
@@ -290,7 +322,6 @@ def double_descent_jacobian(X, params, shape="bump", *, return_value=False):
     # Beyond the seed's +-60 clip the sigmoid is flat, so its slope there is zero.
     slope_up = np.where(np.abs(z_up) < 60.0, sig_up * (1.0 - sig_up), 0.0)
     slope_dn = np.where(np.abs(z_dn) < 60.0, sig_dn * (1.0 - sig_dn), 0.0)
-    a_up, a_dn = shape["A_up"], shape["A_dn"]
 
     # z_up = dx / (s g) + (1 + k) / (2 g);  z_dn = dx g / s - (1 + k) g / 2
     dg_dk = 1.0 / (4.0 * g)
@@ -298,18 +329,17 @@ def double_descent_jacobian(X, params, shape="bump", *, return_value=False):
     dzdn_ds = -dx * g / (s * s)
     dzup_dk = -dx / (s * g * g) * dg_dk + 1.0 / (2.0 * g) - (1.0 + ksp) / (2.0 * g * g) * dg_dk
     dzdn_dk = dx / s * dg_dk - g / 2.0 - (1.0 + ksp) / 2.0 * dg_dk
-
-    jac = np.empty((x.shape[0], 6))
-    jac[:, 0] = 1.0
-    jac[:, 1] = expit(a_up_raw) * sig_up
-    jac[:, 2] = -expit(a_dn_raw) * sig_dn
-    jac[:, 3] = -a_up * slope_up / shape["s_left"] + a_dn * slope_dn / shape["s_right"]
-    jac[:, 4] = (a_up * slope_up * dzup_ds - a_dn * slope_dn * dzdn_ds) * expit(s_raw)
-    jac[:, 5] = (a_up * slope_up * dzup_dk - a_dn * slope_dn * dzdn_dk) * expit(k_raw)
-    jac[:, 1:] *= sign
-    if return_value:
-        return shape["b0"] + sign * (a_up * sig_up - a_dn * sig_dn), jac
-    return jac
+    # The softplus slopes of the raw s and k: (1,) or (k, 1) each.
+    slope_s, slope_k = expit(p[..., [4]]), expit(p[..., [5]])
+    d_up = np.empty((*sig_up.shape, 3))
+    d_dn = np.empty((*sig_up.shape, 3))
+    d_up[..., 0] = -slope_up / shape["s_left"]
+    d_dn[..., 0] = -slope_dn / shape["s_right"]
+    d_up[..., 1] = slope_up * dzup_ds * slope_s
+    d_dn[..., 1] = slope_dn * dzdn_ds * slope_s
+    d_up[..., 2] = slope_up * dzup_dk * slope_k
+    d_dn[..., 2] = slope_dn * dzdn_dk * slope_k
+    return shape, sig_up, sig_dn, d_up, d_dn
 
 
 def _hyperparameter_logs(X):
