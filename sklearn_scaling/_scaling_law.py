@@ -766,7 +766,7 @@ class ScalingLawRegressor(UncertaintyMixin, _ScalingLawRegressor):
             targets,
             np.asarray(weights, dtype=float),
             self.coef_,
-            max_iter=100,
+            max_iter=self.max_nfev,
             tol=self.tol,
         )
         return coefs, converged
