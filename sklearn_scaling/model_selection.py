@@ -597,6 +597,27 @@ def _describe_candidate(candidate):
 DEFAULT_N_SPLITS = 3
 
 
+#: Share of the distinct scale values each default fold tests on (see _default_splitter).
+DEFAULT_TEST_SHARE = 0.15
+
+
+def _default_splitter(n_values):
+    """The default folds: the last blocks of the data, each ``DEFAULT_TEST_SHARE`` of it.
+
+    The chosen law is refitted on every row and predicts a little beyond them, so the
+    folds that measure it best train on most of the rows and test just past them:
+    ``DEFAULT_N_SPLITS`` blocks of ``DEFAULT_TEST_SHARE`` of the distinct scale values
+    each (at least one), the latest training on all but the last block. Folds that
+    train on the first quarter of the data instead test a law that has seen a
+    different (earlier, more curved) part of the curve, which favours laws that fit
+    early transients rather than the later trend.
+    """
+    test_size = max(1, int(round(DEFAULT_TEST_SHARE * n_values)))
+    n_splits = max(1, min(DEFAULT_N_SPLITS, (n_values - 1) // test_size))
+    test_size = min(test_size, (n_values - 1) // n_splits)
+    return ExtrapolationSplit(n_splits, scale=_default_scale, test_size=test_size)
+
+
 def _default_scale(X):
     """The scale a law search splits and measures distance along, from its features.
 
@@ -685,6 +706,42 @@ def _distance(scale, reference_max, reference_span, log_scale):
     if log_scale:
         return np.maximum(np.log(scale) - np.log(reference_max), 0.0)
     return np.maximum((scale - reference_max) / reference_span, 0.0)
+
+
+#: Tolerance (``ftol``, ``xtol``, ``gtol``) of the fold fits of the laws a search builds
+#: from their names. A fold fit only scores the law, and a relative decrease of the
+#: objective below 1e-5 per step is far inside its statistical noise (about
+#: ``sqrt(2 / n)`` relatively for ``n`` rows); yet the refinements of the richer laws
+#: crawl along flat valleys in such steps until ``max_nfev`` (measured on one 20-point
+#: learning curve, the earlier folds: 12.6 s of CPU at the default 1e-8, 3.8 s at 1e-5,
+#: the same law chosen). The refit of the chosen law keeps the estimator's own tolerance.
+FOLD_TOL = 1e-5
+
+
+class _Box:
+    """The training rows' range in every feature, to measure how far a row lies outside.
+
+    A positive column (a size, a learning rate) is measured in ``log`` units, any other
+    (a logarithm already) in units of ``span``, its range over the whole curve.
+    """
+
+    def __init__(self, X, span):
+        X = np.asarray(X, dtype=float)
+        self.log = np.all(X > 0, axis=0)
+        values = np.where(self.log, np.log(np.where(self.log, X, 1.0)), X)
+        self.low, self.high = values.min(axis=0), values.max(axis=0)
+        self.unit = np.where(self.log, 1.0, np.where(span > 0, span, 1.0))
+
+    def distance(self, X):
+        """Largest step outside the box over the features, 0 inside (shape ``(n,)``)."""
+        X = np.asarray(X, dtype=float)
+        log = self.log & np.all(X > 0, axis=0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            values = np.where(log, np.log(np.where(log, X, 1.0)), X)
+        outside = np.maximum(values - self.high, self.low - values)
+        # A column fitted in logs but given a value <= 0 here is as far out as can be.
+        outside = np.where(self.log & ~log, np.inf, outside)
+        return np.max(np.maximum(outside, 0.0) / self.unit, axis=1)
 
 
 def _fit_and_score(estimator, scorer, X_train, y_train, X_test, y_test):
@@ -1001,11 +1058,12 @@ class LawSearchCV(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
                 f"No registered law takes X's {X.shape[1]} column(s) on their scale "
                 f"({'raw sizes' if _is_raw_scale(X) else 'logarithms'}); pass laws=[...]."
             )
-        candidates, labels = [], set()
+        candidates, labels, built = [], set(), set()
         for law in laws:
             if isinstance(law, str | Law):
                 # A registered law goes by its name, so the estimator's repr says it.
                 estimator = ScalingLawRegressor(law, target_space=space)
+                built.add(len(candidates))
                 label = get_law(law).name
             elif hasattr(law, "fit") and hasattr(law, "predict"):
                 estimator = law
@@ -1027,6 +1085,8 @@ class LawSearchCV(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
             if "random_state" in params and params["random_state"] is None:
                 estimator = clone(estimator).set_params(random_state=seed)
             candidates.append((label, estimator))
+        # The laws the search named itself: their fold fits may take its tolerance.
+        self._built_candidates = built
         return candidates
 
     # -- fit -----------------------------------------------------------------------
@@ -1079,9 +1139,10 @@ class LawSearchCV(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
             for i in curve.supported
             for k in range(len(curve.folds))
         ]
+        fold_estimators = [self._fold_estimator(i, c) for i, c in enumerate(candidates)]
         outputs = Parallel(n_jobs=self.n_jobs)(
             delayed(_fit_and_score)(
-                candidates[i][1],
+                fold_estimators[i],
                 self.scorer_,
                 parts[c].X[parts[c].folds[k][0]],
                 parts[c].y[parts[c].folds[k][0]],
@@ -1121,6 +1182,16 @@ class LawSearchCV(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
             print(self.format_results())
         return self
 
+    def _fold_estimator(self, index, candidate):
+        """The estimator fitted on the folds: a law named by the search at ``FOLD_TOL``.
+
+        Estimators the user passed are fitted on the folds as given.
+        """
+        _, estimator = candidate
+        if index in self._built_candidates:
+            return clone(estimator).set_params(tol=FOLD_TOL)
+        return estimator
+
     def _plan_folds(self, curve, candidates):
         """The curve's folds and the candidates it supports, warning for the others."""
         X, y = curve.X, curve.y
@@ -1134,8 +1205,7 @@ class LawSearchCV(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
                     f"The scale{where} has {n_values} distinct value(s); a law's extrapolation "
                     "needs at least 2 (one to fit, a larger one to test)."
                 )
-            n_splits = min(DEFAULT_N_SPLITS, n_values - 1)
-            splitter = ExtrapolationSplit(n_splits, scale=_default_scale)
+            splitter = _default_splitter(n_values)
             largest_train = max(len(train) for train, _ in splitter.split(X))
             supported, needed = [], []
             for i, (label, estimator) in enumerate(candidates):
@@ -1176,6 +1246,11 @@ class LawSearchCV(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         span = float(curve.scale.max() - curve.scale.min())
         curve.span = span if span > 0 else 1.0
         curve.train_max = float(curve.scale.max())
+        # Several features: a row can lie beyond the data in one of them (a model twice
+        # the largest fitted) at a scale (compute) inside it; it is as far out as its
+        # largest step outside the training rows' range in any feature.
+        curve.feature_span = np.ptp(X, axis=0)
+        curve.box = _Box(X, curve.feature_span) if X.shape[1] > 1 else None
         # One typical step between the curve's scale values, in distance units: the
         # error a law makes one step beyond its data is the floor of its uncertainty.
         distances = _distance(
@@ -1263,7 +1338,11 @@ class LawSearchCV(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
     def _fold_distance(self, curve, k):
         train, test = curve.folds[k]
         s = curve.scale
-        return _distance(s[test], s[train].max(), curve.span, curve.log_scale)
+        distance = _distance(s[test], s[train].max(), curve.span, curve.log_scale)
+        if curve.box is not None:
+            box = _Box(curve.X[train], curve.feature_span)
+            distance = np.maximum(distance, box.distance(curve.X[test]))
+        return distance
 
     def _transform(self, values):
         return np.log(values) if self._log_space else values
@@ -1358,7 +1437,7 @@ class LawSearchCV(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
     def _store(self, parts):
         """What prediction needs of each curve, without its data."""
         keep = ("best", "weights", "fitted", "train_max", "span", "log_scale", "step",
-                "max_distance")  # fmt: skip
+                "max_distance", "box")  # fmt: skip
         self._fits = {
             curve.key: {name: getattr(curve, name, None) for name in keep} for curve in parts
         }
@@ -1400,16 +1479,26 @@ class LawSearchCV(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         """Extrapolation distance of each row, warning when far beyond the folds."""
         scale = self._scale(X)
         log_scale = fit["log_scale"] and np.all(scale > 0)
-        distance = _distance(scale, fit["train_max"], fit["span"], log_scale)
+        along_scale = _distance(scale, fit["train_max"], fit["span"], log_scale)
+        distance = along_scale
+        if fit["box"] is not None:
+            distance = np.maximum(distance, fit["box"].distance(X))
         limit = 2.0 * max(fit["max_distance"], fit["step"])
         if np.any(distance > limit):
             far = int(np.argmax(distance))
             ratio = scale[far] / fit["train_max"] if fit["train_max"] > 0 else np.inf
+            where = (
+                f"X reaches {ratio:.3g} times the largest fitted scale ({scale[far]:.4g} "
+                f"vs {fit['train_max']:.4g})"
+                if along_scale[far] >= distance[far]
+                else f"row {far} of X lies outside the fitted rows' range in a feature (by "
+                f"{distance[far]:.3g} in log units, or in spans for a feature that is a "
+                "logarithm)"
+            )
             warnings.warn(
-                f"LawSearchCV: X reaches {ratio:.3g} times the largest fitted scale "
-                f"({scale[far]:.4g} vs {fit['train_max']:.4g}), more than twice as far "
-                "beyond the data as any extrapolation fold measured; the prediction and "
-                "its interval there rest on the law alone.",
+                f"LawSearchCV: {where}, more than twice as far beyond the data as any "
+                "extrapolation fold measured; the prediction and its interval there rest "
+                "on the law alone.",
                 UserWarning,
                 stacklevel=3,
             )

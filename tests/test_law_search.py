@@ -162,7 +162,9 @@ def test_every_candidate_failing_is_an_error():
 
 
 def test_law_the_data_cannot_support_is_left_out_with_a_warning():
-    X, y = _curve(n=8)
+    # Seven rows: the latest default fold trains on six, one short of the broken power
+    # law's six parameters with a row to spare.
+    X, y = _curve(n=7)
     search = LawSearchCV(["broken_power_law", "power_law"], random_state=0)
     with pytest.warns(UserWarning, match="'broken_power_law' has 6 free parameters"):
         search.fit(X, y)
@@ -294,3 +296,67 @@ def test_refit_false_keeps_no_law():
     assert search.best_law_ == "power_law" and not hasattr(search, "best_estimator_")
     with pytest.raises(AttributeError, match="refit=False"):
         search.predict(X)
+
+
+# ------------------------------------------------------------- fold fits and distances
+
+_ONE_FEATURE_MAKERS = {
+    "power_law": "make_power_law",
+    "broken_power_law": "make_broken_power_law",
+    "rectified": "make_rectified",
+    "learning_curve": "make_learning_curve",
+}
+
+
+@pytest.mark.parametrize("name", sorted(_ONE_FEATURE_MAKERS))
+def test_fold_fits_at_the_search_tolerance_reach_the_full_fits_objective(name):
+    # The search fits its folds at FOLD_TOL; on each law's own data that costs nothing
+    # measurable in the objective against the estimator's own tolerance.
+    from sklearn_scaling import datasets
+    from sklearn_scaling.model_selection import FOLD_TOL
+
+    X, y = getattr(datasets, _ONE_FEATURE_MAKERS[name])(n_samples=30, random_state=0)
+    tight = ScalingLawRegressor(name, target_space="log", random_state=0).fit(X, y)
+    loose = ScalingLawRegressor(name, target_space="log", random_state=0, tol=FOLD_TOL)
+    loose.fit(X, y)
+    assert loose.cost_ <= tight.cost_ * (1.0 + 1e-3) + 1e-12
+
+
+def test_fold_fits_take_the_search_tolerance_only_for_the_laws_it_names():
+    X, y = _curve()
+    user = ScalingLawRegressor("rectified", target_space="log", tol=1e-9)
+    search = LawSearchCV(["power_law", user], random_state=0).fit(X, y)
+    from sklearn_scaling.model_selection import FOLD_TOL
+
+    named = search._fold_estimator(0, ("power_law", ScalingLawRegressor("power_law")))
+    assert named.tol == FOLD_TOL
+    assert search._fold_estimator(1, ("rectified", user)) is user
+    # The refit is the estimator as it is: its own tolerance.
+    if search.best_law_ == "power_law":
+        assert search.best_estimator_.tol == ScalingLawRegressor().tol
+
+
+def _two_feature_search():
+    from sklearn_scaling.datasets import make_chinchilla
+
+    X, y = make_chinchilla(n_samples=60, random_state=0)
+    return X, y, LawSearchCV(["chinchilla"], random_state=0).fit(X, y)
+
+
+def test_a_row_beyond_the_data_in_one_feature_is_extrapolated_at_an_inner_scale():
+    X, y, search = _two_feature_search()
+    # The largest model at a quarter of the data: its compute 6 N D lies inside the
+    # data, but its N is twice the largest fitted.
+    n_big = 2.0 * X[:, 0].max()
+    big = np.array([[n_big, 0.5 * (X[:, 0] * X[:, 1]).max() / n_big]])
+    inside = X[np.argsort(X[:, 0] * X[:, 1])[len(X) // 2]][None]
+    assert big[0, 0] * big[0, 1] < (X[:, 0] * X[:, 1]).max()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        (low_in, high_in), (low_big, high_big) = (
+            search.predict_interval(inside),
+            search.predict_interval(big),
+        )
+    assert np.log(high_big / low_big)[0] > np.log(high_in / low_in)[0]
+    with pytest.warns(UserWarning, match="outside the fitted rows' range in a feature"):
+        search.predict(np.array([[1e6 * X[:, 0].max(), 1e-7 * X[:, 1].max()]]))
