@@ -833,14 +833,18 @@ class LawSearchCV(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         :func:`default_laws` of ``X``: every registered law taking ``X``'s columns on
         their scale (raw sizes for positive columns, logarithms otherwise).
     cv : int, cross-validation generator, iterable or None, default=None
-        None: ``ExtrapolationSplit(3, scale=..., min_train_size=p + 1)`` along the
-        features (one column: itself; several positive ones: their product), with
-        ``p`` the most free parameters among the candidates the data support, and
-        fewer splits when the scale has fewer than 4 distinct values. A candidate
-        with more free parameters than the largest training fold can fit (with one
-        row to spare) is left out with a warning; a ValueError says so when none is
-        left. Anything else is checked with :func:`check_cv_supports` (warnings) and
-        used as given.
+        None: ``ExtrapolationSplit(3, scale=..., test_size=t, min_train_size=p + 1)``
+        along the features (one column: itself; several positive ones: their
+        product): the last three blocks of ``t`` distinct scale values each, ``t``
+        15% of them (at least one), so the latest fold trains on all but the last
+        block, as the refit extrapolates from all rows (see Notes); ``p`` is the most
+        free parameters among the candidates the data support, and there are fewer
+        splits when the scale has too few distinct values. A candidate with more free
+        parameters than the largest training fold can fit (with one row to spare) is
+        left out with a warning; a ValueError says so when none is left. Anything
+        else is checked with :func:`check_cv_supports` (warnings) and used as given.
+        The laws the search builds from their names are fitted on the folds at
+        tolerance ``FOLD_TOL`` (1e-5) and refitted at their own.
     scoring : str, callable or None, default=None
         A name of :func:`sklearn_scaling.metrics.get_scorer` (``'neg_rmsle'``,
         ``'r2_log'`` or scikit-learn's) or a scorer ``scorer(estimator, X, y)``;
@@ -909,15 +913,31 @@ class LawSearchCV(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
 
     Notes
     -----
+    **Folds.** A law is used to predict a little beyond *all* its rows, so the
+    default folds measure that: they train on most of the rows and test on the next
+    block, and the three latest such splits are kept. Folds that train on the first
+    quarter of a curve instead score how a law fitted to the early, more curved part
+    extrapolates, which favours laws that fit early transients over the later trend
+    (measured by cross-validation on the training rows of the 20 shared learning
+    curves, holding out their last fifth: the mean RMSLE of the chosen law was 0.0147
+    with the earlier quarter folds and 0.0133 with these; stacking on these folds,
+    ``average=True``, 0.0077).
+
     **Intervals.** ``predict_interval`` is split-conformal over the folds: every
     test row of every fold gives the absolute error of the (chosen or combined)
     prediction, in ``log y`` for a positive target, divided by ``d + d0``, where
     ``d`` is how far the row lies beyond its fold's training rows (``log(scale /
     largest training scale)`` for a positive scale, else in units of the training
-    span) and ``d0`` one typical step between the curve's scale values. The interval
+    span; with several features, at least its largest step outside the training
+    rows' range in any one feature, in ``log`` units for a positive feature, so a
+    model twice the largest fitted is extrapolated even at a compute inside the
+    data) and ``d0`` one typical step between the curve's scale values. The interval
     at a new point is the prediction times ``exp(+-q (d + d0))``, ``q`` the
     conformal quantile of those ratios (pooled over curves with ``group``: one curve
-    has too few fold rows to calibrate on its own). With ``average=True`` the
+    has too few fold rows to calibrate on its own), up to the folds' largest
+    distance ``D``. Beyond it the ratios were never measured, and the error of a law
+    whose curvature is off grows with the square of the distance: the half-width is
+    ``q (d + d0)**2 / (D + d0)`` there, continuous at ``D``. With ``average=True`` the
     half-width is at least the normal quantile times the weighted spread between
     the laws' predictions, which grows where the laws part ways. With fewer fold
     rows than ``1 / (1 - coverage) - 1`` the largest ratio is used: the interval is
@@ -1565,7 +1585,12 @@ class LawSearchCV(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
                 warnings.simplefilter("ignore")
                 laws = self._law_predictions(fit, features)
             center = self._transform(self._combine(curve, laws))
-            half = q * (distance + fit["step"])
+            reach = distance + fit["step"]
+            # The ratios are measured up to the folds' largest distance. Beyond it the
+            # error of a law whose curvature is off grows with the square of the
+            # distance, not linearly: the interval widens as fast from there on.
+            measured = fit["max_distance"] + fit["step"]
+            half = q * reach * np.maximum(1.0, reach / measured)
             if self.average:
                 half = np.maximum(half, z * self._spread(curve, laws))
             if self._log_space:

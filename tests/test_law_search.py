@@ -360,3 +360,21 @@ def test_a_row_beyond_the_data_in_one_feature_is_extrapolated_at_an_inner_scale(
     assert np.log(high_big / low_big)[0] > np.log(high_in / low_in)[0]
     with pytest.warns(UserWarning, match="outside the fitted rows' range in a feature"):
         search.predict(np.array([[1e6 * X[:, 0].max(), 1e-7 * X[:, 1].max()]]))
+
+
+def test_intervals_widen_with_the_square_of_the_distance_beyond_the_folds():
+    X, y = _curve()
+    search = LawSearchCV(["power_law"], random_state=0).fit(X, y)
+    fit = search._fits[None]
+    step, measured = fit["step"], fit["max_distance"]
+    # Distances (log of the ratio to the largest fitted x) inside and beyond the folds'.
+    distance = np.array([0.25, 0.5, 1.5, 3.0]) * measured
+    X_new = X.max() * np.exp(distance)[:, None]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the farthest row is far beyond the folds
+        low, high = search.predict_interval(X_new)
+    half = 0.5 * np.log(high / low)
+    reach = distance + step
+    # Up to the folds' largest distance the half-width is linear in it, then quadratic.
+    assert half[1] / half[0] == pytest.approx(reach[1] / reach[0], rel=1e-9)
+    assert half[3] / half[2] == pytest.approx((reach[3] / reach[2]) ** 2, rel=1e-9)
