@@ -924,8 +924,12 @@ class LawSearchCV(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
     ``average=True``, 0.0077).
 
     **Intervals.** ``predict_interval`` is split-conformal over the folds: every
-    test row of every fold gives the absolute error of the (chosen or combined)
-    prediction, in ``log y`` for a positive target, divided by ``d + d0``, where
+    test row of every fold gives the absolute error of the prediction of the law (or
+    the stacking weights) chosen by the *other* folds -- the chosen law's errors on
+    the folds that chose it understate its error on new rows (measured on the 20
+    shared learning curves: 90% intervals held 76.9% of the test rows calibrated on
+    the chosen law, 83.3% this way) --, in ``log y`` for a positive target, divided
+    by ``d + d0``, where
     ``d`` is how far the row lies beyond its fold's training rows (``log(scale /
     largest training scale)`` for a positive scale, else in units of the training
     span; with several features, at least its largest step outside the training
@@ -1415,15 +1419,48 @@ class LawSearchCV(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         )
         return np.sqrt(variance)
 
+    def _held_out_choice(self, curve, k, pooled):
+        """The choice (or weights) the search makes without fold ``k``: ``(best, weights)``.
+
+        The chosen law is the one whose fold errors were smallest, so its errors on the
+        very folds it was chosen by understate its error on new rows (the winner's
+        curse; measured on the 20 shared learning curves: 90% intervals held 77% of
+        their test rows). Each fold is calibrated instead on the law, or the stacking
+        weights, chosen by the other folds, as a new row is predicted by a choice made
+        without it. One fold, or one choice pooled over curves, keeps the choice.
+        """
+        others = [j for j in range(len(curve.folds)) if j != k]
+        if pooled or not others:
+            return curve.best, getattr(curve, "weights", None)
+        valid = np.all(np.isfinite(curve.scores), axis=1)
+        mean = np.where(valid, np.mean(np.where(valid[:, None], curve.scores, 0.0)[:, others],
+                                       axis=1), -np.inf)  # fmt: skip
+        best = int(np.argmax(mean))
+        if not self.average:
+            return best, None
+        usable = [i for i in range(len(mean)) if np.isfinite(mean[i])]
+        predictions = np.vstack(
+            [
+                np.column_stack([self._transform(curve.predictions[i, j]) for i in usable])
+                for j in others
+            ]
+        )
+        target = np.concatenate([self._transform(curve.y[curve.folds[j][1]]) for j in others])
+        weights = _stacking_weights(predictions, target)
+        return best, {i: float(w) for i, w in zip(usable, weights, strict=True) if w > 0}
+
     def _calibrate(self, parts, labels):
         """Conformal scores: the folds' |error| over (distance + one step)."""
         ratios, distances = [], []
+        pooled = self.choose == "all" and len(parts) > 1
         for curve in parts:
             curve.max_distance = 0.0
             for k, (_, test) in enumerate(curve.folds):
-                needed = curve.weights if self.average else {curve.best: 1.0}
+                held = _Curve(None, None, None, None)
+                held.best, held.weights = self._held_out_choice(curve, k, pooled)
+                needed = held.weights if self.average else {held.best: 1.0}
                 predictions = {i: curve.predictions[i, k] for i in needed}
-                combined = self._combine(curve, predictions)
+                combined = self._combine(held, predictions)
                 error = np.abs(self._transform(combined) - self._transform(curve.y[test]))
                 distance = self._fold_distance(curve, k)
                 ratios.append(error / (distance + curve.step))

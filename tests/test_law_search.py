@@ -378,3 +378,18 @@ def test_intervals_widen_with_the_square_of_the_distance_beyond_the_folds():
     # Up to the folds' largest distance the half-width is linear in it, then quadratic.
     assert half[1] / half[0] == pytest.approx(reach[1] / reach[0], rel=1e-9)
     assert half[3] / half[2] == pytest.approx((reach[3] / reach[2]) ** 2, rel=1e-9)
+
+
+def test_each_fold_is_calibrated_on_the_choice_the_other_folds_make():
+    from sklearn_scaling.model_selection import _Curve
+
+    curve = _Curve(None, None, None, None)
+    curve.folds = [(None, None)] * 3
+    # Law 0 is best on folds 0 and 1 and worst on fold 2; law 1 is steady and best
+    # overall. Law 2 failed on a fold and is never chosen.
+    curve.scores = np.array([[-1.0, -1.0, -5.0], [-2.0, -2.0, -2.0], [0.0, np.nan, 0.0]])
+    curve.best, curve.weights = 1, None
+    search = LawSearchCV()
+    assert [search._held_out_choice(curve, k, pooled=False)[0] for k in range(3)] == [1, 1, 0]
+    # One choice pooled over curves is kept as it is.
+    assert search._held_out_choice(curve, 2, pooled=True)[0] == 1
