@@ -393,3 +393,16 @@ def test_each_fold_is_calibrated_on_the_choice_the_other_folds_make():
     assert [search._held_out_choice(curve, k, pooled=False)[0] for k in range(3)] == [1, 1, 0]
     # One choice pooled over curves is kept as it is.
     assert search._held_out_choice(curve, 2, pooled=True)[0] == 1
+
+
+def test_the_choice_and_the_fold_scores_do_not_depend_on_the_units_of_y():
+    X, y = _curve()
+    laws = ["constant", "power_law", "rectified"]
+    first = LawSearchCV(laws, random_state=0).fit(X, y)
+    scaled = LawSearchCV(laws, random_state=0).fit(X, 1000.0 * y)
+    assert scaled.best_law_ == first.best_law_
+    np.testing.assert_allclose(scaled.cv_results_["score"], first.cv_results_["score"], rtol=1e-4)
+    low, high = first.predict_interval(X[-2:] * 2)
+    low_s, high_s = scaled.predict_interval(X[-2:] * 2)
+    np.testing.assert_allclose(low_s, 1000.0 * low, rtol=1e-4)
+    np.testing.assert_allclose(high_s, 1000.0 * high, rtol=1e-4)
