@@ -162,7 +162,9 @@ def test_every_candidate_failing_is_an_error():
 
 
 def test_law_the_data_cannot_support_is_left_out_with_a_warning():
-    X, y = _curve(n=8)
+    # Seven rows: the latest default fold trains on six, one short of the broken power
+    # law's six parameters with a row to spare.
+    X, y = _curve(n=7)
     search = LawSearchCV(["broken_power_law", "power_law"], random_state=0)
     with pytest.warns(UserWarning, match="'broken_power_law' has 6 free parameters"):
         search.fit(X, y)
@@ -294,3 +296,113 @@ def test_refit_false_keeps_no_law():
     assert search.best_law_ == "power_law" and not hasattr(search, "best_estimator_")
     with pytest.raises(AttributeError, match="refit=False"):
         search.predict(X)
+
+
+# ------------------------------------------------------------- fold fits and distances
+
+_ONE_FEATURE_MAKERS = {
+    "power_law": "make_power_law",
+    "broken_power_law": "make_broken_power_law",
+    "rectified": "make_rectified",
+    "learning_curve": "make_learning_curve",
+}
+
+
+@pytest.mark.parametrize("name", sorted(_ONE_FEATURE_MAKERS))
+def test_fold_fits_at_the_search_tolerance_reach_the_full_fits_objective(name):
+    # The search fits its folds at FOLD_TOL; on each law's own data that costs nothing
+    # measurable in the objective against the estimator's own tolerance.
+    from sklearn_scaling import datasets
+    from sklearn_scaling.model_selection import FOLD_TOL
+
+    X, y = getattr(datasets, _ONE_FEATURE_MAKERS[name])(n_samples=30, random_state=0)
+    tight = ScalingLawRegressor(name, target_space="log", random_state=0).fit(X, y)
+    loose = ScalingLawRegressor(name, target_space="log", random_state=0, tol=FOLD_TOL)
+    loose.fit(X, y)
+    assert loose.cost_ <= tight.cost_ * (1.0 + 1e-3) + 1e-12
+
+
+def test_fold_fits_take_the_search_tolerance_only_for_the_laws_it_names():
+    X, y = _curve()
+    user = ScalingLawRegressor("rectified", target_space="log", tol=1e-9)
+    search = LawSearchCV(["power_law", user], random_state=0).fit(X, y)
+    from sklearn_scaling.model_selection import FOLD_TOL
+
+    named = search._fold_estimator(0, ("power_law", ScalingLawRegressor("power_law")))
+    assert named.tol == FOLD_TOL
+    assert search._fold_estimator(1, ("rectified", user)) is user
+    # The refit is the estimator as it is: its own tolerance.
+    if search.best_law_ == "power_law":
+        assert search.best_estimator_.tol == ScalingLawRegressor().tol
+
+
+def _two_feature_search():
+    from sklearn_scaling.datasets import make_chinchilla
+
+    X, y = make_chinchilla(n_samples=60, random_state=0)
+    return X, y, LawSearchCV(["chinchilla"], random_state=0).fit(X, y)
+
+
+def test_a_row_beyond_the_data_in_one_feature_is_extrapolated_at_an_inner_scale():
+    X, y, search = _two_feature_search()
+    # The largest model at a quarter of the data: its compute 6 N D lies inside the
+    # data, but its N is twice the largest fitted.
+    n_big = 2.0 * X[:, 0].max()
+    big = np.array([[n_big, 0.5 * (X[:, 0] * X[:, 1]).max() / n_big]])
+    inside = X[np.argsort(X[:, 0] * X[:, 1])[len(X) // 2]][None]
+    assert big[0, 0] * big[0, 1] < (X[:, 0] * X[:, 1]).max()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        (low_in, high_in), (low_big, high_big) = (
+            search.predict_interval(inside),
+            search.predict_interval(big),
+        )
+    assert np.log(high_big / low_big)[0] > np.log(high_in / low_in)[0]
+    with pytest.warns(UserWarning, match="outside the fitted rows' range in a feature"):
+        search.predict(np.array([[1e6 * X[:, 0].max(), 1e-7 * X[:, 1].max()]]))
+
+
+def test_intervals_widen_with_the_square_of_the_distance_beyond_the_folds():
+    X, y = _curve()
+    search = LawSearchCV(["power_law"], random_state=0).fit(X, y)
+    fit = search._fits[None]
+    step, measured = fit["step"], fit["max_distance"]
+    # Distances (log of the ratio to the largest fitted x) inside and beyond the folds'.
+    distance = np.array([0.25, 0.5, 1.5, 3.0]) * measured
+    X_new = X.max() * np.exp(distance)[:, None]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the farthest row is far beyond the folds
+        low, high = search.predict_interval(X_new)
+    half = 0.5 * np.log(high / low)
+    reach = distance + step
+    # Up to the folds' largest distance the half-width is linear in it, then quadratic.
+    assert half[1] / half[0] == pytest.approx(reach[1] / reach[0], rel=1e-9)
+    assert half[3] / half[2] == pytest.approx((reach[3] / reach[2]) ** 2, rel=1e-9)
+
+
+def test_each_fold_is_calibrated_on_the_choice_the_other_folds_make():
+    from sklearn_scaling.model_selection import _Curve
+
+    curve = _Curve(None, None, None, None)
+    curve.folds = [(None, None)] * 3
+    # Law 0 is best on folds 0 and 1 and worst on fold 2; law 1 is steady and best
+    # overall. Law 2 failed on a fold and is never chosen.
+    curve.scores = np.array([[-1.0, -1.0, -5.0], [-2.0, -2.0, -2.0], [0.0, np.nan, 0.0]])
+    curve.best, curve.weights = 1, None
+    search = LawSearchCV()
+    assert [search._held_out_choice(curve, k, pooled=False)[0] for k in range(3)] == [1, 1, 0]
+    # One choice pooled over curves is kept as it is.
+    assert search._held_out_choice(curve, 2, pooled=True)[0] == 1
+
+
+def test_the_choice_and_the_fold_scores_do_not_depend_on_the_units_of_y():
+    X, y = _curve()
+    laws = ["constant", "power_law", "rectified"]
+    first = LawSearchCV(laws, random_state=0).fit(X, y)
+    scaled = LawSearchCV(laws, random_state=0).fit(X, 1000.0 * y)
+    assert scaled.best_law_ == first.best_law_
+    np.testing.assert_allclose(scaled.cv_results_["score"], first.cv_results_["score"], rtol=1e-4)
+    low, high = first.predict_interval(X[-2:] * 2)
+    low_s, high_s = scaled.predict_interval(X[-2:] * 2)
+    np.testing.assert_allclose(low_s, 1000.0 * low, rtol=1e-4)
+    np.testing.assert_allclose(high_s, 1000.0 * high, rtol=1e-4)
