@@ -623,9 +623,18 @@ class ScalingLawRegressor(UncertaintyMixin, _ScalingLawRegressor):
         check_is_fitted(self)
         _check_no_missing(X, "X")
         if self.group is not None:
-            # Width and names checked on X as given, the group column included.
-            _check_feature_names(self, X, reset=False)
-            _check_n_features(self, X, reset=False)
+            # Width and names checked on X as given, the group column included; a
+            # frame's columns are matched by name (_split_group), in any order.
+            fitted = getattr(self, "feature_names_in_", None)
+            columns = getattr(X, "columns", None)
+            if fitted is not None and columns is not None:
+                given = [str(c) for c in columns]
+                if sorted(given) != sorted(str(c) for c in fitted):
+                    raise ValueError(
+                        f"X's columns {given} are not those fitted, {list(fitted)} (in any order)."
+                    )
+            else:
+                _check_n_features(self, X, reset=False)
         features, labels = self._split_group(X, self.law_, reset=False)
         if self.group is None:
             features = validate_data(self, features, dtype=np.float64, reset=False)

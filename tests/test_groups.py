@@ -314,3 +314,17 @@ def test_a_shared_fit_leaves_no_curve_a_better_basin_of_its_own():
             # fit's second look at every curve's own starts, a curve stayed in a worse
             # basin here (3.3e-3 above its own optimum).
             assert family._curve_costs[g] <= alone.cost_ * (1 + 1e-4) + 1e-12
+
+
+def test_a_grouped_frame_counts_its_group_column_and_predicts_in_any_column_order():
+    x, codes, y = _family(n_curves=4)
+    frame = pd.DataFrame({"x": x, "curve": [f"c{c}" for c in codes]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reg = ScalingLawRegressor("power_law", group="curve").fit(frame, y)
+    # What a Pipeline hands the estimator: the group column included.
+    assert reg.n_features_in_ == 2
+    assert list(reg.feature_names_in_) == ["x", "curve"]
+    np.testing.assert_array_equal(reg.predict(frame[["curve", "x"]]), reg.predict(frame))
+    with pytest.raises(ValueError, match="not those fitted"):
+        reg.predict(frame.assign(extra=1.0))
