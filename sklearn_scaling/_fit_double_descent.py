@@ -360,7 +360,15 @@ def double_descent_problem(
         sign=sign,
     )
     lower, upper = _box(_bounds(float(x.min()), float(x.max()), b0_bounds))
-    objective = LawObjective(
+    objective = _objective(loss, f_scale, lower, upper, penalty)
+    weight = sample_weight if row_weight is None else sample_weight * row_weight
+    return objective.problem(RAW_LAW, x[:, None], y, weight)
+
+
+def _objective(loss, f_scale, lower, upper, penalty):
+    """The generic objective in the configuration of this law: linear target, raw
+    parameters (no unit scaling, no ridge prior), the priors as ``penalty``."""
+    return LawObjective(
         loss=loss,
         f_scale=f_scale,
         target_space="linear",
@@ -372,8 +380,6 @@ def double_descent_problem(
         prior_width=np.empty(0),
         penalty=penalty,
     )
-    weight = sample_weight if row_weight is None else sample_weight * row_weight
-    return objective.problem(RAW_LAW, x[:, None], y, weight)
 
 
 def _box(bounds):
@@ -723,17 +729,12 @@ def double_descent_refits(
         x_min[b], x_max[b] = float(xb.min()), float(xb.max())
         low_b0, high_b0 = sorted(sign * np.asarray(b0_bounds, dtype=float) / unit)
         lower[b], upper[b] = _box(_bounds(x_min[b], x_max[b], (low_b0, high_b0)))
-    objective = LawObjective(
-        loss=loss,
-        f_scale=loss_scale,
-        target_space="linear",
-        alpha=0.0,
-        y_scale=1.0,
-        lower=lower,
-        upper=upper,
-        prior_center=np.empty(0),
-        prior_width=np.empty(0),
-        penalty=DoubleDescentPenalty(strengths, sign, row_share, x_min, x_max),
+    objective = _objective(
+        loss,
+        loss_scale,
+        lower,
+        upper,
+        DoubleDescentPenalty(strengths, sign, row_share, x_min, x_max),
     )
     # The full fit in each problem's units, clipped into that problem's bounds.
     start = np.repeat(np.asarray(coef, dtype=float)[None], n_problems, axis=0)
