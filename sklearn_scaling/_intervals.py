@@ -69,6 +69,10 @@ class UncertaintyMixin:
     def _parameter_names(self):
         return list(self.params_)
 
+    def _row_dof_and_spread(self, X, shape):
+        """Residual degrees of freedom and spread behind each prediction (one fit: its own)."""
+        return self._covariance.dof, self.residual_scale_
+
     def _warn_unidentified(self):
         if self.unidentified_:
             warnings.warn(
@@ -84,7 +88,7 @@ class UncertaintyMixin:
         """The law's move at ``X`` by the data-only step ``_shift`` (0 without one)."""
         shift = getattr(self, "_shift", None)
         if shift is None or not np.any(shift):
-            return np.zeros(len(prediction))
+            return np.zeros(np.shape(prediction))
         with np.errstate(all="ignore"):
             return self._law_jacobian(X, prediction) @ shift
 
@@ -97,7 +101,8 @@ class UncertaintyMixin:
         """Interval of the law's value, or of a new run's, at ``X``.
 
         The delta method around the fit: ``value +- t * std`` with the Student-t
-        quantile of ``coverage`` on the fit's residual degrees of freedom. For
+        quantile of ``coverage`` on the fit's residual degrees of freedom (each curve's
+        own, for a fit of several curves). For
         ``target_space='log'`` the interval is built on ``log y`` and exponentiated,
         so it is asymmetric and stays positive.
 
@@ -141,9 +146,10 @@ class UncertaintyMixin:
                 center, std, bias = np.log(value), std / np.abs(value), bias / np.abs(value)
         else:
             center = value
+        dof, spread = self._row_dof_and_spread(X, np.shape(value))
         if kind == "observation":
-            std = np.sqrt(std**2 + self.residual_scale_**2)
-        quantile = interval_quantile(coverage, self._covariance.dof)
+            std = np.sqrt(std**2 + spread**2)
+        quantile = np.vectorize(lambda d: interval_quantile(coverage, d))(dof)
         # With no residual degrees of freedom the quantile is inf: a value that does not
         # move with any free parameter (std 0) still has a point interval, not NaN.
         with np.errstate(invalid="ignore"):

@@ -18,7 +18,7 @@ from sklearn.utils.validation import (
 from ._estimators import _MAX_F_SCALE, _check_no_missing, _ScalingLawRegressor
 from ._fit_groups import _broadcasts_by_row, _law_rows, fit_law_groups, fix_parameters
 from ._fit_law import fit_law, refit_batch
-from ._intervals import UncertaintyMixin, check_coverage, interval_quantile
+from ._intervals import UncertaintyMixin
 from ._losses import LOSSES, pinball_key
 from .laws import Law, get_law
 from .laws._base import adopt_laws, check_interval, travelling_laws
@@ -706,57 +706,15 @@ class ScalingLawRegressor(UncertaintyMixin, _ScalingLawRegressor):
         return std
 
     def _row_dof_and_spread(self, X, shape):
-        """Per prediction: residual degrees of freedom and residual spread of its curve."""
+        """Per prediction: residual degrees of freedom and residual spread of its curve
+        (:meth:`predict_interval` of the mixin builds each row's interval on them)."""
         if not self._several:
-            return self._covariance.dof, self.residual_scale_
+            return super()._row_dof_and_spread(X, shape)
         dof = np.array([c.dof for c in self._covariances])
         spread = np.asarray(self.residual_scale_)
         if isinstance(X, tuple):
             return dof[X[1]], spread[X[1]]
         return np.broadcast_to(dof, shape), np.broadcast_to(spread, shape)
-
-    def predict_interval(self, X, coverage=0.9, kind="law"):
-        """Interval of the law's value, or of a new run's, at ``X``.
-
-        The delta method around the fit (see the user guide), per curve when fitted
-        with several: ``value +- t * std`` with the Student-t quantile of ``coverage``
-        on the fit's residual degrees of freedom; built on ``log y`` and exponentiated
-        for ``target_space='log'``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        coverage : float, default=0.9
-        kind : {'law', 'observation'}, default='law'
-            'observation' adds the residual spread of the row's curve.
-
-        Returns
-        -------
-        low, high : ndarray of the shape of :meth:`predict`'s
-        """
-        if not self._several:
-            return super().predict_interval(X, coverage=coverage, kind=kind)
-        coverage = check_coverage(coverage)
-        if kind not in ("law", "observation"):
-            raise ValueError(f"kind must be 'law' or 'observation'; got {kind!r}.")
-        X = self._validated_X(X)
-        value = self._law_values(X)
-        std = self._law_std(X, value)
-        dof, spread = self._row_dof_and_spread(X, value.shape)
-        log_space = self.target_space == "log"
-        if log_space:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                center, std = np.log(value), std / np.abs(value)
-        else:
-            center = value
-        if kind == "observation":
-            std = np.sqrt(std**2 + spread**2)
-        quantile = np.vectorize(lambda d: interval_quantile(coverage, d))(dof)
-        half = quantile * std
-        low, high = center - half, center + half
-        if log_space:
-            return np.exp(low), np.exp(high)
-        return low, high
 
     def _bootstrap_refits(self, X, targets, weights):
         """Refits to ``targets`` and ``weights`` of shape (B, n), solved as one batch.
