@@ -157,37 +157,30 @@ class _Cost:
 
     def data_for(self, log_size, budget, other):
         """Log data such that the run of this size costs the budget (-inf where none)."""
-        size = np.exp(log_size)
-        if self.kind == "6ND":
-            return np.log(budget / 6.0) - log_size
-        if self._closed_form():
-            rest = budget - self.prices[self.size] * size
-            with np.errstate(all="ignore"):
-                return np.where(
-                    rest > 0, np.log(np.maximum(rest, 1e-300) / self.prices[self.data]), -np.inf
-                )
-
-        def spend(log_data):
-            return self(self.features(size, np.exp(log_data), other))
-
-        return _solve_increasing(spend, budget, -5.0, 200.0, np.shape(size))
+        return self._complement(log_size, budget, other, known=self.size, wanted=self.data)
 
     def size_for(self, log_data, budget, other):
         """Log size such that the run of this much data costs the budget (-inf where none)."""
-        data = np.exp(log_data)
+        return self._complement(log_data, budget, other, known=self.data, wanted=self.size)
+
+    def _complement(self, log_known, budget, other, *, known, wanted):
+        """Log of feature ``wanted`` such that, with ``known`` at ``exp(log_known)``, the
+        run costs the budget: in closed form for 6ND and prices, else by bisection."""
         if self.kind == "6ND":
-            return np.log(budget / 6.0) - log_data
+            return np.log(budget / 6.0) - log_known
+        value = np.exp(log_known)
         if self._closed_form():
-            rest = budget - self.prices[self.data] * data
+            rest = budget - self.prices[known] * value
             with np.errstate(all="ignore"):
                 return np.where(
-                    rest > 0, np.log(np.maximum(rest, 1e-300) / self.prices[self.size]), -np.inf
+                    rest > 0, np.log(np.maximum(rest, 1e-300) / self.prices[wanted]), -np.inf
                 )
 
-        def spend(log_size):
-            return self(self.features(np.exp(log_size), data, other))
+        def spend(log_wanted):
+            pair = {known: value, wanted: np.exp(log_wanted)}
+            return self(self.features(pair[self.size], pair[self.data], other))
 
-        return _solve_increasing(spend, budget, -5.0, 200.0, np.shape(data))
+        return _solve_increasing(spend, budget, -5.0, 200.0, np.shape(value))
 
     def features(self, size, data, other):
         features = {self.size: size, self.data: data}
