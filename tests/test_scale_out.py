@@ -1,5 +1,7 @@
 """Parallel work: n_jobs inside one fit, and a grid search on a dask cluster."""
 
+import contextlib
+
 import joblib
 import numpy as np
 import pytest
@@ -34,10 +36,10 @@ def _search():
     )
 
 
-def test_grid_search_on_a_dask_cluster_matches_local():
+@contextlib.contextmanager
+def _local_dask_cluster():
+    """joblib's dask backend on a one-worker in-process cluster (skipped without dask)."""
     distributed = pytest.importorskip("dask.distributed")
-    X, y = make_double_descent(n_samples=90, random_state=2)
-    local = _search().fit(X, y)
     with (
         distributed.LocalCluster(
             n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
@@ -45,6 +47,13 @@ def test_grid_search_on_a_dask_cluster_matches_local():
         distributed.Client(cluster),
         joblib.parallel_backend("dask"),
     ):
+        yield
+
+
+def test_grid_search_on_a_dask_cluster_matches_local():
+    X, y = make_double_descent(n_samples=90, random_state=2)
+    local = _search().fit(X, y)
+    with _local_dask_cluster():
         on_dask = _search().fit(X, y)
     assert on_dask.best_params_ == local.best_params_
     np.testing.assert_allclose(
@@ -70,16 +79,9 @@ def test_grouped_fit_spreads_curves_over_jobs_with_the_sequential_result():
 
 
 def test_grouped_fit_on_a_dask_cluster_matches_local():
-    distributed = pytest.importorskip("dask.distributed")
     X, y = _curves()
     reg = ScalingLawRegressor("power_law", group=0, target_space="log", n_jobs=2)
     local = reg.fit(X, y).coef_.copy()
-    with (
-        distributed.LocalCluster(
-            n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
-        ) as cluster,
-        distributed.Client(cluster),
-        joblib.parallel_backend("dask"),
-    ):
+    with _local_dask_cluster():
         on_dask = reg.fit(X, y).coef_
     np.testing.assert_array_equal(on_dask, local)
