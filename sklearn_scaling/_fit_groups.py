@@ -583,8 +583,17 @@ def _fit_chunk(settings, curves, options, seeds):
     if not options["final"]:
         # Starting points of a fit with shared parameters: nothing more is needed.
         return coef, cost, converged, flags, covariances, spreads, nfev, center, width
-    converged &= _stationary(settings, curves, coef, cost, center, width)
-    for g in np.flatnonzero(~converged):
+    # Every curve's residuals and Jacobian at its fit in one evaluation: for the check
+    # that it is a minimum, then for its covariance.
+    everyone = np.arange(n_curves)
+    final = _batch_problem(settings, curves, everyone, center, width)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        residuals = final.residuals(coef, everyone)
+        jacobians = final.jacobian(coef, everyone)
+    converged &= _stationary(final, settings, coef, cost, residuals, jacobians)
+    refitted = np.flatnonzero(~converged)
+    for g in refitted:
         # The batch left it unconverged (or found no finite start, or stopped short of
         # a minimum): the one-curve path, with its adaptive refinements, has the last
         # word.
@@ -594,14 +603,13 @@ def _fit_chunk(settings, curves, options, seeds):
         coef[g] = single.x / _curve_units(law, settings.scale)
         cost[g], converged[g] = single.cost, single.converged
         nfev += single.nfev
-    # Every curve's residuals and Jacobian at its fit in one evaluation; each curve's
-    # covariance from them (in the family's internal units, then in units of y).
-    everyone = np.arange(n_curves)
-    final = _batch_problem(settings, curves, everyone, center, width)
-    with np.errstate(all="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        residuals = final.residuals(coef, everyone)
-        jacobians = final.jacobian(coef, everyone)
+    if refitted.size:
+        # Only the curves refitted alone moved.
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            residuals[refitted] = final.residuals(coef[refitted], refitted)
+            jacobians[refitted] = final.jacobian(coef[refitted], refitted)
+    # Each curve's covariance (in the family's internal units, then in units of y).
     m = curves.X.shape[1]
     units = _curve_units(law, settings.scale)
     covariances = [None] * n_curves
@@ -674,7 +682,7 @@ def _fit_chunk(settings, curves, options, seeds):
 _STATIONARY_RTOL = 1e-7
 
 
-def _stationary(settings, curves, coef, cost, center, width):
+def _stationary(problem, settings, coef, cost, r, J):
     """Curves whose fit is a minimum by the Gauss-Newton model, not just a stalled step.
 
     The batched steps stop when a step lowers the cost by less than the tolerance; in a
@@ -682,35 +690,34 @@ def _stationary(settings, curves, coef, cost, center, width):
     short range of x) tiny damped steps do so far from the minimum. The Newton
     decrement ``g^T H^+ g / 2`` (``H`` the IRLS normal matrix) is the decrease a full
     step would bring; unlike the gradient it does not depend on the parameters' units.
-    Parameters pressed on a bound are left out of it.
+    Parameters pressed on a bound are left out of it. ``r`` and ``J`` are every
+    curve's residuals and Jacobian at ``coef`` (``problem`` the batch of all curves).
     """
-    everyone = np.arange(coef.shape[0])
-    ok = np.isfinite(cost) & np.all(np.isfinite(coef), axis=1)
-    if not ok.any():
-        return ok
-    problem = _batch_problem(settings, curves, everyone, center, width)
+    ok = np.flatnonzero(np.isfinite(cost) & np.all(np.isfinite(coef), axis=1))
+    stationary = np.zeros(coef.shape[0], dtype=bool)
+    if not ok.size:
+        return stationary
+    r, J, theta = r[ok], J[ok], coef[ok]
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        safe = np.where(ok[:, None], coef, np.clip(0.0, settings.lower, settings.upper))
-        r = problem.residuals(safe, everyone)
-        J = problem.jacobian(safe, everyone)
-        weighted = J * _irls_weight(problem, r, everyone)[:, :, None]
+        weighted = J * _irls_weight(problem, r, ok)[:, :, None]
         normal = weighted.transpose(0, 2, 1) @ J
         gradient = (weighted.transpose(0, 2, 1) @ r[:, :, None])[:, :, 0]
-        held = ((safe <= settings.lower) & (gradient > 0)) | (
-            (safe >= settings.upper) & (gradient < 0)
+        held = ((theta <= settings.lower) & (gradient > 0)) | (
+            (theta >= settings.upper) & (gradient < 0)
         )
         gradient = np.where(held, 0.0, gradient)
         # Unit-diagonal scaling first: an amplitude multiplying x**-alpha at x ~ 1e10
         # has a Jacobian column 1e-15 the size of the exponent's.
         diagonal = np.sqrt(np.abs(np.einsum("gii->gi", normal)))
         unit = np.where(diagonal > 0, 1.0 / np.where(diagonal > 0, diagonal, 1.0), 0.0)
-        scaled = normal * unit[:, :, None] * unit[:, None, :]
-        scaled_gradient = gradient * unit
+        scaled = np.nan_to_num(normal * unit[:, :, None] * unit[:, None, :])
+        scaled_gradient = np.nan_to_num(gradient * unit)
         step = np.linalg.pinv(scaled, rcond=1e-12, hermitian=True) @ scaled_gradient[:, :, None]
         decrement = 0.5 * np.sum(scaled_gradient * step[:, :, 0], axis=1)
-    finite = np.isfinite(decrement)
-    return ok & (~finite | (decrement <= _STATIONARY_RTOL * np.abs(cost)))
+    # A decrement that cannot be computed is no evidence against the fit.
+    stationary[ok] = ~np.isfinite(decrement) | (decrement <= _STATIONARY_RTOL * np.abs(cost[ok]))
+    return stationary
 
 
 @dataclass
