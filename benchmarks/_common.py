@@ -293,8 +293,8 @@ def refine_double_descent(problem, starts, n_refine=1):
     -------
     params : ndarray of shape (6,)
     """
-    from sklearn_scaling._engine import minimize_multistart
-    from sklearn_scaling._fit_double_descent import _START_SEPARATION
+    from sklearn_scaling._fitting._double_descent import _START_SEPARATION
+    from sklearn_scaling._fitting._engine import minimize_multistart
 
     result = minimize_multistart(
         problem,
@@ -329,7 +329,7 @@ def project_seed000(x, y, params):
     -------
     params : ndarray of shape (6,)
     """
-    from sklearn_scaling._fit_double_descent import double_descent_problem
+    from sklearn_scaling._fitting._double_descent import double_descent_problem
 
     x = np.asarray(x, dtype=float).reshape(-1)
     y = np.asarray(y, dtype=float).reshape(-1)

@@ -239,7 +239,7 @@ def law_best_start(law, X, y, random_state=0):
     """The start ``ScalingLawRegressor(target_space='log', loss='squared')`` ranks first.
 
     The law's grid of nonlinear values, each with its linear parameters solved exactly
-    (``_fit_law.law_starts``, weighted by ``1 / y**2``), ranked by :func:`log_sse`; as the
+    (``_fitting._law.law_starts``, weighted by ``1 / y**2``), ranked by :func:`log_sse`; as the
     fit does it, on ``y`` divided by its root mean square for laws that scale with their
     linear part, then scaled back.
 
@@ -249,7 +249,7 @@ def law_best_start(law, X, y, random_state=0):
     n_grid : int
         Size of the grid it was chosen from.
     """
-    from sklearn_scaling._fit_law import _linear_index, law_starts, scaled_bounds, y_scale
+    from sklearn_scaling._fitting._law import _linear_index, law_starts, scaled_bounds, y_scale
 
     weight = np.ones_like(y)
     scale = y_scale(law, X, y, weight)

@@ -30,7 +30,7 @@ from _common import format_table, machine_info, shared_dir, write_section
 from sklearn.base import clone
 
 from sklearn_scaling import DoubleDescentRegressor, LogPowerHyperparamRegressor, ScalingLawRegressor
-from sklearn_scaling._engine import single_threaded_blas
+from sklearn_scaling._fitting._engine import single_threaded_blas
 from sklearn_scaling.datasets import load_easy_question, load_lr_bsz, make_chinchilla
 from sklearn_scaling.uncertainty import BootstrapRegressor
 

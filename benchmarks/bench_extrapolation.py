@@ -32,7 +32,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer, PolynomialFeatures, StandardScaler
 
 from sklearn_scaling import DoubleDescentRegressor, LogPowerHyperparamRegressor
-from sklearn_scaling._losses import LOSSES
+from sklearn_scaling._fitting._losses import LOSSES
 from sklearn_scaling.datasets import load_easy_question, load_lr_bsz
 from sklearn_scaling.model_selection import ExtrapolationSplit
 

@@ -69,7 +69,7 @@ from _common import (
 from threadpoolctl import threadpool_limits
 
 from sklearn_scaling import DoubleDescentRegressor, LogPowerHyperparamRegressor
-from sklearn_scaling._fit_log_power import FORMS
+from sklearn_scaling._fitting._log_power import FORMS
 from sklearn_scaling.datasets import load_easy_question, load_lr_bsz, make_double_descent
 from sklearn_scaling.laws import double_descent
 

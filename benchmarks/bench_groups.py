@@ -32,7 +32,7 @@ import numpy as np
 from _common import format_table, machine_info, write_section
 
 from sklearn_scaling import ScalingLawRegressor
-from sklearn_scaling._engine import single_threaded_blas
+from sklearn_scaling._fitting._engine import single_threaded_blas
 from sklearn_scaling.datasets import make_chinchilla, make_rectified
 
 

@@ -652,7 +652,7 @@ Each law's generator at its defaults (`random_state={args.random_state}`). One o
 for all three, `0.5 * mean((log L - log y)**2)` (ours: `target_space='log',
 loss='squared'`). `curve_fit` (trf within the law's bounds) and `lmfit` (`leastsq` with
 its bound transforms) start from our best start: the law's start grid ("grid" starts)
-with its linear parameters solved (`_fit_law.law_starts`), the lowest objective taken;
+with its linear parameters solved (`_fitting._law.law_starts`), the lowest objective taken;
 neither offers multi-start. Both use their default finite-difference Jacobians; their
 times exclude finding the start (last column, once), ours includes its whole fit: the
 start grid and 4 refinements (`n_starts=4`, the default). "ours, 1 start" is

@@ -41,7 +41,7 @@ from _common import (
 )
 
 from sklearn_scaling import DoubleDescentRegressor
-from sklearn_scaling._fit_double_descent import candidate_starts, double_descent_problem
+from sklearn_scaling._fitting._double_descent import candidate_starts, double_descent_problem
 from sklearn_scaling.datasets import load_easy_question
 from sklearn_scaling.laws import DOUBLE_DESCENT_PARAMS, double_descent
 

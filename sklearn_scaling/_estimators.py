@@ -11,9 +11,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from ._covariance import data_shift, relative_weights
-from ._engine import at_bounds, weighted_quantile
-from ._fit_double_descent import (
+from ._fitting._covariance import data_shift, relative_weights
+from ._fitting._double_descent import (
     _RAW_BOUND,
     DEFAULT_PENALTIES,
     READABLE_PARAMS,
@@ -24,10 +23,11 @@ from ._fit_double_descent import (
     mad_scale,
     shape_gradient,
 )
-from ._fit_law import residual_scale
-from ._fit_log_power import FORMS, fit_log_power, log_power_covariance, log_power_refits
+from ._fitting._engine import at_bounds, weighted_quantile
+from ._fitting._law import residual_scale
+from ._fitting._log_power import FORMS, fit_log_power, log_power_covariance, log_power_refits
+from ._fitting._losses import LOSSES, loss_value
 from ._intervals import UncertaintyMixin
-from ._losses import LOSSES, loss_value
 from .laws import (
     DOUBLE_DESCENT_PARAMS,
     double_descent,
@@ -439,7 +439,7 @@ class DoubleDescentRegressor(UncertaintyMixin, _ScalingLawRegressor):
         the training compute, the others on the law's fixed box (-8, 8). For 2-D ``y``,
         one such tuple per target.
     coef_cov_ : ndarray of shape (6, 6) or (n_targets, 6, 6)
-        Robust sandwich covariance of ``coef_`` (see :mod:`sklearn_scaling._covariance`),
+        Robust sandwich covariance of ``coef_`` (see :mod:`sklearn_scaling._fitting._covariance`),
         computed on the problem the fit minimised -- seed 000's objective with its
         density weights and the priors' curvature -- and, for ``prior_units='f_scale'``,
         carried from units of ``y / f_scale_`` back to ``coef_``. Rows and columns of
@@ -668,7 +668,7 @@ class DoubleDescentRegressor(UncertaintyMixin, _ScalingLawRegressor):
         """How far the priors move the curve over the training rows, per residual spread.
 
         The weighted RMS over the rows of the law moved by the data-only step (see
-        :func:`~sklearn_scaling._covariance.data_shift`), over ``residual_scale_``.
+        :func:`~sklearn_scaling._fitting._covariance.data_shift`), over ``residual_scale_``.
         Measured on make_double_descent (6 data sets of 120 rows, one of 80): 0.22-0.37
         where the priors do not matter (``y``, ``3 * y``), 0.45-0.60 at ``0.3 * y``, where
         they cost 0.03 of R^2; 0.44 on 40 rows in units that suit them. The warning

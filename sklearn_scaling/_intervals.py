@@ -43,7 +43,7 @@ class UncertaintyMixin:
         """Store the fit's uncertainty.
 
         ``shift`` (in units of ``coef_``, or None) is how far priors and bounds hold the
-        fit from the data's own local optimum (:func:`~sklearn_scaling._covariance.
+        fit from the data's own local optimum (:func:`~sklearn_scaling._fitting._covariance.
         data_shift`): :meth:`predict_interval` then spans the law moved by it too.
         """
         names = self._parameter_names()
@@ -125,7 +125,7 @@ class UncertaintyMixin:
         Where priors or bounds hold the fit away from the data's own optimum (the seed
         estimators' priors, seed 001's bounds), the interval also reaches to the law
         moved by the data-only Gauss-Newton step (see
-        :func:`~sklearn_scaling._covariance.data_shift`): the bias they bring is
+        :func:`~sklearn_scaling._fitting._covariance.data_shift`): the bias they bring is
         inside it, not only the noise around the biased fit.
 
         The interval assumes the law holds: where it is misspecified (beyond the data,

@@ -16,10 +16,10 @@ from sklearn.utils.validation import (
 )
 
 from ._estimators import _MAX_F_SCALE, _check_no_missing, _ScalingLawRegressor
-from ._fit_groups import _broadcasts_by_row, _law_rows, fit_law_groups, fix_parameters
-from ._fit_law import fit_law, refit_batch
+from ._fitting._groups import _broadcasts_by_row, _law_rows, fit_law_groups, fix_parameters
+from ._fitting._law import fit_law, refit_batch
+from ._fitting._losses import LOSSES, pinball_key
 from ._intervals import UncertaintyMixin
-from ._losses import LOSSES, pinball_key
 from .laws import Law, get_law
 from .laws._base import adopt_laws, check_interval, travelling_laws
 

@@ -29,9 +29,9 @@ from sklearn.utils import Bunch
 from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.validation import check_is_fitted
 
-from ._covariance import mean_loss_curvature
+from ._fitting._covariance import mean_loss_curvature
+from ._fitting._losses import loss_derivatives
 from ._intervals import check_coverage, interval_quantile
-from ._losses import loss_derivatives
 
 __all__ = [
     "IsoFLOPResult",

@@ -4,7 +4,7 @@
 spread of the refits: of the parameters, of the law's value anywhere (an
 extrapolation above all), and of the law's own questions (``compute_optimal``,
 ``optimal_learning_rate``). For the estimators of this package the refits are solved
-together, warm-started from the full-data fit (see :mod:`sklearn_scaling._batch`), so
+together, warm-started from the full-data fit (see :mod:`sklearn_scaling._fitting._batch`), so
 a thousand refits take about as long as a few ordinary fits; any other estimator is
 cloned and refitted.
 """

@@ -9,19 +9,19 @@ import pytest
 from scipy.optimize import least_squares
 
 from sklearn_scaling import DoubleDescentRegressor, LogPowerHyperparamRegressor, laws
-from sklearn_scaling._engine import (
+from sklearn_scaling._fitting._double_descent import (
+    DEFAULT_PENALTIES,
+    double_descent_problem,
+    fit_double_descent,
+)
+from sklearn_scaling._fitting._engine import (
     RobustProblem,
     minimize_multistart,
     penalty_residual,
     weighted_quantile,
 )
-from sklearn_scaling._fit_double_descent import (
-    DEFAULT_PENALTIES,
-    double_descent_problem,
-    fit_double_descent,
-)
-from sklearn_scaling._fit_log_power import FORMS, fit_log_power, log_power_problem
-from sklearn_scaling._losses import LOSSES, loss_value
+from sklearn_scaling._fitting._log_power import FORMS, fit_log_power, log_power_problem
+from sklearn_scaling._fitting._losses import LOSSES, loss_value
 from sklearn_scaling.datasets import make_double_descent, make_lr_bsz_sweep
 
 
@@ -335,7 +335,7 @@ def test_multistart_says_the_residuals_are_too_large_to_square():
 
 
 def test_at_bounds_uses_a_relative_tolerance():
-    from sklearn_scaling._engine import at_bounds
+    from sklearn_scaling._fitting._engine import at_bounds
 
     lower, upper = np.array([0.0, 0.0, -np.inf]), np.array([10.0, 10.0, np.inf])
     mask = at_bounds(np.array([1e-6, 1e-4, 3.0]), lower, upper)

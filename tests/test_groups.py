@@ -13,8 +13,8 @@ import pytest
 from sklearn.model_selection import GridSearchCV, cross_val_score
 
 from sklearn_scaling import ScalingLawRegressor
-from sklearn_scaling._fit_groups import fit_law_groups, fix_parameters
-from sklearn_scaling._fit_law import fit_law, residual_scale
+from sklearn_scaling._fitting._groups import fit_law_groups, fix_parameters
+from sklearn_scaling._fitting._law import fit_law, residual_scale
 from sklearn_scaling.laws import Law, get_law
 from sklearn_scaling.model_selection import GroupExtrapolationSplit
 
@@ -255,8 +255,8 @@ def test_a_shared_exponent_s_interval_covers_under_the_default_huber_loss():
 def test_many_curves_sandwich_equals_the_one_curve_sandwich(loss):
     # The batched covariance of independent curves is the one-curve formula, padding
     # rows (weight 0) counting for nothing, integer weights as repeats.
-    from sklearn_scaling._covariance import sandwich_from_residuals
-    from sklearn_scaling._fit_groups import _batched_sandwich, _batched_spread
+    from sklearn_scaling._fitting._covariance import sandwich_from_residuals
+    from sklearn_scaling._fitting._groups import _batched_sandwich, _batched_spread
 
     rng = np.random.default_rng(4)
     n_curves, m, p = 7, 14, 3

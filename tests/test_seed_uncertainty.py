@@ -8,8 +8,8 @@ from scipy.special import expit
 from sklearn.base import clone
 
 from sklearn_scaling import DoubleDescentRegressor, LogPowerHyperparamRegressor, datasets
-from sklearn_scaling._fit_double_descent import double_descent_problem, double_descent_refits
-from sklearn_scaling._fit_log_power import FORMS, log_power_refits
+from sklearn_scaling._fitting._double_descent import double_descent_problem, double_descent_refits
+from sklearn_scaling._fitting._log_power import FORMS, log_power_refits
 from sklearn_scaling.laws import double_descent
 from sklearn_scaling.uncertainty import BootstrapRegressor
 
@@ -335,7 +335,7 @@ def test_bootstrap_spread_agrees_with_the_sandwich():
 
 def test_double_descent_penalty_of_a_batch_is_each_problems_own():
     """The priors of many problems at once equal each problem's, values and Jacobian."""
-    from sklearn_scaling._fit_double_descent import (
+    from sklearn_scaling._fitting._double_descent import (
         DEFAULT_PENALTIES,
         RAW_LAW,
         DoubleDescentPenalty,
@@ -380,7 +380,7 @@ def test_registry_double_descent_jacobian_is_the_derivative():
 
 def test_batched_refinement_reaches_the_trust_region_objective():
     """fit_law's refine='batch' ends no higher than one least_squares per start."""
-    from sklearn_scaling._fit_double_descent import fit_double_descent
+    from sklearn_scaling._fitting._double_descent import fit_double_descent
 
     X, y = datasets.make_double_descent(n_samples=60, noise=0.02, random_state=5)
     cost = {}

@@ -81,7 +81,7 @@ def test_no_residual_degrees_of_freedom_gives_infinite_intervals_and_says_so():
 
 
 def _quadratic_problem(minimum, lower, upper):
-    from sklearn_scaling._engine import RobustProblem
+    from sklearn_scaling._fitting._engine import RobustProblem
 
     minimum = np.asarray(minimum, dtype=float)
 
@@ -116,7 +116,7 @@ def _quadratic_problem(minimum, lower, upper):
     ],
 )
 def test_a_bound_binds_when_the_gradient_presses_on_it(x, minimum, lower, upper, expected):
-    from sklearn_scaling._engine import at_bounds
+    from sklearn_scaling._fitting._engine import at_bounds
 
     problem = _quadratic_problem([minimum], [lower], [upper])
     mask = at_bounds(np.array([x]), problem.lower, problem.upper, problem=problem)

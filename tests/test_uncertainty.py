@@ -12,8 +12,8 @@ from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils._param_validation import InvalidParameterError
 
 from sklearn_scaling import ScalingLawRegressor, datasets
-from sklearn_scaling._batch import BatchProblem, solve_batch
-from sklearn_scaling._fit_law import refit_batch
+from sklearn_scaling._fitting._batch import BatchProblem, solve_batch
+from sklearn_scaling._fitting._law import refit_batch
 from sklearn_scaling.laws import Law
 from sklearn_scaling.uncertainty import BootstrapRegressor
 

@@ -68,7 +68,7 @@ def broken_power_law_jacobian(X, a, b, c0, c1, d1, f1):
 
 def _break_starts(X, y, sample_weight=None):
     # The break lies somewhere inside the data: start it at interior (weighted) quantiles.
-    from .._engine import weighted_quantile
+    from .._fitting._engine import weighted_quantile
 
     return {
         "c0": (0.05, 0.3, 1.0),

@@ -32,7 +32,7 @@ def rectified_jacobian(X, B, E, D_l, beta):
 
 
 def _rectified_starts(X, y, sample_weight=None):
-    from .._engine import weighted_quantile
+    from .._fitting._engine import weighted_quantile
 
     betas = np.array([0.2, 0.4, 0.7, 1.0])
     # D_l is in units of D**beta: start it at none, and at the data's own scale.

@@ -77,7 +77,7 @@ def _two_sigmoids_jacobian(X, b0, A_up, A_dn, c0, s_raw, k_raw):
 
 
 def _two_sigmoid_starts(X, y, sample_weight=None):
-    from .._engine import weighted_quantile
+    from .._fitting._engine import weighted_quantile
 
     return {
         "c0": weighted_quantile(X[:, 0], [0.25, 0.5, 0.75], sample_weight),

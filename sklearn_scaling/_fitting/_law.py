@@ -18,7 +18,7 @@ of ``y``. The prior (``alpha > 0``) pulls each nonlinear parameter towards the c
 Starts: the law's grid of nonlinear values, each completed by solving the linear
 parameters exactly (bounded linear least squares on the squared, or for ``'log'`` the
 relative, error); the best few that lie apart are refined by
-:func:`~sklearn_scaling._engine.minimize_multistart` on the true objective.
+:func:`~sklearn_scaling._fitting._engine.minimize_multistart` on the true objective.
 """
 
 import itertools
@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import lsq_linear
 
+from ..laws._base import _default_starts
 from ._batch import BatchProblem, solve_batch
 from ._covariance import Covariance, relative_weights, sandwich_covariance
 from ._engine import (
@@ -39,7 +40,6 @@ from ._engine import (
     weighted_quantile,
 )
 from ._losses import loss_value
-from .laws._base import _default_starts
 
 __all__ = [
     "LawFit",
@@ -66,7 +66,7 @@ _BATCH_TOL = 1e-3
 
 @dataclass
 class LawFit(MultiStartResult):
-    """:class:`~sklearn_scaling._engine.MultiStartResult` of a law, with its unit scale.
+    """:class:`~sklearn_scaling._fitting._engine.MultiStartResult` of a law, with its unit scale.
 
     Attributes
     ----------
@@ -96,7 +96,7 @@ def residual_scale(residuals, sample_weight, loss, n_params):
     """Spread of residuals: RMS over ``n - p`` degrees of freedom, or a robust MAD.
 
     The weights are relative (frequencies of the lightest row, see
-    :func:`~sklearn_scaling._covariance.relative_weights`), whatever their total.
+    :func:`~sklearn_scaling._fitting._covariance.relative_weights`), whatever their total.
     """
     sample_weight = relative_weights(sample_weight)
     if loss == "squared":
@@ -565,7 +565,7 @@ def fit_law(
         Strictly positive for ``target_space='log'``.
     sample_weight : ndarray of shape (n,) or None
     loss : str
-        A key of :data:`sklearn_scaling._losses.LOSSES`.
+        A key of :data:`sklearn_scaling._fitting._losses.LOSSES`.
     f_scale : float
         Loss scale, in units of ``log y`` (``'log'``) or of ``y / s`` (``'linear'``).
     target_space : {'linear', 'log'}
@@ -592,10 +592,10 @@ def fit_law(
         count rows by ``sample_weight`` alone.
     min_separation : float, default=0.1
         How far apart the refined starts lie (see
-        :func:`~sklearn_scaling._engine.distinct_best`).
+        :func:`~sklearn_scaling._fitting._engine.distinct_best`).
     refine : {'least_squares', 'batch'}, default='least_squares'
         'batch' refines the chosen starts together by the batched engine's
-        Levenberg-Marquardt steps (:func:`~sklearn_scaling._batch.solve_batch`, to
+        Levenberg-Marquardt steps (:func:`~sklearn_scaling._fitting._batch.solve_batch`, to
         ``tol * 1e-3``) instead of one scipy ``least_squares`` per start.
     polish : bool, default=True
         After 'least_squares', carry on from the best refinement by the batched

@@ -12,7 +12,7 @@ with ``v = w / sum(w)`` over all rows. ``phi`` holds the free parameters: one va
 each *shared* parameter for all curves and one value per curve of the others;
 ``theta_g(phi)`` is curve ``g``'s full parameter vector. ``s`` is the root mean square
 of ``y`` over all rows (for laws that scale with their linear part, as in
-:mod:`sklearn_scaling._fit_law`) and ``m_i = s / s_g`` rescales each curve's residuals
+:mod:`sklearn_scaling._fitting._law`) and ``m_i = s / s_g`` rescales each curve's residuals
 to its own root mean square ``s_g``: a robust loss's ``f_scale`` is relative to each
 curve's own size, so a curve fitted alone and the same curve in a family of independent
 curves solve the same problem. In log space ``m_i = 1``.
@@ -25,10 +25,10 @@ How it is solved:
 - Independent curves (no shared parameter) are one batch: each curve's start grid is
   completed by solving its linear parameters exactly (variable projection, all curves
   at once), the best distinct starts of every curve are refined together by the batched
-  Levenberg-Marquardt engine (:mod:`sklearn_scaling._batch`), and the few it leaves
+  Levenberg-Marquardt engine (:mod:`sklearn_scaling._fitting._batch`), and the few it leaves
   unconverged, or stopped short of a minimum (their Newton decrement, which does not
   depend on the parameters' units, still promises a decrease), are refitted alone by
-  :func:`~sklearn_scaling._fit_law.fit_law`. Their covariances are one batched sandwich
+  :func:`~sklearn_scaling._fitting._law.fit_law`. Their covariances are one batched sandwich
   (curves with a parameter near a bound take the one-curve path, which tests it). The law
   is evaluated for all rows of all curves in one call, each row with its own curve's
   parameters (NumPy broadcasting, checked against one curve at a time).
@@ -55,6 +55,7 @@ from scipy import sparse
 from scipy.optimize import lsq_linear
 from scipy.special import ndtr
 
+from ..laws import Law
 from ._batch import BatchProblem, _irls_weight, solve_batch
 from ._covariance import RCOND, Covariance, relative_weights, sandwich_covariance
 from ._engine import (
@@ -64,7 +65,7 @@ from ._engine import (
     distinct_best,
     single_threaded_blas,
 )
-from ._fit_law import (
+from ._law import (
     _grid,
     _linear_index,
     _nonlinear_index,
@@ -74,7 +75,6 @@ from ._fit_law import (
     residual_scale,
 )
 from ._losses import loss_derivatives, loss_value
-from .laws import Law
 
 __all__ = ["GroupFit", "fit_law_groups", "fix_parameters"]
 
@@ -403,7 +403,7 @@ def _solve_linear(design, target, lower, upper):
 
     ``design`` (k, m, q), ``target`` (k, m). Free solutions inside the bounds are kept;
     the others are solved exactly by scipy's bounded solver, one at a time (as
-    :func:`~sklearn_scaling._fit_law.law_starts` does for one curve).
+    :func:`~sklearn_scaling._fitting._law.law_starts` does for one curve).
     """
     # Column scaling keeps the solve accurate when a term is tiny (A / N**alpha).
     norms = np.linalg.norm(design, axis=1)
@@ -909,7 +909,7 @@ def _solve_shared(settings, curves, theta, shared, center, width, *, max_iter, t
     solves it by the Schur complement (as bundle adjustment does): the curves' own
     blocks are inverted in one batched solve, leaving a system in the shared
     parameters only. Robust losses enter through their IRLS weights, bounds through an
-    active set and projection, as in :func:`~sklearn_scaling._batch.solve_batch`.
+    active set and projection, as in :func:`~sklearn_scaling._fitting._batch.solve_batch`.
 
     Parameters
     ----------
@@ -1118,14 +1118,14 @@ def fit_law_groups(
     shared : sequence of str
         Parameters with one value for every curve.
     loss, f_scale, target_space, alpha, bounds, n_starts, max_nfev, tol, n_jobs, rng
-        As for :func:`~sklearn_scaling._fit_law.fit_law`; ``f_scale`` is relative to
+        As for :func:`~sklearn_scaling._fitting._law.fit_law`; ``f_scale`` is relative to
         each curve's root mean square in linear target space.
 
     Returns
     -------
     GroupFit
     """
-    from ._fit_law import scaled_bounds, y_scale  # noqa: PLC0415 -- keep imports local
+    from ._law import scaled_bounds, y_scale  # noqa: PLC0415 -- keep imports local
 
     rng = np.random.default_rng(0) if rng is None else rng
     # The law's own row weights (a recency weighting), per curve as for one curve; then
@@ -1323,7 +1323,7 @@ def _probe_vectors(law, X, z, lower, upper):
 
 
 def _rowwise_quantiles(values, weights, levels):
-    """:func:`~sklearn_scaling._engine.weighted_quantile` of every row at once.
+    """:func:`~sklearn_scaling._fitting._engine.weighted_quantile` of every row at once.
 
     ``values`` and ``weights`` are ``(G, m)``; rows of weight 0 count for nothing, as if
     absent (they must be finite). Returns ``(G, len(levels))``.
@@ -1345,7 +1345,7 @@ def _rowwise_quantiles(values, weights, levels):
 
 
 def _batched_sandwich(r, J, Q, v, w, loss, f_scale):
-    """:func:`~sklearn_scaling._covariance.sandwich_from_residuals` of many curves at once.
+    """:func:`~sklearn_scaling._fitting._covariance.sandwich_from_residuals` of many curves at once.
 
     For curves with no parameter held on a bound and the squared or Huber loss (whose
     mean curvature has a closed form); padding rows have ``v = w = 0``. ``r`` is
@@ -1406,7 +1406,7 @@ def _batched_sandwich(r, J, Q, v, w, loss, f_scale):
 
 
 def _batched_spread(r, w, loss, n_params):
-    """:func:`~sklearn_scaling._fit_law.residual_scale` of many curves (padding ``w = 0``)."""
+    """:func:`~sklearn_scaling._fitting._law.residual_scale` of many curves (padding ``w = 0``)."""
     w = w / w.max(axis=1, keepdims=True)
     w = w / np.maximum(np.where(w > 0, w, np.inf).min(axis=1, keepdims=True), 1e-300)
     if loss == "squared":

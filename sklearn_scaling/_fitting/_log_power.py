@@ -19,11 +19,7 @@ from functools import partial
 import numpy as np
 from scipy.optimize import differential_evolution, lsq_linear
 
-from ._batch import BatchProblem, solve_batch
-from ._covariance import sandwich_covariance
-from ._engine import RobustProblem, minimize_multistart, single_threaded_blas
-from ._fit_double_descent import mad_scale
-from .laws import (
+from ..laws import (
     LOG_POWER_BOUNDS,
     LOG_POWER_PARAMS,
     LOG_POWER_SCALING_PARAMS,
@@ -34,6 +30,10 @@ from .laws import (
     log_power_scaling,
     log_power_scaling_jacobian,
 )
+from ._batch import BatchProblem, solve_batch
+from ._covariance import sandwich_covariance
+from ._double_descent import mad_scale
+from ._engine import RobustProblem, minimize_multistart, single_threaded_blas
 
 __all__ = ["FORMS", "LogPowerForm", "fit_log_power", "log_power_covariance", "log_power_refits"]
 
@@ -438,7 +438,7 @@ def log_power_refits(
     its ``std(y)``, weights and (for ``f_scale='mad'``) loss scale are its own. The law
     is evaluated for all problems at once (its parameters broadcast as ``(k, 1)``
     columns), its Jacobian one problem at a time, and
-    :func:`~sklearn_scaling._batch.solve_batch` takes the steps of all together, in
+    :func:`~sklearn_scaling._fitting._batch.solve_batch` takes the steps of all together, in
     chunks that bound the memory. Each problem's residuals are divided by its own loss
     scale (for a robust loss), so the batch shares the scale 1.
 

@@ -1,8 +1,8 @@
 """The double-descent objective of seed 000 as a configuration of the generic fit.
 
 ``DoubleDescentRegressor`` fits the raw law :data:`RAW_LAW` with
-:func:`~sklearn_scaling._fit_law.fit_law` and refits resamples with
-:func:`~sklearn_scaling._fit_law.refit_batch`; this module only declares what makes the
+:func:`~sklearn_scaling._fitting._law.fit_law` and refits resamples with
+:func:`~sklearn_scaling._fitting._law.refit_batch`; this module only declares what makes the
 objective seed 000's: inverse-density row weights (:func:`density_weights`), the loss
 scale (:func:`mad_scale`), candidate starts with their linear part solved
 (:func:`candidate_starts`), the box of the raw parameters, and five gentle priors as one
@@ -24,9 +24,7 @@ same centres and widths. A 'dip' is the bump law fitted to ``-y``; with
 import numpy as np
 from scipy.special import expit
 
-from ._engine import chunks, single_threaded_blas, weighted_quantile
-from ._fit_law import LawObjective, fit_law, refit_batch
-from .laws import (
+from ..laws import (
     DOUBLE_DESCENT_PARAMS,
     double_descent,
     double_descent_jacobian,
@@ -35,8 +33,10 @@ from .laws import (
     inverse_softplus,
     softplus,
 )
-from .laws._base import Law
-from .laws._seed import _MIN_WIDTH
+from ..laws._base import Law
+from ..laws._seed import _MIN_WIDTH
+from ._engine import chunks, single_threaded_blas, weighted_quantile
+from ._law import LawObjective, fit_law, refit_batch
 
 __all__ = [
     "DEFAULT_PENALTIES",
@@ -260,7 +260,7 @@ _SOFTPLUS_PRIORS = ("order", "separation", "range", "range", "tail")
 
 
 class DoubleDescentPenalty:
-    """Seed 000's five priors as a penalty of :class:`~sklearn_scaling._fit_law.LawObjective`.
+    """Seed 000's five priors as a penalty of :class:`~sklearn_scaling._fitting._law.LawObjective`.
 
     Parameters
     ----------
@@ -326,7 +326,7 @@ def double_descent_problem(
     """The seed 000 objective on ``(x, y)`` as a :class:`RobustProblem`.
 
     The defaults are seed 000's objective (``DoubleDescentRegressor``'s defaults): the
-    generic :class:`~sklearn_scaling._fit_law.LawObjective` of :data:`RAW_LAW` with
+    generic :class:`~sklearn_scaling._fitting._law.LawObjective` of :data:`RAW_LAW` with
     :class:`DoubleDescentPenalty` and density weights.
 
     Parameters
@@ -456,7 +456,7 @@ def fit_double_descent(
     rng=None,
     refine=_REFINE,
 ):
-    """Fit the double-descent law to one target by :func:`~sklearn_scaling._fit_law.fit_law`.
+    """Fit the double-descent law to one target by :func:`~sklearn_scaling._fitting._law.fit_law`.
 
     The best ``n_starts`` distinct candidate starts are refined as ``refine`` says.
 
@@ -486,7 +486,7 @@ def fit_double_descent(
         Refinements run in parallel through joblib (``refine='least_squares'``).
     rng : numpy.random.Generator or None
     refine : {'least_squares', 'batch'}
-        How the starts are refined (see :func:`~sklearn_scaling._fit_law.fit_law`);
+        How the starts are refined (see :func:`~sklearn_scaling._fitting._law.fit_law`);
         the default is the one the pinned fits were made with (see ``_REFINE``).
 
     Returns
@@ -681,7 +681,7 @@ def double_descent_refits(
     positive weight): its loss scale, density weights, tail-prior shares, compute range
     of the range prior and of ``c0``'s bounds, and units (``prior_units='f_scale'``)
     are its own. They are one batch of the generic objective (per-problem loss scales
-    and boxes), solved by :func:`~sklearn_scaling._fit_law.refit_batch`.
+    and boxes), solved by :func:`~sklearn_scaling._fitting._law.refit_batch`.
 
     Parameters
     ----------

@@ -52,7 +52,7 @@ class BatchProblem:
 
     @classmethod
     def from_problems(cls, problems):
-        """Batch a list of :class:`~sklearn_scaling._engine.RobustProblem` of one shape.
+        """Batch a list of :class:`~sklearn_scaling._fitting._engine.RobustProblem` of one shape.
 
         Their residuals and Jacobians are evaluated one problem at a time; only the
         linear algebra of the steps is batched.

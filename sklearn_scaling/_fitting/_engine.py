@@ -10,7 +10,7 @@ residuals and their Jacobian -- and this module minimises
                         + \\tfrac12 \\sum_j q_j(\\theta)^2
 
 where ``r`` are the data residuals with weights ``v``, ``rho`` a loss of the registry in
-:mod:`sklearn_scaling._losses`, ``f`` the loss scale and ``q`` the prior residuals.
+:mod:`sklearn_scaling._fitting._losses`, ``f`` the loss scale and ``q`` the prior residuals.
 """
 
 import functools
@@ -162,7 +162,7 @@ class RobustProblem:
     lower, upper : ndarray of shape (n_params,)
         Box bounds (``-inf``/``inf`` where unbounded).
     loss : str
-        A key of :data:`sklearn_scaling._losses.LOSSES`.
+        A key of :data:`sklearn_scaling._fitting._losses.LOSSES`.
     f_scale : float
         Loss scale, in the units of the data residuals.
     batch_cost : callable or None
@@ -654,7 +654,7 @@ def minimize_multistart(
     refine_many : callable or None
         ``refine_many(starts) -> (x, cost, nfev, converged)``, arrays over the rows of
         ``starts``: refines all chosen starts at once (the batched engine,
-        :func:`~sklearn_scaling._batch.solve_batch`), which for small problems costs
+        :func:`~sklearn_scaling._fitting._batch.solve_batch`), which for small problems costs
         about one scipy refinement. None refines each start with ``least_squares``.
 
     Returns
