@@ -450,6 +450,11 @@ class Law:
         scalar computes something else for a batch, which only that comparison sees.
         """
         thetas = np.atleast_2d(np.asarray(thetas, dtype=float))
+        if getattr(self, "_broadcasts", None) is True:
+            # Decided already: the batched call alone (the refits' hot path).
+            value = _batched_call(self.function, X, thetas, (thetas.shape[0], X.shape[0]))
+            if value is not None:
+                return value
         sample = _distinct_sample(thetas)
         if sample is None:
             # One vector (or copies of one): one call is exact and decides nothing.
@@ -476,11 +481,15 @@ class Law:
         if self.jacobian is None or getattr(self, "_jacobian_broadcasts", None) is False:
             return None
         thetas = np.atleast_2d(np.asarray(thetas, dtype=float))
+        expected = (thetas.shape[0], X.shape[0], self.n_parameters)
+        if getattr(self, "_jacobian_broadcasts", None) is True:
+            jac = _batched_call(self.jacobian, X, thetas, expected)
+            if jac is not None:
+                return jac
         sample = _distinct_sample(thetas)
         if sample is None:
             single = self.jacobian_matrix(X, thetas[0])
             return np.repeat(single[None], thetas.shape[0], axis=0)
-        expected = (thetas.shape[0], X.shape[0], self.n_parameters)
         jac = _batched_call(self.jacobian, X, thetas, expected)
         if jac is None:
             self._jacobian_broadcasts = False

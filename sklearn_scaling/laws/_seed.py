@@ -438,12 +438,12 @@ def log_power_jacobian(X, params, size_terms="log_power"):
     Parameters
     ----------
     X : array-like of shape (n_samples, 4)
-    params : array-like of shape (10,)
+    params : array-like of shape (10,), or ten (k, 1) columns
     size_terms : {'log_power', 'power'}, default='log_power'
 
     Returns
     -------
-    jac : ndarray of shape (n_samples, 10)
+    jac : ndarray of shape (n_samples, 10), or (k, n_samples, 10) for columns
 
     Examples
     --------
@@ -461,19 +461,21 @@ def log_power_jacobian(X, params, size_terms="log_power"):
     )
     bsz_power = np.power(log_bsz, gamma)
     lr_gap = log_lr - np.log(lr_opt)
-    jac = np.empty((log_lr.shape[0], 10))
-    jac[:, 0] = 1.0
-    jac[:, 1] = data_basis
-    jac[:, 2] = b * data_slope
-    jac[:, 3] = param_basis
-    jac[:, 4] = c * param_slope
-    jac[:, 5] = lr_gap**2
-    jac[:, 6] = -2.0 * lr_gap * (d + interaction * log_bsz) / lr_opt
-    jac[:, 7] = bsz_power
-    # xlogy gives the limit 0 at batch size 1, where log(batch) ** gamma is 0.
-    jac[:, 8] = e * xlogy(bsz_power, log_bsz)
-    jac[:, 9] = lr_gap**2 * log_bsz
-    return jac
+    columns = (
+        np.ones_like(lr_gap),
+        data_basis,
+        b * data_slope,
+        param_basis,
+        c * param_slope,
+        lr_gap**2,
+        -2.0 * lr_gap * (d + interaction * log_bsz) / lr_opt,
+        bsz_power,
+        # xlogy gives the limit 0 at batch size 1, where log(batch) ** gamma is 0.
+        e * xlogy(bsz_power, log_bsz),
+        lr_gap**2 * log_bsz,
+    )
+    # Parameters given as (k, 1) columns (batched refits) give (k, n_samples, 10).
+    return np.stack(np.broadcast_arrays(*columns), axis=-1)
 
 
 def _scaling_optimum(log_data, log_param, params):

@@ -54,8 +54,16 @@ def two_sigmoids(X, b0, A_up, A_dn, c0, s_raw, k_raw):
     ...                  double_descent(x, raw)))
     True
     """
-    shape = double_descent_shape([0.0, 0.0, 0.0, c0, s_raw, k_raw])
-    sig_up, sig_dn = _sigmoids(X[:, 0], shape)
+    columns = np.broadcast_arrays(b0, A_up, A_dn, c0, s_raw, k_raw)
+    if columns[0].ndim == 0:
+        shape = double_descent_shape([0.0, 0.0, 0.0, c0, s_raw, k_raw])
+        sig_up, sig_dn = _sigmoids(X[:, 0], shape)
+    else:
+        # (k, 1) parameter columns (batched refits): k laws' centres and widths as
+        # columns against x as a row, in one call instead of one call per law.
+        raw = np.stack(columns, axis=-1).reshape(-1, 6)
+        shape = {key: value[:, None] for key, value in double_descent_shape(raw).items()}
+        sig_up, sig_dn = _sigmoids(X[None, :, 0], shape)
     return b0 + _shape_sign("bump") * (A_up * sig_up - A_dn * sig_dn)
 
 
