@@ -162,6 +162,16 @@ class UncertaintyMixin:
             view._shift = view._data_fit = None
             data_value = view._law_values(X)
             data_std = view._covariance.std_of(view._law_jacobian(X, data_value))
+            if np.any(np.isinf(data_std) & np.isfinite(std)):
+                warnings.warn(
+                    f"{type(self).__name__}: without the priors the data do not identify "
+                    "the law at some of these X (the data-only fit's curvature is "
+                    "singular along a direction it moves with), so the priors alone decide "
+                    "it there and its interval is infinite. Add runs that reach nearer "
+                    "these X.",
+                    UserWarning,
+                    stacklevel=3,
+                )
             data_low, data_high = self._delta_interval(
                 data_value, data_std, view._covariance.dof, spread, coverage, kind, 0.0
             )
@@ -179,7 +189,9 @@ class UncertaintyMixin:
         else:
             center = value
         if kind == "observation":
-            std = np.sqrt(std**2 + spread**2)
+            # hypot, not the root of the squares: a spread of 1e300 (y in such units)
+            # must not overflow.
+            std = np.hypot(std, spread)
         quantile = np.vectorize(lambda d: interval_quantile(coverage, d))(dof)
         # With no residual degrees of freedom the quantile is inf: a value that does not
         # move with any free parameter (std 0) still has a point interval, not NaN.

@@ -216,6 +216,20 @@ def test_double_descent_interval_holds_the_data_only_fit_beyond_the_data(shape):
         assert np.all((low < mean) & (mean < high))
 
 
+def test_double_descent_interval_says_when_the_data_alone_leave_the_law_loose():
+    # One row outweighs the rest 1e300 to 1: without the priors the data are that row,
+    # which fixes nothing beyond it. The interval there is then infinite (never NaN),
+    # and predict_interval says why.
+    X, y = datasets.make_double_descent(n_samples=120, random_state=1)
+    weight = np.r_[1e300, np.ones(119)]
+    reg = DoubleDescentRegressor(random_state=0).fit(X, y, sample_weight=weight)
+    query = np.array([[X[:, 0].max() + 1.0]])
+    with pytest.warns(UserWarning, match="without the priors the data do not identify"):
+        low, high = reg.predict_interval(query)
+    assert np.all(np.isinf(low) & np.isinf(high) & (low < 0) & (high > 0))
+    assert np.all(np.isfinite(reg.predict(query)))
+
+
 def test_double_descent_law_intervals_cover_the_truth_beyond_the_data():
     # Issue 18 item 13: 90% law intervals 10x beyond the data cover the true law 80-95%
     # of the time; inside the data they stay near nominal (not above ~97%).
