@@ -447,7 +447,8 @@ def data_optimum(problem, theta, frequency_weight, max_nfev=None, tol=1e-8):
     ended on a bound), while the data-only fit's mean error was +0.0004 with a spread
     of 0.0056, which its own standard errors matched. The one Gauss-Newton step of
     :func:`data_shift` covered about three fifths of the way (median), which left 78%
-    coverage of 90% intervals; the union of the two intervals covered 90%.
+    coverage of 90% intervals; the union of the two intervals covered 90% (95% on 200
+    sets, 94% inside the data).
 
     Parameters
     ----------
