@@ -6,6 +6,7 @@ value)`` (derivatives of the law with respect to ``coef_``) and calls
 ``params_std_``, ``predict(X, return_std=True)`` and :meth:`predict_interval`.
 """
 
+import copy
 import numbers
 import warnings
 
@@ -39,16 +40,22 @@ def interval_quantile(coverage, dof):
 class UncertaintyMixin:
     """``coef_cov_``, ``params_std_``, ``predict(return_std=True)`` and ``predict_interval``."""
 
-    def _store_covariance(self, covariance, residual_scale, target_space, shift=None):
+    def _store_covariance(
+        self, covariance, residual_scale, target_space, shift=None, data_fit=None
+    ):
         """Store the fit's uncertainty.
 
         ``shift`` (in units of ``coef_``, or None) is how far priors and bounds hold the
         fit from the data's own local optimum (:func:`~sklearn_scaling._fitting._covariance.
         data_shift`): :meth:`predict_interval` then spans the law moved by it too.
+        ``data_fit`` (or None) is that optimum itself, ``(coef, covariance)`` (see
+        :func:`~sklearn_scaling._fitting._covariance.data_optimum`):
+        :meth:`predict_interval` then spans its delta-method interval too.
         """
         names = self._parameter_names()
         self._covariance = covariance
         self._shift = None if shift is None else np.asarray(shift, dtype=float)
+        self._data_fit = data_fit
         self._target_space = target_space
         self.coef_cov_ = covariance.cov
         self.unidentified_ = tuple(np.asarray(names)[covariance.unidentified].tolist())
@@ -125,8 +132,11 @@ class UncertaintyMixin:
         Where priors or bounds hold the fit away from the data's own optimum (the seed
         estimators' priors, seed 001's bounds), the interval also reaches to the law
         moved by the data-only Gauss-Newton step (see
-        :func:`~sklearn_scaling._fitting._covariance.data_shift`): the bias they bring is
-        inside it, not only the noise around the biased fit.
+        :func:`~sklearn_scaling._fitting._covariance.data_shift`), or, for
+        ``DoubleDescentRegressor``, spans the delta-method interval of the data's own
+        optimum next to the fit (see
+        :func:`~sklearn_scaling._fitting._covariance.data_optimum`): the bias they bring
+        is inside it, not only the noise around the biased fit.
 
         The interval assumes the law holds: where it is misspecified (beyond the data,
         above all) the truth can lie outside it however many runs were fitted. A
@@ -139,16 +149,49 @@ class UncertaintyMixin:
         X = self._validated_X(X)
         value = self._law_values(X)
         std = self._law_std(X, value)
-        log_space = self._target_space == "log"
         bias = self._prior_bias(X, value)
-        if log_space:
+        dof, spread = self._row_dof_and_spread(X, np.shape(value))
+        low, high = self._delta_interval(value, std, dof, spread, coverage, kind, bias)
+        data_fit = getattr(self, "_data_fit", None)
+        if data_fit is not None:
+            # The priors' pull: the interval also holds the data-only fit's own interval
+            # (its law and its wider covariance), so a prior that biases the fit beyond
+            # the data does not move the interval off the truth.
+            view = copy.copy(self)
+            view.coef_, view._covariance = data_fit
+            view._shift = view._data_fit = None
+            data_value = view._law_values(X)
+            data_std = view._covariance.std_of(view._law_jacobian(X, data_value))
+            if np.any(np.isinf(data_std) & np.isfinite(std)):
+                warnings.warn(
+                    f"{type(self).__name__}: without the priors the data do not identify "
+                    "the law at some of these X (the data-only fit's curvature is "
+                    "singular along a direction it moves with), so the priors alone decide "
+                    "it there and its interval is infinite. Add runs that reach nearer "
+                    "these X.",
+                    UserWarning,
+                    stacklevel=3,
+                )
+            data_low, data_high = self._delta_interval(
+                data_value, data_std, view._covariance.dof, spread, coverage, kind, 0.0
+            )
+            low, high = np.fmin(low, data_low), np.fmax(high, data_high)
+        if self._target_space == "log":
+            return np.exp(low), np.exp(high)
+        return low, high
+
+    def _delta_interval(self, value, std, dof, spread, coverage, kind, bias):
+        """``value +- t * std`` (in log space for ``target_space='log'``), reaching
+        ``bias`` further on its side."""
+        if self._target_space == "log":
             with np.errstate(divide="ignore", invalid="ignore"):
                 center, std, bias = np.log(value), std / np.abs(value), bias / np.abs(value)
         else:
             center = value
-        dof, spread = self._row_dof_and_spread(X, np.shape(value))
         if kind == "observation":
-            std = np.sqrt(std**2 + spread**2)
+            # hypot, not the root of the squares: a spread of 1e300 (y in such units)
+            # must not overflow.
+            std = np.hypot(std, spread)
         quantile = np.vectorize(lambda d: interval_quantile(coverage, d))(dof)
         # With no residual degrees of freedom the quantile is inf: a value that does not
         # move with any free parameter (std 0) still has a point interval, not NaN.
@@ -157,8 +200,4 @@ class UncertaintyMixin:
         # The priors' and bounds' pull: the interval reaches to where the data alone
         # would take the law as well (no bias, no change).
         bias = np.where(np.isfinite(bias), bias, 0.0)
-        low = center + np.minimum(bias, 0.0) - half
-        high = center + np.maximum(bias, 0.0) + half
-        if log_space:
-            return np.exp(low), np.exp(high)
-        return low, high
+        return center + np.minimum(bias, 0.0) - half, center + np.maximum(bias, 0.0) + half

@@ -35,6 +35,7 @@ from ..laws import (
 )
 from ..laws._base import Law
 from ..laws._seed import _MIN_WIDTH
+from ._covariance import data_optimum
 from ._engine import chunks, single_threaded_blas, weighted_quantile
 from ._law import LawObjective, fit_law, refit_batch
 
@@ -46,6 +47,7 @@ __all__ = [
     "candidate_starts",
     "density_weights",
     "double_descent_covariance",
+    "double_descent_data_fit",
     "double_descent_problem",
     "double_descent_refits",
     "fit_double_descent",
@@ -610,6 +612,29 @@ def double_descent_covariance(result, sample_weight):
     covariance.cov[covariance.unidentified, :] = np.inf
     covariance.cov[:, covariance.unidentified] = np.inf
     return covariance
+
+
+def double_descent_data_fit(result, sample_weight, tol=1e-8):
+    """The data's own optimum next to a :func:`fit_double_descent` result, no priors.
+
+    :func:`~sklearn_scaling._fitting._covariance.data_optimum` of the problem the fit
+    solved, carried to the raw parameters of the law of ``y`` as the fit itself is
+    (see :func:`double_descent_covariance`).
+
+    Returns
+    -------
+    coef : ndarray of shape (6,)
+        In the units of ``coef_``.
+    covariance : Covariance
+        Its sandwich covariance, in the same units.
+    """
+    theta, covariance = data_optimum(result.problem, result.internal_x, sample_weight, tol=tol)
+    covariance.rescale(coef_derivative(theta, result.unit, result.sign))
+    covariance.cov[covariance.unidentified, :] = np.inf
+    covariance.cov[:, covariance.unidentified] = np.inf
+    coef = _scale_linear_part(theta, result.unit) if result.unit != 1.0 else theta.copy()
+    coef[0] *= result.sign
+    return coef, covariance
 
 
 #: The readable parameters of ``DoubleDescentRegressor.params_``, in order.
