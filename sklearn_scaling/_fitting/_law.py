@@ -586,8 +586,9 @@ def fit_law(
         Local refinements from the best distinct starts.
     max_nfev : int
     tol : float
-        Tolerance of the refinements. Below :data:`SCREEN_TOL` the refined starts are
-        compared at ``SCREEN_TOL`` and the best is refined on to ``tol``.
+        Tolerance of the refinements. Below :data:`SCREEN_TOL`, with ``polish``, the
+        refined starts are compared at ``SCREEN_TOL`` and the best is polished and
+        refined on to ``tol``.
     n_jobs : int or None
     rng : numpy.random.Generator or None
         Subsamples start grids larger than :data:`MAX_GRID`.
@@ -659,8 +660,10 @@ def fit_law(
             return solved.x, solved.cost, solved.n_iter, solved.converged
 
     # The starts are compared at SCREEN_TOL and only the best is refined on to ``tol``
-    # (see SCREEN_TOL); a fit at SCREEN_TOL or looser is done in one pass.
-    screen = refine_many is None and n_starts > 1 and tol < SCREEN_TOL
+    # (see SCREEN_TOL); a fit at SCREEN_TOL or looser is done in one pass. Only with the
+    # polish: a seed configuration that refines without it (the double-descent law's
+    # boxes and priors) keeps every start's refinement to ``tol``.
+    screen = refine_many is None and polish and n_starts > 1 and tol < SCREEN_TOL
     result = minimize_multistart(
         problem,
         starts,
@@ -672,8 +675,7 @@ def fit_law(
         refine_many=refine_many,
     )
     if screen:
-        if polish:
-            result = _polish(law, objective, X, y, objective_weight, result, max_nfev, SCREEN_TOL)
+        result = _polish(law, objective, X, y, objective_weight, result, max_nfev, SCREEN_TOL)
         finished = minimize_multistart(
             problem, result.x[None], n_refine=1, max_nfev=max_nfev, tolerance=tol
         )
