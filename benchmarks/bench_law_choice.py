@@ -53,7 +53,13 @@ from sklearn_scaling.datasets import (
     load_lr_bsz,
 )
 from sklearn_scaling.laws import available_laws
-from sklearn_scaling.model_selection import ExtrapolationSplit, LawSearchCV, default_laws
+from sklearn_scaling.model_selection import (
+    FOLD_TOL,
+    ExtrapolationSplit,
+    LawSearchCV,
+    _default_splitter,
+    default_laws,
+)
 
 SECTION = "bench_law_choice"
 _DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data"
@@ -266,7 +272,34 @@ def bench_runtime(path, repeats):
         start = time.process_time()
         search = quiet(LawSearchCV(random_state=0).fit, X, y)
         times.append(time.process_time() - start)
-    return curve, statistics.median(times), search.laws_
+    return curve, statistics.median(times), search.laws_, runtime_parts(search, X, y, repeats)
+
+
+def runtime_parts(search, X, y, repeats):
+    """Where the search's time goes, per law: its fold fits and its refit on all rows.
+
+    The same fits the search makes (each law at ``FOLD_TOL`` on every fold's training
+    rows, then at its own tolerance on all rows), timed one by one: medians over
+    ``repeats``, interleaved.
+    """
+    folds = [train for train, _ in _search_folds(X, max(search.n_splits_, 1))]
+    parts = {law: {"folds": [], "refit": []} for law in search.laws_}
+    for _ in range(repeats):
+        for law in search.laws_:
+            start = time.process_time()
+            for train in folds:
+                model = ScalingLawRegressor(law, target_space="log", tol=FOLD_TOL, random_state=0)
+                quiet(model.fit, X[train], y[train])
+            parts[law]["folds"].append(time.process_time() - start)
+            start = time.process_time()
+            quiet(ScalingLawRegressor(law, target_space="log", random_state=0).fit, X, y)
+            parts[law]["refit"].append(time.process_time() - start)
+    return {law: {k: statistics.median(v) for k, v in p.items()} for law, p in parts.items()}
+
+
+def _search_folds(X, n_splits):
+    """The default folds of ``LawSearchCV`` on a one-feature curve: its last ``n_splits``."""
+    return list(_default_splitter(len(np.unique(X[:, 0]))).split(X))[-n_splits:]
 
 
 # ---------------------------------------------------------------------------------- main
@@ -382,6 +415,10 @@ def main(argv=None):
             f"LawSearchCV() on one 20-point curve <= {MAX_SECONDS} s CPU: {runtime[1]:.2f} s",
         ),
     ]
+    runtime_table = format_table(
+        ["law", "fold fits (s CPU)", "refit on all rows (s CPU)"],
+        [[law, f"{p['folds']:.3f}", f"{p['refit']:.3f}"] for law, p in runtime[3].items()],
+    )
     verdicts = "\n".join(f"- {passfail(ok)}: {text}" for ok, text in checks)
     m4_note = (
         "M4 is the registered `learning_curve` law, among the single laws above."
@@ -429,7 +466,11 @@ features, split along training compute `6 N D`.
 
 `LawSearchCV()` on the first 20 train rows of `{runtime[0]}` ({len(runtime[2])} laws:
 {", ".join(runtime[2])}): median {runtime[1]:.2f} s CPU over {args.repeats} runs, one
-BLAS thread.
+BLAS thread. Where it goes: each law's fits on the search's folds (at `FOLD_TOL`), and
+its refit on all rows at its own tolerance (the search refits only the chosen law),
+timed one by one, medians over {args.repeats} interleaved runs:
+
+{runtime_table}
 
 ### Targets
 
@@ -439,6 +480,8 @@ BLAS thread.
     print(table)
     print()
     print(interval_table)
+    print()
+    print(runtime_table)
     print()
     print(verdicts)
     print(f"\ntotal {total:.0f} s wall")
