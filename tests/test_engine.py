@@ -20,7 +20,7 @@ from sklearn_scaling._fitting._engine import (
     penalty_residual,
     weighted_quantile,
 )
-from sklearn_scaling._fitting._log_power import FORMS, fit_log_power, log_power_problem
+from sklearn_scaling._fitting._log_power import FORMS, fit_log_power
 from sklearn_scaling._fitting._losses import LOSSES, loss_value
 from sklearn_scaling.datasets import make_double_descent, make_lr_bsz_sweep
 
@@ -169,45 +169,41 @@ def test_double_descent_fast_path_matches_plain_multistart():
     )
 
 
-def _seed_objective_problem(spec, X, y):
-    """Seed 001's objective (squared loss, ridge 0.003) for a form, within its bounds."""
-    lower = np.array([spec.bounds[n][0] for n in spec.names])
-    upper = np.array([spec.bounds[n][1] for n in spec.names])
-    problem, _ = log_power_problem(
-        spec, X, y, np.ones_like(y), loss="squared", f_scale=1.0, alpha=0.003,
-        lower=lower, upper=upper,
-    )  # fmt: skip
-    return problem
-
-
 @pytest.mark.parametrize("form", sorted(FORMS))
 def test_log_power_projection_matches_plain_full_fit(form):
     """Variable projection reaches what a plain full-parameter fit reaches.
 
-    The plain path starts around the true parameters for the seed law; the other forms
-    have no true parameters here, so there it starts around the fast solution and
-    checks that nothing nearby is better.
+    The plain path (on the fit's own problem, in its internal units) starts around the
+    true parameters for the seed law; the other forms have no true parameters here, so
+    there it starts around the fast solution and checks that nothing nearby is better.
     """
     X, y, true = make_lr_bsz_sweep(n_samples=300, noise=0.01, random_state=0, return_params=True)
     fast = fit_log_power(X, y, form=form, rng=np.random.default_rng(0))
-    spec = FORMS[form]
-    problem = _seed_objective_problem(spec, X, y)
+    law = FORMS[form]
     center, scale = (true, 0.02) if form == ("fixed", "log_power", False) else (fast.x, 0.05)
     plain = _plain_fit(
-        problem, len(spec.names), np.random.default_rng(1), n_starts=3, center=center, scale=scale
+        fast.problem,
+        law.n_parameters,
+        np.random.default_rng(1),
+        n_starts=3,
+        center=center / fast.units,
+        scale=scale / fast.units,
     )
     assert fast.cost <= plain.cost * (1 + 1e-6)
-    np.testing.assert_allclose(spec.law(X, fast.x), spec.law(X, plain.x), atol=2e-3)
+    np.testing.assert_allclose(law.law(X, fast.x), law.law(X, plain.x * fast.units), atol=2e-3)
 
 
 def test_log_power_cost_is_seed_objective_with_squared_loss():
     X, y = make_lr_bsz_sweep(n_samples=120, random_state=2)
-    spec = FORMS["fixed", "log_power", False]
-    problem = _seed_objective_problem(spec, X, y)
+    fit = fit_log_power(X, y, rng=np.random.default_rng(0))
+
+    def seed_objective(params):
+        pred = laws.log_power(X, params)
+        return np.mean(((pred - y) / (np.std(y) + 1e-8)) ** 2) + 0.003 * np.sum(params[1:7] ** 2)
+
+    assert fit.cost == pytest.approx(seed_objective(fit.x), rel=1e-10)
     params = np.array([3.5, -0.01, 1.2, -0.02, 1.0, 0.05, 3e-3, 0.02, 0.8, 0.001])
-    pred = laws.log_power(X, params)
-    expected = np.mean(((pred - y) / (np.std(y) + 1e-8)) ** 2) + 0.003 * np.sum(params[1:7] ** 2)
-    assert problem.cost(params) == pytest.approx(expected, rel=1e-10)
+    assert fit.problem.cost(params / fit.units) == pytest.approx(seed_objective(params), rel=1e-10)
 
 
 def test_multistart_keeps_a_start_when_refinement_cannot_improve():
