@@ -47,51 +47,29 @@ __all__ = ["FORMS", "LogPowerLaw", "fit_log_power", "log_power_refits", "seed_sc
 _GLOBAL_SEARCH = {"auto": 0.25, "always": -np.inf, "never": None}
 
 
+#: Elements (problems x rows x parameters) of the Jacobians of one batch of refits.
+_BATCH_ELEMENTS = 2**22
+
+
 def _positional(function, X, *params):
     return function(X, np.array(params))
 
 
 class LogPowerLaw(Law):
-    """A law of the log-power family and what seed 001's objective adds to it.
+    """A law of the log-power family, with what seed 001's objective adds to it.
 
-    Evaluated by the vectorised seed functions (parameters broadcast as ``(k, 1)``
-    columns), so the generic law's checks of broadcasting are skipped.
-
-    Parameters
-    ----------
-    name : str
-    law, jacobian : callable
-        ``law(X, params, prediction_bounds=None)`` and ``jacobian(X, params)``.
-    parameters, linear : tuple of str
-    bounds : dict
-        Default ``(low, high)`` of every parameter.
-    starts : dict
-        Candidate values of each nonlinear parameter for the start grid.
-    ridge : tuple of str
-        Parameters the ``alpha`` ridge shrinks towards zero.
-    log_scaled : tuple of str, default=()
-        Nonlinear parameters searched on a log scale (they span decades).
+    ``law(X, params, prediction_bounds=None)`` and ``derivatives(X, params)`` are the
+    vectorised seed functions (parameters broadcast as ``(k, 1)`` columns), so the
+    generic law's checks of broadcasting are skipped. ``ridge`` names the parameters the
+    ``alpha`` ridge shrinks towards zero, ``log_scaled`` the nonlinear ones searched on
+    a log scale (they span decades).
     """
 
-    def __init__(
-        self, name, law, jacobian, *, parameters, linear, bounds, starts, ridge, log_scaled=()
-    ):
-        super().__init__(
-            name,
-            partial(_positional, law),
-            parameters=parameters,
-            features=("learning_rate", "batch_size", "data_size", "param_size"),
-            bounds=bounds,
-            linear=linear,
-            jacobian=partial(_positional, jacobian),
-            starts=starts,
-        )
-        self.law, self.derivatives = law, jacobian
-        self.ridge, self.log_scaled = tuple(ridge), tuple(log_scaled)
-
-    @property
-    def names(self):
-        return self.parameters
+    def __init__(self, name, law, derivatives, *, ridge, log_scaled=(), **declaration):
+        features = ("learning_rate", "batch_size", "data_size", "param_size")
+        super().__init__(name, partial(_positional, law), features=features, **declaration)
+        self.law, self.derivatives = law, derivatives
+        self.ridge, self.log_scaled = ridge, log_scaled
 
     def evaluate(self, X, theta):
         return self.law(X, theta)
@@ -105,107 +83,82 @@ class LogPowerLaw(Law):
     def jacobian_many(self, X, thetas):
         return np.stack([self.derivatives(X, theta) for theta in np.atleast_2d(thetas)])
 
-    def with_power_size_terms(self):
-        """The same form with Chinchilla-style size terms ``b (D / 1e11)**-alpha``."""
-        bounds = {
-            **self.bounds,
-            "a": (0.0, 20.0),
-            "b": (0.0, 20.0),
-            "alpha": (0.0, 3.0),
-            "c": (0.0, 20.0),
-            "beta": (0.0, 3.0),
-        }
-        return self._replace(
-            law=partial(self.law, size_terms="power"),
-            jacobian=partial(self.derivatives, size_terms="power"),
-            bounds=bounds,
-            starts={**self.starts, "alpha": (0.2, 0.5), "beta": (0.2, 0.5)},
-        )
-
-    def with_skew(self):
-        """The scaling form with cubic skew terms in u and v (both solved linearly)."""
-        return self._replace(
-            parameters=self.parameters + SKEW_PARAMS,
-            linear=self.linear + SKEW_PARAMS,
-            bounds={**self.bounds, "skew_lr": (-1.0, 1.0), "skew_bsz": (-1.0, 1.0)},
-        )
-
-    def _replace(self, **changes):
-        options = {
-            "law": self.law,
-            "jacobian": self.derivatives,
-            "parameters": self.parameters,
-            "linear": self.linear,
-            "bounds": self.bounds,
-            "starts": self.starts,
-            "ridge": self.ridge,
-            "log_scaled": self.log_scaled,
-            **changes,
-        }
-        return LogPowerLaw(self.name, **options)
-
 
 # The seed law's declaration in the registry holds seed 001's start grid; its bounds on
 # the linear parameters are unit-free there, so seed 001's own come from LOG_POWER_BOUNDS.
 _DECLARED = get_law("log_power")
 
-_FIXED = LogPowerLaw(
-    "log_power_seed",
-    log_power,
-    log_power_jacobian,
-    parameters=LOG_POWER_PARAMS,
-    linear=_DECLARED.linear,
-    bounds=dict(LOG_POWER_BOUNDS),
-    starts=dict(_DECLARED.starts),
-    # Seed 001 shrinks params[1:7].
-    ridge=("b", "alpha", "c", "beta", "d", "lr_opt"),
-    log_scaled=("lr_opt",),
-)
+_OPTIMA = {
+    "fixed": {
+        "law": log_power,
+        "derivatives": log_power_jacobian,
+        "parameters": LOG_POWER_PARAMS,
+        "linear": _DECLARED.linear,
+        "bounds": LOG_POWER_BOUNDS,
+        "starts": _DECLARED.starts,
+        # Seed 001 shrinks params[1:7].
+        "ridge": ("b", "alpha", "c", "beta", "d", "lr_opt"),
+        "log_scaled": ("lr_opt",),
+    },
+    "scaling": {
+        "law": log_power_scaling,
+        "derivatives": log_power_scaling_jacobian,
+        "parameters": LOG_POWER_SCALING_PARAMS,
+        "linear": ("a", "b", "c", "d", "e", "interaction"),
+        "bounds": {
+            "a": (-20.0, 20.0),
+            "b": (-5.0, 5.0),
+            "alpha": (-3.0, 3.0),
+            "c": (-5.0, 5.0),
+            "beta": (-3.0, 3.0),
+            "d": (0.0, 2.0),
+            "e": (0.0, 2.0),
+            "interaction": (-2.0, 2.0),
+            "lr_0": (np.log(1e-5), np.log(1.0)),
+            "lr_N": (-2.0, 2.0),
+            "lr_D": (-2.0, 2.0),
+            "bsz_0": (0.0, np.log(1e5)),
+            "bsz_N": (-2.0, 2.0),
+            "bsz_D": (-2.0, 2.0),
+        },
+        "starts": {
+            "alpha": (-1.0, 1.0),
+            "beta": (-1.0, 1.0),
+            "lr_0": (np.log(2e-3), np.log(8e-3)),
+            "lr_N": (-0.5, 0.0),
+            "lr_D": (0.0, 0.3),
+            "bsz_0": (np.log(256.0), np.log(1024.0)),
+            "bsz_N": (0.0,),
+            "bsz_D": (0.0, 0.5),
+        },
+        # Shrinking the slopes of the optimum towards zero pulls towards a fixed optimum.
+        "ridge": ("b", "alpha", "c", "beta", "d", "lr_N", "lr_D", "bsz_N", "bsz_D"),
+    },
+}
 
-_SCALING = LogPowerLaw(
-    "log_power_scaling",
-    log_power_scaling,
-    log_power_scaling_jacobian,
-    parameters=LOG_POWER_SCALING_PARAMS,
-    linear=("a", "b", "c", "d", "e", "interaction"),
-    bounds={
-        "a": (-20.0, 20.0),
-        "b": (-5.0, 5.0),
-        "alpha": (-3.0, 3.0),
-        "c": (-5.0, 5.0),
-        "beta": (-3.0, 3.0),
-        "d": (0.0, 2.0),
-        "e": (0.0, 2.0),
-        "interaction": (-2.0, 2.0),
-        "lr_0": (np.log(1e-5), np.log(1.0)),
-        "lr_N": (-2.0, 2.0),
-        "lr_D": (-2.0, 2.0),
-        "bsz_0": (0.0, np.log(1e5)),
-        "bsz_N": (-2.0, 2.0),
-        "bsz_D": (-2.0, 2.0),
-    },
-    starts={
-        "alpha": (-1.0, 1.0),
-        "beta": (-1.0, 1.0),
-        "lr_0": (np.log(2e-3), np.log(8e-3)),
-        "lr_N": (-0.5, 0.0),
-        "lr_D": (0.0, 0.3),
-        "bsz_0": (np.log(256.0), np.log(1024.0)),
-        "bsz_N": (0.0,),
-        "bsz_D": (0.0, 0.5),
-    },
-    # Shrinking the slopes of the optimum towards zero pulls towards a fixed optimum.
-    ridge=("b", "alpha", "c", "beta", "d", "lr_N", "lr_D", "bsz_N", "bsz_D"),
-)
+
+def _form(optimum, size_terms, skew):
+    """The law of ``(optimum, size_terms, skew)``: Chinchilla-style size terms ``b (D /
+    1e11)**-alpha`` for 'power', cubic skew terms in u and v (solved linearly) for skew."""
+    form = dict(_OPTIMA[optimum])
+    if size_terms == "power":
+        for function in ("law", "derivatives"):
+            form[function] = partial(form[function], size_terms="power")
+        power = {"a": (0.0, 20.0), "b": (0.0, 20.0), "alpha": (0.0, 3.0), "c": (0.0, 20.0)}
+        form["bounds"] = {**form["bounds"], **power, "beta": (0.0, 3.0)}
+        form["starts"] = {**form["starts"], "alpha": (0.2, 0.5), "beta": (0.2, 0.5)}
+    if skew:
+        form["parameters"] += SKEW_PARAMS
+        form["linear"] += SKEW_PARAMS
+        form["bounds"] = {**form["bounds"], "skew_lr": (-1.0, 1.0), "skew_bsz": (-1.0, 1.0)}
+    return LogPowerLaw("_".join(["log_power", optimum, size_terms] + ["skew"] * skew), **form)
+
 
 #: ``(optimum, size_terms, skew)`` options -> law form.
 FORMS = {
-    ("fixed", "log_power", False): _FIXED,
-    ("scaling", "log_power", False): _SCALING,
-    ("fixed", "power", False): _FIXED.with_power_size_terms(),
-    ("scaling", "power", False): _SCALING.with_power_size_terms(),
-    ("scaling", "log_power", True): _SCALING.with_skew(),
-    ("scaling", "power", True): _SCALING.with_power_size_terms().with_skew(),
+    key: _form(*key)
+    for key in [(o, s, False) for o in ("fixed", "scaling") for s in ("log_power", "power")]
+    + [("scaling", "log_power", True), ("scaling", "power", True)]
 }
 
 
@@ -256,38 +209,17 @@ def fit_log_power(
     n_jobs=None,
     rng=None,
 ):
-    """Fit a log-power law to seed 001's objective by :func:`~._law.fit_law`.
+    """Fit the law ``FORMS[form]`` to seed 001's objective by :func:`~._law.fit_law`.
 
-    Parameters
-    ----------
-    X : ndarray of shape (n, 4)
-    y : ndarray of shape (n,)
-    sample_weight : ndarray of shape (n,) or None
-    form : tuple
-        A key of :data:`FORMS`: ``(optimum, size_terms, skew)``.
-    alpha : float
-        Ridge strength.
-    loss : str
-    f_scale : float
-        Loss scale in the units of ``y``.
-    global_search : {'auto', 'always', 'never'}
-        Differential evolution over the nonlinear parameters: 'auto' runs it only when
-        the best local start leaves the seed's objective above 0.25, as seed 001 did.
-    n_starts : int
-        Local refinements from the best-ranked grid starts.
-    bounds : dict or None
-        ``{name: (low, high)}`` overriding the form's defaults.
-    max_nfev : int
-    tol : float
-        ``ftol``, ``xtol`` and ``gtol`` of each local refinement.
-    n_jobs : int or None
-    rng : numpy.random.Generator or None
+    ``X`` (n, 4), ``y`` and ``sample_weight`` (n,) as validated by the estimator; the
+    options are ``LogPowerHyperparamRegressor``'s, with ``f_scale`` a number in units of
+    ``y`` and ``bounds`` the checked ``{name: (low, high)}`` overriding the form's.
 
     Returns
     -------
     result : LawFit
-        With ``cost`` seed 001's objective; and ``problem``, the problem solved (in
-        internal units, ``x / units``) and ``units``.
+        Its ``cost`` is seed 001's objective; ``problem`` is the problem solved, over
+        the internal parameters ``x / units``.
     """
     law = FORMS[form]
     # float32 targets would make y / s float32 (NumPy keeps the array's precision).
@@ -350,19 +282,8 @@ def log_power_refits(
     generic objective (per-problem scales, boxes and ridge rows) solved by
     :func:`~._law.refit_batch`, in chunks that bound the memory.
 
-    Parameters
-    ----------
-    form : tuple
-        A key of :data:`FORMS`.
-    X : ndarray of shape (n, 4)
-    targets : ndarray of shape (B, n) or (n,)
-    weights : ndarray of shape (B, n)
-    coef : ndarray of shape (p,)
-    alpha, loss, bounds : as for :func:`fit_log_power`
-    f_scale : 'mad' or float
-        In units of ``y``; 'mad' is each problem's ``mad_scale``.
-    max_iter : int, default=100
-    tol : float, default=1e-8
+    ``targets`` are (B, n) or (n,), ``weights`` (B, n); ``f_scale`` is 'mad' (each
+    problem's :func:`mad_scale`) or a number in units of ``y``.
 
     Returns
     -------
@@ -388,7 +309,7 @@ def log_power_refits(
     coefs = np.empty((n_problems, law.n_parameters))
     cost = np.empty(n_problems)
     converged = np.empty(n_problems, dtype=bool)
-    for chunk in chunks(n_problems, n * law.n_parameters):
+    for chunk in chunks(n_problems, n * law.n_parameters, max_elements=_BATCH_ELEMENTS):
         objective = LawObjective(
             loss=loss,
             f_scale=loss_scale[chunk] / scale[chunk],
