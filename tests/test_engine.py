@@ -20,9 +20,17 @@ from sklearn_scaling._fitting._engine import (
     penalty_residual,
     weighted_quantile,
 )
+from sklearn_scaling._fitting._law import (
+    LawObjective,
+    Projection,
+    RidgePenalty,
+    fit_law,
+    scaled_bounds,
+    y_scale,
+)
 from sklearn_scaling._fitting._log_power import FORMS, fit_log_power
 from sklearn_scaling._fitting._losses import LOSSES, loss_value
-from sklearn_scaling.datasets import make_double_descent, make_lr_bsz_sweep
+from sklearn_scaling.datasets import make_chinchilla, make_double_descent, make_lr_bsz_sweep
 
 
 @pytest.mark.parametrize("loss", ["huber", "soft_l1", "cauchy"])
@@ -336,3 +344,69 @@ def test_at_bounds_uses_a_relative_tolerance():
     lower, upper = np.array([0.0, 0.0, -np.inf]), np.array([10.0, 10.0, np.inf])
     mask = at_bounds(np.array([1e-6, 1e-4, 3.0]), lower, upper)
     assert mask.tolist() == [True, False, False]
+
+
+# ------------------------------------------------------------------ variable projection
+
+
+def _chinchilla(noise, seed):
+    X, y, true = make_chinchilla(noise=noise, random_state=seed, return_params=True)
+    return X, y, np.array([true[name] for name in laws.get_law("chinchilla").parameters])
+
+
+def _chinchilla_projection():
+    """A projection of the Chinchilla law and the full problem it reduces."""
+    law = laws.get_law("chinchilla")
+    X, y, _ = _chinchilla(0.01, 0)
+    scale = y_scale(law, X, y, np.ones_like(y))
+    lower, upper = scaled_bounds(law, None, scale)
+    weight = np.full(len(y), 1.0 / len(y))
+    # A ridge on every parameter, centred away from zero, so the offsets are exercised.
+    ridge = RidgePenalty(0.05 * np.eye(law.n_parameters), np.full(law.n_parameters, 0.3))
+    projection = Projection(law, X, y / scale, weight, lower, upper, [ridge])
+    objective = LawObjective(
+        loss="squared", f_scale=1.0, target_space="linear", alpha=0.0, y_scale=scale,
+        lower=lower, upper=upper, prior_center=np.empty(0), prior_width=np.empty(0),
+        penalty=ridge,
+    )  # fmt: skip
+    return projection, objective.problem(law, X, y, np.ones_like(y))
+
+
+def test_projection_cost_is_the_full_cost_and_its_gradient_is_exact():
+    """The reduced cost is the full objective at the solved linear part, and Kaufman's
+    Jacobian gives the exact gradient of the reduced cost (the residual is orthogonal to
+    the columns it drops)."""
+    projection, full = _chinchilla_projection()
+    reduced = projection.problem()
+    for theta in ([0.3, 0.25], [0.5, 0.4], [0.2, 0.6]):
+        theta = np.array(theta)
+        at_solution = full.cost(projection.solution(theta))
+        assert reduced.cost(theta) == pytest.approx(at_solution, rel=1e-12)
+        gradient = projection.jacobian(theta).T @ projection.residuals(theta)
+        step = 1e-6
+        numeric = [
+            (reduced.cost(theta + h) - reduced.cost(theta - h)) / (2 * step)
+            for h in step * np.eye(2)
+        ]
+        np.testing.assert_allclose(gradient, numeric, rtol=1e-5, atol=1e-10)
+
+
+def test_fit_law_by_projection_recovers_exact_data_and_matches_the_plain_fit():
+    law = laws.get_law("chinchilla")
+    X, y, true = _chinchilla(0.0, 1)
+    exact = fit_law(law, X, y, loss="squared", project=True, polish=False, tol=1e-12)
+    np.testing.assert_allclose(exact.x, true, rtol=1e-6)
+    X, y, _ = _chinchilla(0.02, 2)
+    projected = fit_law(law, X, y, loss="squared", project=True, polish=False)
+    plain = fit_law(law, X, y, loss="squared", polish=False)
+    assert projected.cost <= plain.cost * (1 + 1e-9)
+
+
+@pytest.mark.parametrize(
+    "options", [{"target_space": "log"}, {"penalty": lambda *args: (np.zeros((1, 1)), None)}]
+)
+def test_fit_law_projection_refuses_what_it_cannot_project(options):
+    law = laws.get_law("chinchilla")
+    X, y, _ = _chinchilla(0.01, 3)
+    with pytest.raises(ValueError, match="variable projection needs"):
+        fit_law(law, X, y, loss="squared", project=True, **options)
