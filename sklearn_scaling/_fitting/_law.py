@@ -487,9 +487,11 @@ class LawObjective:
                 analytic = np.stack([law.jacobian_matrix(X, theta) for theta in thetas])
             if analytic is None:
                 return _batched_differences(residuals, thetas, index, lower[index], upper[index])
-            value = (
-                law.evaluate_many(X, thetas) if penalties or self.target_space == "log" else None
+            # A ridge needs no value of the law: evaluating it costs as much as a step.
+            needs_value = self.target_space == "log" or any(
+                not isinstance(p, RidgePenalty) for p in penalties
             )
+            value = law.evaluate_many(X, thetas) if needs_value else None
             rows = [p(thetas, value, analytic, index)[1] for p in penalties]
             if self.target_space == "log":
                 analytic = analytic / value[:, :, None]
