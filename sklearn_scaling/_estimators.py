@@ -24,9 +24,9 @@ from ._fitting._double_descent import (
     mad_scale,
     shape_gradient,
 )
-from ._fitting._engine import at_bounds, weighted_quantile
+from ._fitting._engine import weighted_quantile
 from ._fitting._law import residual_scale
-from ._fitting._log_power import FORMS, fit_log_power, log_power_covariance, log_power_refits
+from ._fitting._log_power import FORMS, fit_log_power, log_power_refits
 from ._fitting._losses import LOSSES, loss_value
 from ._intervals import UncertaintyMixin
 from .laws import (
@@ -1244,8 +1244,8 @@ class LogPowerHyperparamRegressor(UncertaintyMixin, _ScalingLawRegressor):
         """
         if self.skew and self.optimum != "scaling":
             raise ValueError("skew=True needs optimum='scaling' (it skews the moving bowl).")
-        form = FORMS[self._form_key]
-        names = form.names
+        law = FORMS[self._form_key]
+        names = law.parameters
         bounds = self._check_bounds(names)
         if self.prediction_bounds is not None:
             _ordered_pair("prediction_bounds", self.prediction_bounds)
@@ -1276,21 +1276,15 @@ class LogPowerHyperparamRegressor(UncertaintyMixin, _ScalingLawRegressor):
         self.converged_ = result.converged
         self.f_scale_ = f_scale
         self.batch_size_range_ = (float(X[:, 1].min()), float(X[:, 1].max()))
-        limits = {**form.bounds, **(bounds or {})}
-        lower = np.array([limits[name][0] for name in names])
-        upper = np.array([limits[name][1] for name in names])
-        hit = at_bounds(result.x, lower, upper, problem=result.problem)
-        self.at_bounds_ = tuple(name for name, on in zip(names, hit, strict=True) if on)
-        self._lower, self._upper = lower, upper
-        covariance = log_power_covariance(result, sample_weight, hit)
-        fit_residuals = y - form.law(X, self.coef_)
-        spread = residual_scale(fit_residuals, sample_weight, self.loss, int((~hit).sum()))
-        self._store_covariance(
-            covariance, spread, "linear", shift=data_shift(result.problem, result.x)
-        )
+        limits = {**law.bounds, **(bounds or {})}
+        self._bounds = bounds
+        self.at_bounds_ = tuple(n for n, on in zip(names, result.at_bounds, strict=True) if on)
+        # The data's own step, taken in the problem's units and carried to those of coef_.
+        shift = data_shift(result.problem, result.x / result.units) * result.units
+        self._store_covariance(result.covariance, result.residual_scale, "linear", shift=shift)
         self._train_residuals = y - self._law_values(X)
         self._warn_unconverged(self.converged_)
-        if self._worse_than_constant(form.law(X, self.coef_), y, sample_weight, self.loss, f_scale):
+        if self._worse_than_constant(law.law(X, self.coef_), y, sample_weight, self.loss, f_scale):
             self.converged_ = False
         self._warn_at_bounds(
             {None: self.at_bounds_},
@@ -1411,12 +1405,12 @@ class LogPowerHyperparamRegressor(UncertaintyMixin, _ScalingLawRegressor):
         return FORMS[self._form_key].law(X, self.coef_, self.prediction_bounds)
 
     def _law_jacobian(self, X, prediction):
-        form = FORMS[self._form_key]
-        jac = form.jacobian(X, self.coef_)
+        law = FORMS[self._form_key]
+        jac = law.derivatives(X, self.coef_)
         if self.prediction_bounds is not None:
             # A clipped value does not move with the parameters.
             low, high = self.prediction_bounds
-            unclipped = form.law(X, self.coef_)
+            unclipped = law.law(X, self.coef_)
             jac[(unclipped < low) | (unclipped > high)] = 0.0
         return jac
 
@@ -1439,8 +1433,7 @@ class LogPowerHyperparamRegressor(UncertaintyMixin, _ScalingLawRegressor):
                 alpha=self.alpha,
                 loss=self.loss,
                 f_scale=self.f_scale,
-                lower=self._lower,
-                upper=self._upper,
+                bounds=self._bounds,
                 max_iter=100,
                 tol=self.tol,
             )

@@ -20,9 +20,17 @@ from sklearn_scaling._fitting._engine import (
     penalty_residual,
     weighted_quantile,
 )
-from sklearn_scaling._fitting._log_power import FORMS, fit_log_power, log_power_problem
+from sklearn_scaling._fitting._law import (
+    LawObjective,
+    Projection,
+    RidgePenalty,
+    fit_law,
+    scaled_bounds,
+    y_scale,
+)
+from sklearn_scaling._fitting._log_power import FORMS, fit_log_power
 from sklearn_scaling._fitting._losses import LOSSES, loss_value
-from sklearn_scaling.datasets import make_double_descent, make_lr_bsz_sweep
+from sklearn_scaling.datasets import make_chinchilla, make_double_descent, make_lr_bsz_sweep
 
 
 @pytest.mark.parametrize("loss", ["huber", "soft_l1", "cauchy"])
@@ -169,45 +177,41 @@ def test_double_descent_fast_path_matches_plain_multistart():
     )
 
 
-def _seed_objective_problem(spec, X, y):
-    """Seed 001's objective (squared loss, ridge 0.003) for a form, within its bounds."""
-    lower = np.array([spec.bounds[n][0] for n in spec.names])
-    upper = np.array([spec.bounds[n][1] for n in spec.names])
-    problem, _ = log_power_problem(
-        spec, X, y, np.ones_like(y), loss="squared", f_scale=1.0, alpha=0.003,
-        lower=lower, upper=upper,
-    )  # fmt: skip
-    return problem
-
-
 @pytest.mark.parametrize("form", sorted(FORMS))
 def test_log_power_projection_matches_plain_full_fit(form):
     """Variable projection reaches what a plain full-parameter fit reaches.
 
-    The plain path starts around the true parameters for the seed law; the other forms
-    have no true parameters here, so there it starts around the fast solution and
-    checks that nothing nearby is better.
+    The plain path (on the fit's own problem, in its internal units) starts around the
+    true parameters for the seed law; the other forms have no true parameters here, so
+    there it starts around the fast solution and checks that nothing nearby is better.
     """
     X, y, true = make_lr_bsz_sweep(n_samples=300, noise=0.01, random_state=0, return_params=True)
     fast = fit_log_power(X, y, form=form, rng=np.random.default_rng(0))
-    spec = FORMS[form]
-    problem = _seed_objective_problem(spec, X, y)
+    law = FORMS[form]
     center, scale = (true, 0.02) if form == ("fixed", "log_power", False) else (fast.x, 0.05)
     plain = _plain_fit(
-        problem, len(spec.names), np.random.default_rng(1), n_starts=3, center=center, scale=scale
+        fast.problem,
+        law.n_parameters,
+        np.random.default_rng(1),
+        n_starts=3,
+        center=center / fast.units,
+        scale=scale / fast.units,
     )
     assert fast.cost <= plain.cost * (1 + 1e-6)
-    np.testing.assert_allclose(spec.law(X, fast.x), spec.law(X, plain.x), atol=2e-3)
+    np.testing.assert_allclose(law.law(X, fast.x), law.law(X, plain.x * fast.units), atol=2e-3)
 
 
 def test_log_power_cost_is_seed_objective_with_squared_loss():
     X, y = make_lr_bsz_sweep(n_samples=120, random_state=2)
-    spec = FORMS["fixed", "log_power", False]
-    problem = _seed_objective_problem(spec, X, y)
+    fit = fit_log_power(X, y, rng=np.random.default_rng(0))
+
+    def seed_objective(params):
+        pred = laws.log_power(X, params)
+        return np.mean(((pred - y) / (np.std(y) + 1e-8)) ** 2) + 0.003 * np.sum(params[1:7] ** 2)
+
+    assert fit.cost == pytest.approx(seed_objective(fit.x), rel=1e-10)
     params = np.array([3.5, -0.01, 1.2, -0.02, 1.0, 0.05, 3e-3, 0.02, 0.8, 0.001])
-    pred = laws.log_power(X, params)
-    expected = np.mean(((pred - y) / (np.std(y) + 1e-8)) ** 2) + 0.003 * np.sum(params[1:7] ** 2)
-    assert problem.cost(params) == pytest.approx(expected, rel=1e-10)
+    assert fit.problem.cost(params / fit.units) == pytest.approx(seed_objective(params), rel=1e-10)
 
 
 def test_multistart_keeps_a_start_when_refinement_cannot_improve():
@@ -340,3 +344,69 @@ def test_at_bounds_uses_a_relative_tolerance():
     lower, upper = np.array([0.0, 0.0, -np.inf]), np.array([10.0, 10.0, np.inf])
     mask = at_bounds(np.array([1e-6, 1e-4, 3.0]), lower, upper)
     assert mask.tolist() == [True, False, False]
+
+
+# ------------------------------------------------------------------ variable projection
+
+
+def _chinchilla(noise, seed):
+    X, y, true = make_chinchilla(noise=noise, random_state=seed, return_params=True)
+    return X, y, np.array([true[name] for name in laws.get_law("chinchilla").parameters])
+
+
+def _chinchilla_projection():
+    """A projection of the Chinchilla law and the full problem it reduces."""
+    law = laws.get_law("chinchilla")
+    X, y, _ = _chinchilla(0.01, 0)
+    scale = y_scale(law, X, y, np.ones_like(y))
+    lower, upper = scaled_bounds(law, None, scale)
+    weight = np.full(len(y), 1.0 / len(y))
+    # A ridge on every parameter, centred away from zero, so the offsets are exercised.
+    ridge = RidgePenalty(0.05 * np.eye(law.n_parameters), np.full(law.n_parameters, 0.3))
+    projection = Projection(law, X, y / scale, weight, lower, upper, [ridge])
+    objective = LawObjective(
+        loss="squared", f_scale=1.0, target_space="linear", alpha=0.0, y_scale=scale,
+        lower=lower, upper=upper, prior_center=np.empty(0), prior_width=np.empty(0),
+        penalty=ridge,
+    )  # fmt: skip
+    return projection, objective.problem(law, X, y, np.ones_like(y))
+
+
+def test_projection_cost_is_the_full_cost_and_its_gradient_is_exact():
+    """The reduced cost is the full objective at the solved linear part, and Kaufman's
+    Jacobian gives the exact gradient of the reduced cost (the residual is orthogonal to
+    the columns it drops)."""
+    projection, full = _chinchilla_projection()
+    reduced = projection.problem()
+    for theta in ([0.3, 0.25], [0.5, 0.4], [0.2, 0.6]):
+        theta = np.array(theta)
+        at_solution = full.cost(projection.solution(theta))
+        assert reduced.cost(theta) == pytest.approx(at_solution, rel=1e-12)
+        gradient = projection.jacobian(theta).T @ projection.residuals(theta)
+        step = 1e-6
+        numeric = [
+            (reduced.cost(theta + h) - reduced.cost(theta - h)) / (2 * step)
+            for h in step * np.eye(2)
+        ]
+        np.testing.assert_allclose(gradient, numeric, rtol=1e-5, atol=1e-10)
+
+
+def test_fit_law_by_projection_recovers_exact_data_and_matches_the_plain_fit():
+    law = laws.get_law("chinchilla")
+    X, y, true = _chinchilla(0.0, 1)
+    exact = fit_law(law, X, y, loss="squared", project=True, polish=False, tol=1e-12)
+    np.testing.assert_allclose(exact.x, true, rtol=1e-6)
+    X, y, _ = _chinchilla(0.02, 2)
+    projected = fit_law(law, X, y, loss="squared", project=True, polish=False)
+    plain = fit_law(law, X, y, loss="squared", polish=False)
+    assert projected.cost <= plain.cost * (1 + 1e-9)
+
+
+@pytest.mark.parametrize(
+    "options", [{"target_space": "log"}, {"penalty": lambda *args: (np.zeros((1, 1)), None)}]
+)
+def test_fit_law_projection_refuses_what_it_cannot_project(options):
+    law = laws.get_law("chinchilla")
+    X, y, _ = _chinchilla(0.01, 3)
+    with pytest.raises(ValueError, match="variable projection needs"):
+        fit_law(law, X, y, loss="squared", project=True, **options)

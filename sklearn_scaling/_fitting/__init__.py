@@ -9,7 +9,8 @@ One objective and one set of solvers serve every estimator of the package:
   stepped together (bootstrap refits, independent curves).
 - :mod:`._covariance`: sandwich covariances, relative weights, the priors' pull.
 - :mod:`._law`: :class:`~._law.LawObjective` (residuals, Jacobian, penalty, loss scale)
-  of any :class:`~sklearn_scaling.laws.Law`, its start search and :func:`~._law.fit_law`.
+  of any :class:`~sklearn_scaling.laws.Law`, its start search, variable projection of
+  its linear parameters (:class:`~._law.Projection`) and :func:`~._law.fit_law`.
 - :mod:`._groups`: many curves in one fit (independent curves as one batch; shared
   parameters by the Schur complement).
 - :mod:`._double_descent`, :mod:`._log_power`: the two seed objectives, configurations

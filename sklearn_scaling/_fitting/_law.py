@@ -26,7 +26,7 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import lsq_linear
+from scipy.optimize import differential_evolution, lsq_linear
 
 from ..laws._base import _default_starts
 from ._batch import BatchProblem, solve_batch
@@ -343,8 +343,9 @@ class RidgePenalty:
 
     Parameters
     ----------
-    rows : ndarray of shape (m, p)
-        ``q = rows @ (theta - center)``.
+    rows : ndarray of shape (m, p) or (B, m, p)
+        ``q = rows @ (theta - center)``; one set of rows per problem of a batch (its
+        own units), repeated for more problems (index modulo ``B``).
     center : ndarray of shape (p,)
     """
 
@@ -352,6 +353,10 @@ class RidgePenalty:
         self.rows, self.center = rows, center
 
     def __call__(self, thetas, values, jacobians, index):
+        if self.rows.ndim == 3:
+            rows = self.rows[np.asarray(index) % len(self.rows)]
+            q = np.einsum("kmp,kp->km", rows, thetas - self.center)
+            return q, (None if jacobians is None else rows)
         q = (thetas - self.center) @ self.rows.T
         if jacobians is None:
             return q, None
@@ -370,8 +375,8 @@ class LawObjective:
     p) or None, and ``index`` the problems of a batch they belong to (0 for a single
     fit); it returns ``q`` (k, m) and, when given Jacobians, ``Q`` (k, m, p).
 
-    For a batch of problems (:meth:`batch_problem`), ``f_scale`` may be one per
-    problem (B,) and ``lower``/``upper`` one box per problem (B, p).
+    For a batch of problems (:meth:`batch_problem`), ``f_scale`` and ``y_scale`` may
+    be one per problem (B,) and ``lower``/``upper`` one box per problem (B, p).
     """
 
     loss: str
@@ -386,9 +391,11 @@ class LawObjective:
     penalty: object = None
 
     def units(self, law):
-        """Factor from internal to ``y`` units of each parameter."""
-        units = np.ones(law.n_parameters)
-        units[_linear_index(law)] = self.y_scale
+        """Factor from internal to ``y`` units of each parameter: (p,), or (B, p) for
+        one ``y_scale`` per problem."""
+        scale = np.asarray(self.y_scale, dtype=float)
+        units = np.ones((*scale.shape, law.n_parameters))
+        units[..., _linear_index(law)] = scale[..., None]
         return units
 
     def _penalties(self, law):
@@ -468,7 +475,7 @@ class LawObjective:
         differentiated by its declared Jacobian, else by batched central differences,
         one-sided at a bound.
         """
-        Z = np.atleast_2d(targets) / self.y_scale
+        Z = np.atleast_2d(targets) / np.reshape(self.y_scale, (-1, 1))
         penalties = self._penalties(law)
         W = np.atleast_2d(weights)
         n_problems = max(W.shape[0], Z.shape[0])
@@ -489,9 +496,11 @@ class LawObjective:
                 analytic = np.stack([law.jacobian_matrix(X, theta) for theta in thetas])
             if analytic is None:
                 return _batched_differences(residuals, thetas, index, lower[index], upper[index])
-            value = (
-                law.evaluate_many(X, thetas) if penalties or self.target_space == "log" else None
+            # A ridge needs no value of the law: evaluating it costs as much as a step.
+            needs_value = self.target_space == "log" or any(
+                not isinstance(p, RidgePenalty) for p in penalties
             )
+            value = law.evaluate_many(X, thetas) if needs_value else None
             rows = [p(thetas, value, analytic, index)[1] for p in penalties]
             if self.target_space == "log":
                 analytic = analytic / value[:, :, None]
@@ -506,6 +515,126 @@ class LawObjective:
             loss=self.loss,
             f_scale=self.f_scale,
         )
+
+
+class Projection:
+    """Variable projection of a squared objective onto the law's nonlinear parameters.
+
+    For fixed nonlinear parameters the law is linear in its declared ``linear`` ones,
+    and so are the ridge rows of a :class:`RidgePenalty`: they are solved exactly (a
+    small, bounded, linear least-squares problem) at every evaluation, so an optimiser
+    moves the nonlinear parameters only. The linear part's columns are the law's
+    Jacobian columns; Kaufman's approximation gives the reduced Jacobian. Robust
+    losses are not projected (their weights move with the residuals): the projected
+    optimum only starts a refinement of the full objective.
+
+    Parameters
+    ----------
+    law : Law
+    X : ndarray of shape (n, n_features)
+    z : ndarray of shape (n,)
+        The target in internal units (``y / y_scale``).
+    data_weight : ndarray of shape (n,)
+        Weights of the data residuals, summing to one.
+    lower, upper : ndarray of shape (p,)
+        Bounds in internal units.
+    ridges : sequence of RidgePenalty, default=()
+        Ridge rows over all parameters (internal units).
+    log_scaled : sequence of str, default=()
+        Nonlinear parameters (positive bounds) the reduced problem moves on a log
+        scale, for those that span decades.
+    """
+
+    def __init__(self, law, X, z, data_weight, lower, upper, ridges=(), log_scaled=()):
+        self.law, self.X = law, X
+        self.lin, self.nonlin = _linear_index(law), _nonlinear_index(law)
+        self.lin_lower, self.lin_upper = lower[self.lin], upper[self.lin]
+        self.log_mask = np.isin(np.asarray(law.nonlinear), list(log_scaled))
+        self.root = np.sqrt(data_weight)
+        self.z = z
+        rows = np.vstack([np.zeros((0, law.n_parameters)), *(r.rows for r in ridges)])
+        self.ridge_lin, self.ridge_nonlin = rows[:, self.lin], rows[:, self.nonlin]
+        # q = rows @ (theta - center): the centres are a constant offset of the rows.
+        self.ridge_offset = np.concatenate([np.zeros(0), *(r.rows @ r.center for r in ridges)])
+        self.homogeneous = is_homogeneous(law, X, z)
+        self.lower = self.internal(lower[self.nonlin])
+        self.upper = self.internal(upper[self.nonlin])
+        self._last = None
+
+    def internal(self, values):
+        """Nonlinear parameter values in the reduced problem's coordinates."""
+        values = np.asarray(values, dtype=float)
+        with np.errstate(divide="ignore"):
+            return np.where(self.log_mask, np.log(np.maximum(values, 0.0)), values)
+
+    def _params(self, theta):
+        params = np.zeros(self.law.n_parameters)
+        params[self.nonlin] = np.where(self.log_mask, np.exp(theta), theta)
+        return params
+
+    def solution(self, theta):
+        """All parameters (internal units) at ``theta``, the linear ones solved."""
+        return self._solve(np.asarray(theta, dtype=float))[0].copy()
+
+    def problem(self):
+        """This projection as a squared-loss :class:`RobustProblem` over ``theta``."""
+        n_residuals = len(self.z) + len(self.ridge_lin)
+        return RobustProblem(
+            residuals=self.residuals,
+            jacobian=self.jacobian,
+            data_weight=np.ones(n_residuals),
+            lower=self.lower,
+            upper=self.upper,
+        )
+
+    def _solve(self, theta):
+        key = theta.tobytes()
+        if self._last is not None and self._last[0] == key:
+            return self._last[1]
+        params = self._params(theta)
+        jac = self.law.jacobian_matrix(self.X, params)
+        base = 0.0 if self.homogeneous else self.law.evaluate(self.X, params)
+        design = np.vstack([self.root[:, None] * jac[:, self.lin], self.ridge_lin])
+        target = np.concatenate(
+            [
+                self.root * (self.z - base),
+                self.ridge_offset - self.ridge_nonlin @ params[self.nonlin],
+            ]
+        )
+        # Column scaling keeps QR accurate when a column is nearly constant or tiny.
+        norms = _column_norms(design)
+        scaled = design / norms
+        q, r = np.linalg.qr(scaled)
+        coef = np.linalg.lstsq(r, q.T @ target, rcond=None)[0] / norms
+        if np.any(coef < self.lin_lower) or np.any(coef > self.lin_upper):
+            coef = (
+                lsq_linear(
+                    scaled,
+                    target,
+                    bounds=(self.lin_lower * norms, self.lin_upper * norms),
+                    method="bvls",
+                ).x
+                / norms
+            )
+            # Coefficients held at a bound do not move with theta: project on the rest.
+            free = (coef > self.lin_lower + 1e-12) & (coef < self.lin_upper - 1e-12)
+            q = np.linalg.qr(scaled[:, free])[0] if free.any() else scaled[:, :0]
+        params[self.lin] = coef
+        self._last = (key, (params, q, design @ coef - target))
+        return self._last[1]
+
+    def residuals(self, theta):
+        return self._solve(np.asarray(theta, dtype=float))[2]
+
+    def jacobian(self, theta):
+        theta = np.asarray(theta, dtype=float)
+        params, q, _ = self._solve(theta)
+        # The nonlinear columns depend on the solved linear part: taken at the solution.
+        jac = self.law.jacobian_matrix(self.X, params)
+        chain = np.where(self.log_mask, np.exp(theta), 1.0)
+        moved = np.vstack([self.root[:, None] * jac[:, self.nonlin], self.ridge_nonlin]) * chain
+        # Kaufman: only the part of the moved columns the linear solve cannot absorb.
+        return moved - q @ (q.T @ moved)
 
 
 #: Relative step of batched central differences (cube root of the machine epsilon).
@@ -562,6 +691,10 @@ def fit_law(
     min_separation=0.1,
     refine="least_squares",
     polish=True,
+    scale=None,
+    project=False,
+    log_scaled=(),
+    global_search=None,
 ):
     """Fit ``law`` to ``(X, y)`` by the objective of the module docstring.
 
@@ -612,6 +745,24 @@ def fit_law(
     polish : bool, default=True
         After 'least_squares', carry on from the best refinement by the batched
         engine's steps, kept if they go lower (see :func:`_polish`).
+    scale : float or None, default=None
+        ``s`` of the module docstring; None for the RMS of ``y`` (:func:`y_scale`). A
+        configuration's own normalisation of the residuals (seed 001 divides them by
+        the standard deviation of ``y``).
+    project : bool, default=False
+        Refine the ``n_starts`` best starts by variable projection first
+        (:class:`Projection`: the linear parameters solved exactly, the squared loss),
+        then each projected optimum, its linear part solved, on the full objective.
+        Needs ``target_space='linear'`` and ridge penalties only (``alpha``,
+        :class:`RidgePenalty`). Only the nonlinear part of ``starts`` is used; without
+        ``starts`` the law's grid of nonlinear values is ranked as it is.
+    log_scaled : sequence of str, default=()
+        With ``project``: nonlinear parameters the projected refinement moves on a log
+        scale (positive ones that span decades).
+    global_search : float or None, default=None
+        With ``project``: differential evolution over the projected problem adds a
+        start when the best projected refinement's cost is above this (``-inf``:
+        always; None: never).
 
     Returns
     -------
@@ -622,11 +773,15 @@ def fit_law(
     sample_weight = sample_weight * law.row_weights(X)
     objective_weight = sample_weight if row_weight is None else sample_weight * row_weight
     rng = np.random.default_rng(0) if rng is None else rng
-    scale = y_scale(law, X, y, sample_weight)
+    scale = y_scale(law, X, y, sample_weight) if scale is None else float(scale)
     z = y / scale
     lower, upper = scaled_bounds(law, bounds, scale)
     data_weight = objective_weight / objective_weight.sum()
-    if starts is None:
+    if starts is None and project:
+        grid = _grid(law, X, z, rng, relative_weights(data_weight))
+        starts = np.zeros((len(grid), law.n_parameters))
+        starts[:, _nonlinear_index(law)] = grid
+    elif starts is None:
         starts = law_starts(law, X, z, data_weight, lower, upper, target_space, rng)
     else:
         starts = np.atleast_2d(np.asarray(starts, dtype=float)) / _units(law, scale)
@@ -647,6 +802,14 @@ def fit_law(
         penalty=penalty,
     )
     problem = objective.problem(law, X, y, objective_weight)
+    n_refine = n_starts
+    if project:
+        starts = _projected_starts(
+            law, objective, X, z, data_weight, starts, n_starts, min_separation, log_scaled,
+            global_search, rng, {"max_nfev": max_nfev, "tolerance": tol, "n_jobs": n_jobs},
+        )  # fmt: skip
+        # Every projected optimum is refined on the full objective.
+        n_refine, min_separation = len(starts), 0.0
     refine_many = None
     if refine == "batch":
 
@@ -667,7 +830,7 @@ def fit_law(
     result = minimize_multistart(
         problem,
         starts,
-        n_refine=n_starts,
+        n_refine=n_refine,
         min_separation=min_separation,
         max_nfev=max_nfev,
         tolerance=SCREEN_TOL if screen else tol,
@@ -708,6 +871,43 @@ def fit_law(
         objective=objective,
         residuals=-data_residuals * (1.0 if target_space == "log" else scale),
     )
+
+
+def _projected_starts(
+    law, objective, X, z, data_weight, starts, n_starts, min_separation, log_scaled,
+    global_search, rng, options,
+):  # fmt: skip
+    """Full starts (internal units) from refinements by variable projection (see
+    :func:`fit_law`'s ``project``)."""
+    penalties = objective._penalties(law)
+    if objective.target_space != "linear" or not all(
+        isinstance(p, RidgePenalty) for p in penalties
+    ):
+        raise ValueError(
+            "variable projection needs target_space='linear' and ridge penalties only."
+        )
+    projection = Projection(
+        law, X, z, data_weight, objective.lower, objective.upper, penalties, log_scaled
+    )
+    reduced = projection.problem()
+    grid = projection.internal(starts[:, _nonlinear_index(law)])
+    grid = np.clip(grid, projection.lower, projection.upper)
+    local = minimize_multistart(
+        reduced, grid, n_refine=n_starts, min_separation=min_separation, **options
+    )
+    projected = list(local.start_x)
+    if global_search is not None and not local.cost <= global_search:
+        with np.errstate(all="ignore"):
+            evolved = differential_evolution(
+                reduced.cost,
+                list(zip(projection.lower, projection.upper, strict=True)),
+                seed=rng,
+                polish=False,
+                maxiter=200,
+                tol=1e-8,
+            )
+        projected.append(minimize_multistart(reduced, evolved.x[None], n_refine=1, **options).x)
+    return np.array([projection.solution(theta) for theta in projected])
 
 
 def _units(law, scale):
@@ -829,7 +1029,7 @@ def refit_batch(law, objective, X, targets, weights, coef, *, max_iter=100, tol=
     weights = weights * law.row_weights(X)
     batch = objective.batch_problem(law, X, targets, weights)
     units = objective.units(law)
-    start = np.broadcast_to(coef / units, (weights.shape[0], len(units)))
+    start = np.broadcast_to(coef / units, (weights.shape[0], law.n_parameters))
     result = solve_batch(batch, start, max_iter=max_iter, tol=tol)
     finite = np.isfinite(result.cost) & np.all(np.isfinite(result.x), axis=1)
     return result.x * units, result.cost, result.converged & finite

@@ -1,23 +1,27 @@
-"""Objective and fast fitter of the log-power hyperparameter laws (seed 001), for the engine.
+"""Seed 001's log-power objective as a configuration of the generic fit.
 
-The objective is seed 001's: mean squared error of predictions normalised by the
-standard deviation of ``y``, plus a ridge ``alpha * sum(params[ridge]**2)``. Robust
-losses replace the squared error when asked.
+``LogPowerHyperparamRegressor`` fits a law of :data:`FORMS` with
+:func:`~sklearn_scaling._fitting._law.fit_law` and refits resamples with
+:func:`~sklearn_scaling._fitting._law.refit_batch`; this module only declares what makes
+the objective seed 001's:
 
-The fit is fast because both laws are linear in six of their parameters (``a, b, c, d,
-e, interaction``) once the others are fixed. Variable projection solves that linear
-part exactly (a small ridge least-squares problem) inside the residual, so the
-optimiser only moves the few nonlinear parameters; the columns of the linear part are
-just the law's Jacobian columns, and Kaufman's approximation gives the reduced
-Jacobian. The result starts a bounded polish of all parameters on the true objective,
-so bounds and the robust loss are honoured exactly.
+* the data residuals are normalised by the standard deviation of ``y``: the generic
+  objective's scale ``s`` is ``std(y) / sqrt(2)`` (:func:`seed_scale`), so that its
+  ``1/2 mean(((pred - y) / s)**2)`` is the seed's ``mean(((pred - y) / std)**2)``;
+* the seed's ridge ``alpha * sum(params[ridge]**2)`` is a
+  :class:`~sklearn_scaling._fitting._law.RidgePenalty` (:func:`seed_ridge`);
+* each form's bounds (seed 001's for the seed law), start grid, and the parameters
+  searched on a log scale.
+
+The fit is fast because the laws are linear in six parameters (``a, b, c, d, e,
+interaction``; the skew terms too): ``fit_law(project=True)`` refines the starts by
+variable projection, then polishes every projected optimum on the true objective, so
+bounds and a robust loss are honoured exactly.
 """
 
-from dataclasses import dataclass, replace
 from functools import partial
 
 import numpy as np
-from scipy.optimize import differential_evolution, lsq_linear
 
 from ..laws import (
     LOG_POWER_BOUNDS,
@@ -30,281 +34,161 @@ from ..laws import (
     log_power_scaling,
     log_power_scaling_jacobian,
 )
-from ._batch import BatchProblem, solve_batch
-from ._covariance import sandwich_covariance
+from ..laws._base import Law
 from ._double_descent import mad_scale
-from ._engine import RobustProblem, minimize_multistart, single_threaded_blas
+from ._engine import chunks, single_threaded_blas
+from ._law import LawObjective, RidgePenalty, fit_law, refit_batch
 
-__all__ = ["FORMS", "LogPowerForm", "fit_log_power", "log_power_covariance", "log_power_refits"]
+__all__ = ["FORMS", "LogPowerLaw", "fit_log_power", "log_power_refits", "seed_scale"]
+
+#: ``global_search`` option -> ``fit_law``'s threshold on the projected objective:
+#: 'auto' runs differential evolution when the best local start leaves the seed's
+#: objective above 0.25, as seed 001 did.
+_GLOBAL_SEARCH = {"auto": 0.25, "always": -np.inf, "never": None}
 
 
-@dataclass(frozen=True)
-class LogPowerForm:
-    """One law of the log-power family and what its fitter needs to know.
+#: Elements (problems x rows x parameters) of the Jacobians of one batch of refits.
+_BATCH_ELEMENTS = 2**22
 
-    Attributes
-    ----------
-    names : tuple of str
-    law, jacobian : callable
-    linear : tuple of str
-        Parameters the law is linear in (solved exactly by variable projection).
-    ridge : tuple of str
-        Parameters the ``alpha`` ridge shrinks towards zero.
-    log_scaled : tuple of str
-        Nonlinear parameters searched on a log scale (they span decades).
-    bounds : dict
-        Default ``(low, high)`` of each parameter.
-    grid : dict
-        Candidate values of each nonlinear parameter for the start grid.
+
+def _positional(function, X, *params):
+    return function(X, np.array(params))
+
+
+class LogPowerLaw(Law):
+    """A law of the log-power family, with what seed 001's objective adds to it.
+
+    ``law(X, params, prediction_bounds=None)`` and ``derivatives(X, params)`` are the
+    vectorised seed functions (parameters broadcast as ``(k, 1)`` columns), so the
+    generic law's checks of broadcasting are skipped. ``ridge`` names the parameters the
+    ``alpha`` ridge shrinks towards zero, ``log_scaled`` the nonlinear ones searched on
+    a log scale (they span decades).
     """
 
-    names: tuple
-    law: object
-    jacobian: object
-    linear: tuple
-    ridge: tuple
-    log_scaled: tuple
-    bounds: dict
-    grid: dict
+    def __init__(self, name, law, derivatives, *, ridge, log_scaled=(), **declaration):
+        features = ("learning_rate", "batch_size", "data_size", "param_size")
+        super().__init__(name, partial(_positional, law), features=features, **declaration)
+        self.law, self.derivatives = law, derivatives
+        self.ridge, self.log_scaled = ridge, log_scaled
 
-    def index(self, names):
-        return np.array([self.names.index(name) for name in names], dtype=int)
+    def evaluate(self, X, theta):
+        return self.law(X, theta)
 
-    @property
-    def nonlinear(self):
-        return tuple(name for name in self.names if name not in self.linear)
+    def evaluate_many(self, X, thetas):
+        return self.law(X, np.atleast_2d(thetas).T[:, :, None])
+
+    def jacobian_matrix(self, X, theta, value=None):
+        return self.derivatives(X, theta)
+
+    def jacobian_many(self, X, thetas):
+        return np.stack([self.derivatives(X, theta) for theta in np.atleast_2d(thetas)])
 
 
 # The seed law's declaration in the registry holds seed 001's start grid; its bounds on
 # the linear parameters are unit-free there, so seed 001's own come from LOG_POWER_BOUNDS.
 _DECLARED = get_law("log_power")
 
-_FIXED = LogPowerForm(
-    names=LOG_POWER_PARAMS,
-    law=log_power,
-    jacobian=log_power_jacobian,
-    linear=_DECLARED.linear,
-    # Seed 001 shrinks params[1:7].
-    ridge=("b", "alpha", "c", "beta", "d", "lr_opt"),
-    log_scaled=("lr_opt",),
-    bounds=dict(LOG_POWER_BOUNDS),
-    grid=dict(_DECLARED.starts),
-)
-
-_SCALING = LogPowerForm(
-    names=LOG_POWER_SCALING_PARAMS,
-    law=log_power_scaling,
-    jacobian=log_power_scaling_jacobian,
-    linear=("a", "b", "c", "d", "e", "interaction"),
-    # Shrinking the slopes of the optimum towards zero pulls towards a fixed optimum.
-    ridge=("b", "alpha", "c", "beta", "d", "lr_N", "lr_D", "bsz_N", "bsz_D"),
-    log_scaled=(),
-    bounds={
-        "a": (-20.0, 20.0),
-        "b": (-5.0, 5.0),
-        "alpha": (-3.0, 3.0),
-        "c": (-5.0, 5.0),
-        "beta": (-3.0, 3.0),
-        "d": (0.0, 2.0),
-        "e": (0.0, 2.0),
-        "interaction": (-2.0, 2.0),
-        "lr_0": (np.log(1e-5), np.log(1.0)),
-        "lr_N": (-2.0, 2.0),
-        "lr_D": (-2.0, 2.0),
-        "bsz_0": (0.0, np.log(1e5)),
-        "bsz_N": (-2.0, 2.0),
-        "bsz_D": (-2.0, 2.0),
+_OPTIMA = {
+    "fixed": {
+        "law": log_power,
+        "derivatives": log_power_jacobian,
+        "parameters": LOG_POWER_PARAMS,
+        "linear": _DECLARED.linear,
+        "bounds": LOG_POWER_BOUNDS,
+        "starts": _DECLARED.starts,
+        # Seed 001 shrinks params[1:7].
+        "ridge": ("b", "alpha", "c", "beta", "d", "lr_opt"),
+        "log_scaled": ("lr_opt",),
     },
-    grid={
-        "alpha": (-1.0, 1.0),
-        "beta": (-1.0, 1.0),
-        "lr_0": (np.log(2e-3), np.log(8e-3)),
-        "lr_N": (-0.5, 0.0),
-        "lr_D": (0.0, 0.3),
-        "bsz_0": (np.log(256.0), np.log(1024.0)),
-        "bsz_N": (0.0,),
-        "bsz_D": (0.0, 0.5),
+    "scaling": {
+        "law": log_power_scaling,
+        "derivatives": log_power_scaling_jacobian,
+        "parameters": LOG_POWER_SCALING_PARAMS,
+        "linear": ("a", "b", "c", "d", "e", "interaction"),
+        "bounds": {
+            "a": (-20.0, 20.0),
+            "b": (-5.0, 5.0),
+            "alpha": (-3.0, 3.0),
+            "c": (-5.0, 5.0),
+            "beta": (-3.0, 3.0),
+            "d": (0.0, 2.0),
+            "e": (0.0, 2.0),
+            "interaction": (-2.0, 2.0),
+            "lr_0": (np.log(1e-5), np.log(1.0)),
+            "lr_N": (-2.0, 2.0),
+            "lr_D": (-2.0, 2.0),
+            "bsz_0": (0.0, np.log(1e5)),
+            "bsz_N": (-2.0, 2.0),
+            "bsz_D": (-2.0, 2.0),
+        },
+        "starts": {
+            "alpha": (-1.0, 1.0),
+            "beta": (-1.0, 1.0),
+            "lr_0": (np.log(2e-3), np.log(8e-3)),
+            "lr_N": (-0.5, 0.0),
+            "lr_D": (0.0, 0.3),
+            "bsz_0": (np.log(256.0), np.log(1024.0)),
+            "bsz_N": (0.0,),
+            "bsz_D": (0.0, 0.5),
+        },
+        # Shrinking the slopes of the optimum towards zero pulls towards a fixed optimum.
+        "ridge": ("b", "alpha", "c", "beta", "d", "lr_N", "lr_D", "bsz_N", "bsz_D"),
     },
-)
+}
 
 
-def _with_power_size_terms(form):
-    """The same form with Chinchilla-style size terms ``b (D / 1e11)**-alpha``."""
-    bounds = {
-        **form.bounds,
-        "a": (0.0, 20.0),
-        "b": (0.0, 20.0),
-        "alpha": (0.0, 3.0),
-        "c": (0.0, 20.0),
-        "beta": (0.0, 3.0),
-    }
-    grid = {**form.grid, "alpha": (0.2, 0.5), "beta": (0.2, 0.5)}
-    return replace(
-        form,
-        law=partial(form.law, size_terms="power"),
-        jacobian=partial(form.jacobian, size_terms="power"),
-        bounds=bounds,
-        grid=grid,
-    )
-
-
-def _with_skew(form):
-    """The scaling form with cubic skew terms in u and v (both solved linearly)."""
-    return replace(
-        form,
-        names=form.names + SKEW_PARAMS,
-        linear=form.linear + SKEW_PARAMS,
-        bounds={**form.bounds, "skew_lr": (-1.0, 1.0), "skew_bsz": (-1.0, 1.0)},
-    )
+def _form(optimum, size_terms, skew):
+    """The law of ``(optimum, size_terms, skew)``: Chinchilla-style size terms ``b (D /
+    1e11)**-alpha`` for 'power', cubic skew terms in u and v (solved linearly) for skew."""
+    form = dict(_OPTIMA[optimum])
+    if size_terms == "power":
+        for function in ("law", "derivatives"):
+            form[function] = partial(form[function], size_terms="power")
+        power = {"a": (0.0, 20.0), "b": (0.0, 20.0), "alpha": (0.0, 3.0), "c": (0.0, 20.0)}
+        form["bounds"] = {**form["bounds"], **power, "beta": (0.0, 3.0)}
+        form["starts"] = {**form["starts"], "alpha": (0.2, 0.5), "beta": (0.2, 0.5)}
+    if skew:
+        form["parameters"] += SKEW_PARAMS
+        form["linear"] += SKEW_PARAMS
+        form["bounds"] = {**form["bounds"], "skew_lr": (-1.0, 1.0), "skew_bsz": (-1.0, 1.0)}
+    return LogPowerLaw("_".join(["log_power", optimum, size_terms] + ["skew"] * skew), **form)
 
 
 #: ``(optimum, size_terms, skew)`` options -> law form.
 FORMS = {
-    ("fixed", "log_power", False): _FIXED,
-    ("scaling", "log_power", False): _SCALING,
-    ("fixed", "power", False): _with_power_size_terms(_FIXED),
-    ("scaling", "power", False): _with_power_size_terms(_SCALING),
-    ("scaling", "log_power", True): _with_skew(_SCALING),
-    ("scaling", "power", True): _with_skew(_with_power_size_terms(_SCALING)),
+    key: _form(*key)
+    for key in [(o, s, False) for o in ("fixed", "scaling") for s in ("log_power", "power")]
+    + [("scaling", "log_power", True), ("scaling", "power", True)]
 }
 
 
-class _Projection:
-    """Variable projection of the squared objective onto the nonlinear parameters.
+def seed_scale(targets, weights):
+    """``std(y) / sqrt(2)`` of each row of ``targets`` (weighted; seed 001 adds 1e-8).
 
-    ``theta`` holds the nonlinear parameters (log-transformed where the form says);
-    the linear ones are solved exactly at every evaluation.
+    With this scale the generic objective's ``1/2 sum_i v_i ((pred_i - y_i) / s)**2`` is
+    seed 001's normalised mean squared error.
     """
-
-    def __init__(self, form, X, y, data_weight, sigma, alpha, lower, upper):
-        self.form, self.X = form, X
-        self.lin, self.nonlin = form.index(form.linear), form.index(form.nonlinear)
-        self.lin_lower, self.lin_upper = lower[self.lin], upper[self.lin]
-        self.log_mask = np.isin(np.array(form.nonlinear), form.log_scaled)
-        self.root_weight = np.sqrt(data_weight) / sigma
-        self.target = self.root_weight * y
-        root_alpha = np.sqrt(2.0 * alpha)
-        ridge = form.index(form.ridge)
-        # The linear solve sees ridge rows for the linear parameters the ridge shrinks.
-        lin_ridge = np.flatnonzero(np.isin(self.lin, ridge))
-        self.ridge_rows = np.zeros((lin_ridge.size, self.lin.size))
-        self.ridge_rows[np.arange(lin_ridge.size), lin_ridge] = root_alpha
-        self.nonlin_ridge = np.flatnonzero(np.isin(self.nonlin, ridge))
-        self.root_alpha = root_alpha
-        self._last = None
-
-    def full_params(self, theta):
-        params = np.zeros(len(self.form.names))
-        params[self.nonlin] = np.where(self.log_mask, np.exp(theta), theta)
-        return params
-
-    def solution(self, theta):
-        """All parameters at ``theta``: the nonlinear ones and the solved linear ones."""
-        return self._solve(np.asarray(theta, dtype=float))[0].copy()
-
-    def problem(self, lower, upper):
-        """This projection as a squared-loss :class:`RobustProblem` over ``theta``."""
-        n_residuals = len(self.target) + len(self.ridge_rows) + self.nonlin_ridge.size
-        return RobustProblem(
-            residuals=self.residuals,
-            jacobian=self.jacobian,
-            data_weight=np.ones(n_residuals),
-            lower=lower,
-            upper=upper,
-        )
-
-    def _solve(self, theta):
-        key = theta.tobytes()
-        if self._last is not None and self._last[0] == key:
-            return self._last[1]
-        params = self.full_params(theta)
-        basis = self.root_weight[:, None] * self.form.jacobian(self.X, params)[:, self.lin]
-        stacked = np.vstack([basis, self.ridge_rows])
-        target = np.concatenate([self.target, np.zeros(len(self.ridge_rows))])
-        # Column scaling keeps QR accurate when log(D)**alpha is nearly constant.
-        norms = np.linalg.norm(stacked, axis=0)
-        norms[norms == 0.0] = 1.0
-        scaled = stacked / norms
-        q, r = np.linalg.qr(scaled)
-        coef = np.linalg.lstsq(r, q.T @ target, rcond=None)[0] / norms
-        if np.any(coef < self.lin_lower) or np.any(coef > self.lin_upper):
-            bounded = lsq_linear(
-                scaled,
-                target,
-                bounds=(self.lin_lower * norms, self.lin_upper * norms),
-                method="bvls",
-            )
-            coef = bounded.x / norms
-            # Coefficients held at a bound do not move with theta: project on the rest.
-            free = (coef > self.lin_lower + 1e-12) & (coef < self.lin_upper - 1e-12)
-            q = np.linalg.qr(scaled[:, free])[0] if free.any() else scaled[:, :0]
-        params[self.lin] = coef
-        residual = stacked @ coef - target
-        self._last = (key, (params, q, residual))
-        return self._last[1]
-
-    def residuals(self, theta):
-        params, _, residual = self._solve(np.asarray(theta, dtype=float))
-        shrink = self.root_alpha * params[self.nonlin][self.nonlin_ridge]
-        return np.concatenate([residual, shrink])
-
-    def jacobian(self, theta):
-        theta = np.asarray(theta, dtype=float)
-        params, q, _ = self._solve(theta)
-        chain = np.where(self.log_mask, np.exp(theta), 1.0)
-        moved = self.root_weight[:, None] * self.form.jacobian(self.X, params)[:, self.nonlin]
-        moved = np.vstack([moved, np.zeros((len(self.ridge_rows), self.nonlin.size))]) * chain
-        # Kaufman: only the part of the moved columns the linear solve cannot absorb.
-        projected = moved - q @ (q.T @ moved)
-        shrink = np.zeros((self.nonlin_ridge.size, self.nonlin.size))
-        shrink[np.arange(self.nonlin_ridge.size), self.nonlin_ridge] = (
-            self.root_alpha * chain[self.nonlin_ridge]
-        )
-        return np.vstack([projected, shrink])
+    weights = np.atleast_2d(weights)
+    targets = np.broadcast_to(targets, weights.shape)
+    total = weights.sum(axis=1)
+    mean = np.sum(weights * targets, axis=1) / total
+    variance = np.sum(weights * (targets - mean[:, None]) ** 2, axis=1) / total
+    return (np.sqrt(variance) + 1e-8) / np.sqrt(2.0)
 
 
-def _internal(form, values, names):
-    values = np.asarray(values, dtype=float)
-    log_mask = np.isin(np.array(names), form.log_scaled)
-    return np.where(log_mask, np.log(np.maximum(values, 1e-300)), values)
+def seed_ridge(law, alpha, scale):
+    """Seed 001's ridge ``alpha * sum(params[law.ridge]**2)`` over internal parameters.
 
-
-def _grid(form):
-    axes = [np.asarray(form.grid[name], dtype=float) for name in form.nonlinear]
-    mesh = np.meshgrid(*axes, indexing="ij")
-    return _internal(form, np.stack([m.ravel() for m in mesh], axis=1), form.nonlinear)
-
-
-def log_power_problem(form, X, y, sample_weight, *, loss, f_scale, alpha, lower, upper):
-    """Seed 001's objective for ``form`` as a :class:`RobustProblem` over all parameters.
-
-    The data residuals are ``(pred - y) / std(y)`` with weights ``2 w / sum(w)``, so that
-    with the squared loss the cost equals the seed's ``mean(((pred - y) / std)**2) +
-    alpha * sum(params[ridge]**2)`` exactly.
+    ``scale`` is the fit's ``s`` (one per problem for a batch): linear parameters are
+    internally in units of ``y / s``, so their rows carry the factor ``s``.
     """
-    data_weight = 2.0 * sample_weight / sample_weight.sum()
-    mean = np.average(y, weights=sample_weight)
-    sigma = np.sqrt(np.average((y - mean) ** 2, weights=sample_weight)) + 1e-8
-    ridge = form.index(form.ridge)
-    root_alpha = np.sqrt(2.0 * alpha)
-    ridge_rows = np.zeros((ridge.size, len(form.names)))
-    ridge_rows[np.arange(ridge.size), ridge] = root_alpha
-
-    def residuals(params):
-        return np.concatenate([(form.law(X, params) - y) / sigma, root_alpha * params[ridge]])
-
-    def jacobian(params):
-        return np.vstack([form.jacobian(X, params) / sigma, ridge_rows])
-
-    return RobustProblem(
-        residuals=residuals,
-        jacobian=jacobian,
-        data_weight=data_weight,
-        lower=lower,
-        upper=upper,
-        loss=loss,
-        f_scale=f_scale / sigma,
-    ), sigma
+    scale = np.asarray(scale, dtype=float)
+    ridge = np.array([law.parameters.index(name) for name in law.ridge])
+    factor = np.ones((*scale.shape, law.n_parameters))
+    factor[..., [law.parameters.index(name) for name in law.linear]] = scale[..., None]
+    rows = np.zeros((*scale.shape, ridge.size, law.n_parameters))
+    rows[..., np.arange(ridge.size), ridge] = np.sqrt(2.0 * alpha) * factor[..., ridge]
+    return RidgePenalty(rows, np.zeros(law.n_parameters))
 
 
 @single_threaded_blas
@@ -325,38 +209,21 @@ def fit_log_power(
     n_jobs=None,
     rng=None,
 ):
-    """Fit a log-power law by variable projection, then polish on the true objective.
+    """Fit the law ``FORMS[form]`` to seed 001's objective by :func:`~._law.fit_law`.
 
-    Parameters
-    ----------
-    X : ndarray of shape (n, 4)
-    y : ndarray of shape (n,)
-    sample_weight : ndarray of shape (n,) or None
-    form : tuple
-        A key of :data:`FORMS`: ``(optimum, size_terms, skew)``.
-    alpha : float
-        Ridge strength.
-    loss : str
-    f_scale : float
-        Loss scale in the units of ``y``.
-    global_search : {'auto', 'always', 'never'}
-        Differential evolution over the nonlinear parameters: 'auto' runs it only when
-        the best local start leaves the seed's objective above 0.25, as seed 001 did.
-    n_starts : int
-        Local refinements from the best-ranked grid starts.
-    bounds : dict or None
-        ``{name: (low, high)}`` overriding the form's defaults.
-    max_nfev : int
-    tol : float
-        ``ftol``, ``xtol`` and ``gtol`` of each local refinement.
-    n_jobs : int or None
-    rng : numpy.random.Generator or None
+    ``X`` (n, 4), ``y`` and ``sample_weight`` (n,) as validated by the estimator; the
+    options are ``LogPowerHyperparamRegressor``'s, with ``f_scale`` a number in units of
+    ``y`` and ``bounds`` the checked ``{name: (low, high)}`` overriding the form's.
 
     Returns
     -------
-    result : MultiStartResult
+    result : LawFit
+        Its ``cost`` is seed 001's objective; ``problem`` is the problem solved, over
+        the internal parameters ``x / units``.
     """
-    form = FORMS[form]
+    law = FORMS[form]
+    # float32 targets would make y / s float32 (NumPy keeps the array's precision).
+    y = np.asarray(y, dtype=float)
     if sample_weight is None:
         sample_weight = np.ones_like(y)
     size = float(np.max(np.abs(y)))
@@ -367,54 +234,31 @@ def fit_log_power(
             f"targets of size {size:.3g} are beyond what it can square in floating point. "
             "Fit y in nats, or use ScalingLawRegressor('log_power'), which is unit-free."
         )
-    rng = np.random.default_rng(0) if rng is None else rng
-    limits = {**form.bounds, **(bounds or {})}
-    lower = np.array([limits[name][0] for name in form.names], dtype=float)
-    upper = np.array([limits[name][1] for name in form.names], dtype=float)
-    problem, sigma = log_power_problem(
-        form, X, y, sample_weight, loss=loss, f_scale=f_scale, alpha=alpha, lower=lower, upper=upper
+    scale = float(seed_scale(y, sample_weight)[0])
+    result = fit_law(
+        law,
+        X,
+        y,
+        sample_weight,
+        loss=loss,
+        f_scale=f_scale / scale,
+        bounds=bounds,
+        n_starts=n_starts,
+        max_nfev=max_nfev,
+        tol=tol,
+        n_jobs=n_jobs,
+        rng=rng,
+        penalty=seed_ridge(law, alpha, scale),
+        min_separation=0.0,
+        polish=False,
+        scale=scale,
+        project=True,
+        log_scaled=law.log_scaled,
+        global_search=_GLOBAL_SEARCH[global_search],
     )
-
-    projection = _Projection(form, X, y, problem.data_weight, sigma, alpha, lower, upper)
-    nonlin = projection.nonlin
-    inner_lower = _internal(form, lower[nonlin], form.nonlinear)
-    inner_upper = _internal(form, upper[nonlin], form.nonlinear)
-    reduced = projection.problem(inner_lower, inner_upper)
-    options = {"max_nfev": max_nfev, "tolerance": tol, "n_jobs": n_jobs}
-    grid = np.clip(_grid(form), inner_lower, inner_upper)
-    local = minimize_multistart(reduced, grid, n_refine=n_starts, **options)
-    projected = list(local.start_x)
-    if global_search == "always" or (global_search == "auto" and not local.cost <= 0.25):
-        with np.errstate(all="ignore"):
-            evolved = differential_evolution(
-                reduced.cost,
-                list(zip(inner_lower, inner_upper, strict=True)),
-                seed=rng,
-                polish=False,
-                maxiter=200,
-                tol=1e-8,
-            )
-        projected.append(minimize_multistart(reduced, evolved.x[None], n_refine=1, **options).x)
-
-    # Each projected optimum, with its exactly solved linear part, starts a full polish.
-    starts = np.array([projection.solution(theta) for theta in projected])
-    result = minimize_multistart(problem, starts, n_refine=len(starts), **options)
-    # The problem of the polish, which result.x minimises: the covariance's.
-    result.problem = problem
+    result.units = result.objective.units(law)
+    result.problem = result.objective.problem(law, X, y, sample_weight)
     return result
-
-
-def log_power_covariance(result, sample_weight, fixed):
-    """Sandwich covariance of a :func:`fit_log_power` result (held: ``fixed``).
-
-    Computed on the final full-parameter polish problem at its solution: seed 001's
-    objective, ridge included (its curvature narrows the shrunk parameters).
-    """
-    return sandwich_covariance(result.problem, result.x, sample_weight, fixed=fixed)
-
-
-#: Elements (problems x rows x parameters) of the Jacobians of one batch of refits.
-_BATCH_ELEMENTS = 2**22
 
 
 def log_power_refits(
@@ -427,35 +271,19 @@ def log_power_refits(
     alpha=0.003,
     loss="squared",
     f_scale="mad",
-    lower,
-    upper,
+    bounds=None,
     max_iter=100,
     tol=1e-8,
 ):
     """Refit a log-power law to many targets and weights at once, warm-started from ``coef``.
 
-    Each problem is the polish problem :func:`fit_log_power` ends with, on its own rows:
-    its ``std(y)``, weights and (for ``f_scale='mad'``) loss scale are its own. The law
-    is evaluated for all problems at once (its parameters broadcast as ``(k, 1)``
-    columns), its Jacobian one problem at a time, and
-    :func:`~sklearn_scaling._fitting._batch.solve_batch` takes the steps of all together, in
-    chunks that bound the memory. Each problem's residuals are divided by its own loss
-    scale (for a robust loss), so the batch shares the scale 1.
+    Each problem is the one :func:`fit_log_power` solves on its own rows: its ``std(y)``
+    and (for ``f_scale='mad'``) loss scale are its own. They are one batch of the
+    generic objective (per-problem scales, boxes and ridge rows) solved by
+    :func:`~._law.refit_batch`, in chunks that bound the memory.
 
-    Parameters
-    ----------
-    form : tuple
-        A key of :data:`FORMS`.
-    X : ndarray of shape (n, 4)
-    targets : ndarray of shape (B, n) or (n,)
-    weights : ndarray of shape (B, n)
-    coef : ndarray of shape (p,)
-    alpha, loss : as for :func:`fit_log_power`
-    f_scale : 'mad' or float
-        In units of ``y``; 'mad' is each problem's ``mad_scale``.
-    lower, upper : ndarray of shape (p,)
-    max_iter : int, default=100
-    tol : float, default=1e-8
+    ``targets`` are (B, n) or (n,), ``weights`` (B, n); ``f_scale`` is 'mad' (each
+    problem's :func:`mad_scale`) or a number in units of ``y``.
 
     Returns
     -------
@@ -464,68 +292,40 @@ def log_power_refits(
         Each problem's objective, as ``cost_`` of a fit on its rows.
     converged : ndarray of bool, shape (B,)
     """
-    form = FORMS[form]
+    law = FORMS[form]
     weights = np.atleast_2d(np.asarray(weights, dtype=float))
     n_problems, n = weights.shape
     targets = np.broadcast_to(np.asarray(targets, dtype=float), (n_problems, n))
-    data_weight = 2.0 * weights / weights.sum(axis=1, keepdims=True)
-    mean = np.sum(weights * targets, axis=1) / weights.sum(axis=1)
-    variance = np.sum(weights * (targets - mean[:, None]) ** 2, axis=1) / weights.sum(axis=1)
-    sigma = np.sqrt(variance) + 1e-8
-    if loss == "squared":
-        loss_scale = np.ones(n_problems)
+    scale = seed_scale(targets, weights)
+    if loss == "squared" or f_scale != "mad":
+        loss_scale = np.full(n_problems, 1.0 if loss == "squared" else float(f_scale))
     else:
-        scales = np.array(
-            [
-                mad_scale(targets[b, keep], weights[b, keep]) if f_scale == "mad" else f_scale
-                for b, keep in enumerate(weights > 0)
-            ],
-            dtype=float,
+        loss_scale = np.array(
+            [mad_scale(targets[b, keep], weights[b, keep]) for b, keep in enumerate(weights > 0)]
         )
-        loss_scale = scales / sigma
-    ridge = form.index(form.ridge)
-    root_alpha = np.sqrt(2.0 * alpha)
-    ridge_rows = np.zeros((ridge.size, len(form.names)))
-    ridge_rows[np.arange(ridge.size), ridge] = root_alpha
-    factor = 1.0 / (sigma * loss_scale)
-
-    def residuals(thetas, index):
-        value = form.law(X, thetas.T[:, :, None])
-        data = (value - targets[index]) * factor[index, None]
-        prior = thetas[:, ridge] * (root_alpha / loss_scale[index, None])
-        return np.hstack([data, prior])
-
-    def jacobian(thetas, index):
-        jac = np.stack([form.jacobian(X, theta) for theta in thetas]) * factor[index, None, None]
-        prior = ridge_rows[None] / loss_scale[index, None, None]
-        return np.concatenate([jac, prior], axis=1)
-
-    coefs = np.repeat(np.asarray(coef, dtype=float)[None], n_problems, axis=0)
-    cost = np.full(n_problems, np.inf)
-    converged = np.zeros(n_problems, dtype=bool)
-    step = max(1, _BATCH_ELEMENTS // max(n * len(form.names), 1))
-    for begin in range(0, n_problems, step):
-        chunk = np.arange(begin, min(begin + step, n_problems))
-
-        def chunk_residuals(thetas, index, chunk=chunk):
-            return residuals(thetas, chunk[index])
-
-        def chunk_jacobian(thetas, index, chunk=chunk):
-            return jacobian(thetas, chunk[index])
-
-        problem = BatchProblem(
-            residuals=chunk_residuals,
-            jacobian=chunk_jacobian,
-            data_weight=data_weight[chunk],
-            lower=lower,
-            upper=upper,
+    limits = {**law.bounds, **(bounds or {})}
+    lower = np.array([limits[name][0] for name in law.parameters])
+    upper = np.array([limits[name][1] for name in law.parameters])
+    coefs = np.empty((n_problems, law.n_parameters))
+    cost = np.empty(n_problems)
+    converged = np.empty(n_problems, dtype=bool)
+    for chunk in chunks(n_problems, n * law.n_parameters, max_elements=_BATCH_ELEMENTS):
+        objective = LawObjective(
             loss=loss,
-            f_scale=1.0,
+            f_scale=loss_scale[chunk] / scale[chunk],
+            target_space="linear",
+            alpha=0.0,
+            y_scale=scale[chunk],
+            lower=None,
+            upper=None,
+            prior_center=np.empty(0),
+            prior_width=np.empty(0),
+            penalty=seed_ridge(law, alpha, scale[chunk]),
         )
+        units = objective.units(law)
+        objective.lower, objective.upper = lower / units, upper / units
         with np.errstate(all="ignore"):
-            result = solve_batch(problem, coefs[chunk], max_iter=max_iter, tol=tol)
-        coefs[chunk] = result.x
-        cost[chunk] = result.cost * loss_scale[chunk] ** 2
-        converged[chunk] = result.converged
-    finite = np.isfinite(cost) & np.all(np.isfinite(coefs), axis=1)
-    return coefs, cost, converged & finite
+            coefs[chunk], cost[chunk], converged[chunk] = refit_batch(
+                law, objective, X, targets[chunk], weights[chunk], coef, max_iter=max_iter, tol=tol
+            )
+    return coefs, cost, converged
