@@ -29,7 +29,7 @@ from sklearn.utils import Bunch
 from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.validation import check_is_fitted
 
-from ._fitting._covariance import mean_loss_curvature
+from ._fitting._covariance import density_rows, mean_loss_curvature
 from ._fitting._losses import loss_derivatives
 from ._intervals import check_coverage, interval_quantile
 
@@ -765,9 +765,11 @@ def _effective_noise(inner):
     if objective.loss == "squared":
         dof = max(internal.size - inner.coef_.size, 1)
         return float(np.sqrt(internal @ internal / dof)) * units
-    ones = np.ones_like(internal)
     slope, _ = loss_derivatives(internal, objective.loss, objective.f_scale)
-    curvature = mean_loss_curvature(internal, ones, ones, objective.loss, objective.f_scale)
+    # The curvature as the sandwich takes it, over the rows the fit did not pass through.
+    kept = density_rows(internal, int(np.sum(~inner._covariance.fixed)), objective.loss)
+    ones = np.ones(int(kept.sum()))
+    curvature = mean_loss_curvature(internal[kept], ones, ones, objective.loss, objective.f_scale)
     return float(np.sqrt(np.mean(slope**2)) / curvature) * units
 
 

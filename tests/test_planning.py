@@ -343,6 +343,21 @@ def test_score_design_without_runs_is_the_fit_width(chinchilla_fit):
     np.testing.assert_allclose(design.initial_width, np.log(high / low)[0], rtol=1e-6)
 
 
+@pytest.mark.parametrize("target", [1e24, [3e11, 6e12]])
+def test_repeating_the_training_runs_halves_the_forecast_variance(chinchilla_fit, target):
+    """The forecast's information per run is the sandwich's own: the fit's runs again.
+
+    The sandwich is ``c s^2 (J^T J)^-1`` with ``c = n / (n - p)``; the same runs once
+    more add ``J^T J / s^2``, so the variance falls by ``1 + c`` (a residual scale
+    taken over other rows than the sandwich's curvature misses this by 6%).
+    """
+    X, _ = make_chinchilla(n_samples=120, random_state=0)  # the fixture's runs
+    n, p = X.shape[0], chinchilla_fit.coef_.size
+    before = suggest_runs(chinchilla_fit, X[:1], n_runs=1, target=target).initial_width
+    after = score_design(chinchilla_fit, X, target)
+    assert after / before == pytest.approx(1 / np.sqrt(1 + n / (n - p)), rel=0.02)
+
+
 def test_design_bad_input(chinchilla_fit, candidates):
     with pytest.raises(ValueError, match="shape"):
         suggest_runs(chinchilla_fit, candidates[:, :1], n_runs=2, target=1e24)

@@ -53,11 +53,16 @@ import numpy as np
 from joblib import Parallel, delayed
 from scipy import sparse
 from scipy.optimize import lsq_linear
-from scipy.special import ndtr
 
 from ..laws import Law
 from ._batch import BatchProblem, _irls_weight, solve_batch
-from ._covariance import RCOND, Covariance, relative_weights, sandwich_covariance
+from ._covariance import (
+    RCOND,
+    Covariance,
+    huber_curvature,
+    relative_weights,
+    sandwich_covariance,
+)
 from ._engine import (
     _PRESS_REACH,
     RobustProblem,
@@ -1376,10 +1381,12 @@ def _batched_sandwich(r, J, Q, v, w, loss, f_scale):
         h = 0.9 * scale * total**-0.2
         smooth = np.isfinite(h) & (h > 0)
         safe_h = np.where(smooth, h, 1.0)[:, None]
-        inside = ndtr((f_scale - r) / safe_h) - ndtr((-f_scale - r) / safe_h)
         _, plain = loss_derivatives(r, loss, f_scale)
-        inside = np.where(smooth[:, None], inside, plain)
-        curvature = np.sum(vk * inside, axis=1) / vk.sum(axis=1)
+        curvature = np.where(
+            smooth,
+            huber_curvature(r, vk, f_scale, safe_h),
+            np.sum(vk * plain, axis=1) / vk.sum(axis=1),
+        )
     weighted = J * v[:, :, None]
     hessian = curvature[:, None, None] * (weighted.transpose(0, 2, 1) @ J)
     hessian += Q.transpose(0, 2, 1) @ Q
