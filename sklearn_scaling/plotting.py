@@ -92,9 +92,13 @@ def _fixed_label(fixed):
     return ", ".join(f"{name}={_format_size(value)}" for name, value in fixed.items())
 
 
+def _is_real(value, kind=numbers.Real):
+    """Whether ``value`` is a number of ``kind``, ``True`` and ``False`` not counted."""
+    return isinstance(value, kind) and not isinstance(value, bool)
+
+
 def _check_number(name, value, *, low, integer=False):
-    kind = numbers.Integral if integer else numbers.Real
-    if isinstance(value, bool) or not isinstance(value, kind) or not np.isfinite(value):
+    if not _is_real(value, numbers.Integral if integer else numbers.Real) or not np.isfinite(value):
         what = "an integer" if integer else "a finite number"
         raise ValueError(f"{name} must be {what}; got {value!r}.")
     if value < low:
@@ -838,14 +842,10 @@ class ScalingLawDisplay:
         law = _estimator_law(estimator)
         _check_number("n_points", n_points, low=2, integer=True)
         _check_number("extend", extend, low=0.0)
-        if isinstance(near, bool) or not isinstance(near, numbers.Real) or not near >= 0:
+        if not _is_real(near) or not near >= 0:
             raise ValueError(f"near must be a number >= 0; got {near!r}.")
         if interval is not None:
-            if (
-                isinstance(interval, bool)
-                or not isinstance(interval, numbers.Real)
-                or not 0 < interval < 1
-            ):
+            if not _is_real(interval) or not 0 < interval < 1:
                 raise ValueError(
                     f"interval must be a coverage in (0, 1) or None; got {interval!r}."
                 )
@@ -1487,22 +1487,17 @@ def _curve_minimum(estimator, slice_):
 
 def _estimator_law(estimator):
     """The :class:`Law` whose features ``estimator`` takes, once it is known fitted."""
-    if isinstance(estimator, DoubleDescentRegressor):
-        check_is_fitted(estimator)
-        return get_law("double_descent")
-    if isinstance(estimator, LogPowerHyperparamRegressor):
-        check_is_fitted(estimator)
-        return get_law("log_power")
-    if isinstance(estimator, ScalingLawRegressor) or isinstance(
-        getattr(estimator, "law_", None), Law
-    ):
-        check_is_fitted(estimator)
-        return estimator.law_
-    raise TypeError(
-        "ScalingLawDisplay.from_estimator needs a ScalingLawRegressor (or another "
-        "estimator with a fitted law_), a DoubleDescentRegressor or a "
-        f"LogPowerHyperparamRegressor; got {type(estimator).__name__}."
-    )
+    seeds = {DoubleDescentRegressor: "double_descent", LogPowerHyperparamRegressor: "log_power"}
+    seed = next((name for cls, name in seeds.items() if isinstance(estimator, cls)), None)
+    if seed is None and not isinstance(estimator, ScalingLawRegressor):
+        if not isinstance(getattr(estimator, "law_", None), Law):
+            raise TypeError(
+                "ScalingLawDisplay.from_estimator needs a ScalingLawRegressor (or another "
+                "estimator with a fitted law_), a DoubleDescentRegressor or a "
+                f"LogPowerHyperparamRegressor; got {type(estimator).__name__}."
+            )
+    check_is_fitted(estimator)
+    return estimator.law_ if seed is None else get_law(seed)
 
 
 def _law_title(estimator, law):
@@ -1565,7 +1560,7 @@ def _resolve_fixed(law, fixed, column, X, names_in):
                 "curve varies it. Fix only the other features "
                 f"{[f for i, f in enumerate(law.features) if i != column]}."
             )
-        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
+        if not _is_real(value) or not np.isfinite(value):
             raise ValueError(f"fixed[{name!r}] must be a finite number; got {value!r}.")
         values[j] = float(value)
     return {
