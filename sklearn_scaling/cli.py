@@ -1444,18 +1444,19 @@ def _print_json(args, options, results, pooled):
     if args.interval is not None:
         document["interval"] = args.interval
         document["pooled_test_coverage"] = _pooled_coverage(results)
+    print(json.dumps(_finite(document), indent=2, allow_nan=False))
 
-    def finite(value):
-        # JSON has no NaN or infinity: a parameter that is not finite becomes null.
-        if isinstance(value, float) and not math.isfinite(value):
-            return None
-        if isinstance(value, dict):
-            return {k: finite(v) for k, v in value.items()}
-        if isinstance(value, list | tuple):
-            return [finite(v) for v in value]
-        return value
 
-    print(json.dumps(finite(document), indent=2, allow_nan=False))
+def _finite(value):
+    """``value`` with every float that is not finite, however nested, made None: JSON has
+    no NaN or infinity, so a parameter or score that is not finite becomes null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
 
 
 # ---------------------------------------------------------------------------- plot
@@ -1866,16 +1867,10 @@ def _fit_auto(args):
             "law": "auto",
             "chosen": chosen,
             "scoring": search.scoring or ("neg_rmsle" if search._log_space else "neg_rmse"),
-            "cv_results": {
-                key: [
-                    None if isinstance(v, float) and not np.isfinite(v) else v
-                    for v in np.asarray(values).tolist()
-                ]
-                for key, values in search.cv_results_.items()
-            },  # fmt: skip
+            "cv_results": {k: np.asarray(v).tolist() for k, v in search.cv_results_.items()},
             "scores": scores,
         }
-        print(json.dumps(document, indent=2, default=str))
+        print(json.dumps(_finite(document), indent=2, default=str))
     else:
         score_name = "-RMSLE" if search._log_space and search.scoring is None else "score"
         print(f"Law search on {args.data} (greater is better; score: {score_name}, "
