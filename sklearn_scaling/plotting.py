@@ -463,49 +463,32 @@ class ScalingLawDisplay:
         where = " near the slice" if self.fixed else ""
         label = ("train" if has_test else "data") + where
         train_style = {"color": "C0", "marker": "o", "s": 24, "alpha": 0.8, "label": label}
-        test_style = {
-            "color": "C1",
-            "marker": "^",
-            "s": 36,
-            "alpha": 0.9,
-            "label": "test" + where,
-        }
+        test_style = {"color": "C1", "marker": "^", "s": 36, "alpha": 0.9, "label": "test" + where}
         near_train, near_test = ~is_test & is_near, is_test & is_near
         if self.fixed:
             # No legend entry for an empty group: it would claim rows that are not there.
             for style, rows in ((train_style, near_train), (test_style, near_test)):
                 if not rows.any():
                     style["label"] = "_" + style["label"]
+        # Rows away from the slice stay visible, faded: the curve does not claim to pass
+        # through them, and hiding them would hide the data's coverage.
+        has_away = not is_near.all()
+        away_style = {"color": "0.6", "s": 16, "alpha": 0.4, "zorder": 1}
+        parts = (
+            (near_train, train_style, True),
+            (near_test, test_style, has_test),
+            (
+                ~is_test & ~is_near,
+                {**away_style, "marker": "o", "label": "away from the slice"},
+                has_away,
+            ),
+            (is_test & ~is_near, {**away_style, "marker": "^"}, has_away and has_test),
+        )
         self.scatter_ = [
-            ax.scatter(x[near_train], y[near_train], **_style(train_style, scatter_kwargs))
+            ax.scatter(x[rows], y[rows], **_style(style, scatter_kwargs))
+            for rows, style, drawn in parts
+            if drawn
         ]
-        if has_test:
-            self.scatter_.append(
-                ax.scatter(x[near_test], y[near_test], **_style(test_style, scatter_kwargs))
-            )
-        if not is_near.all():
-            # Rows away from the slice stay visible, faded: the curve does not claim
-            # to pass through them, and hiding them would hide the data's coverage.
-            away_style = {"color": "0.6", "s": 16, "alpha": 0.4, "zorder": 1}
-            away_train, away_test = ~is_test & ~is_near, is_test & ~is_near
-            self.scatter_.append(
-                ax.scatter(
-                    x[away_train],
-                    y[away_train],
-                    **_style(
-                        {**away_style, "marker": "o", "label": "away from the slice"},
-                        scatter_kwargs,
-                    ),
-                )
-            )
-            if has_test:
-                self.scatter_.append(
-                    ax.scatter(
-                        x[away_test],
-                        y[away_test],
-                        **_style({**away_style, "marker": "^"}, scatter_kwargs),
-                    )
-                )
         line_style = {"color": "black", "linewidth": 2, "label": "fit", "zorder": 3}
         (line,) = ax.plot(self.x_curve, self.y_curve, **_style(line_style, line_kwargs))
         self.lines_ = [line]
