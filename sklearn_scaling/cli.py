@@ -34,6 +34,7 @@ import tempfile
 import textwrap
 import warnings
 from collections.abc import Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -197,12 +198,17 @@ def _resolve_law(name):
         ) from None
 
 
+def _split_columns(words):
+    """Names from words separated by spaces or commas: 'N D' and 'N,D' alike."""
+    return [c.strip() for word in words for c in word.split(",") if c.strip()]
+
+
 def _feature_columns(law, words):
     """The CSV columns of the law's features: the words given (split at commas too),
     or the law's defaults; another count than the law's is an error naming them."""
     if words is None:
         return list(law.default_features)
-    columns = [c.strip() for word in words for c in word.split(",") if c.strip()]
+    columns = _split_columns(words)
     if len(columns) != law.n_features:
         raise CommandError(
             f"--law {law.name} needs {law.n_features} feature column(s) "
@@ -256,11 +262,16 @@ def _coverage(text):
     return value
 
 
+def _key_value(text, key="NAME"):
+    """``(key, value)`` of the text 'KEY=VALUE', both stripped."""
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
+        raise argparse.ArgumentTypeError(f"expected {key}=VALUE, got {text!r}")
+    return name.strip(), value.strip()
+
+
 def _exclusion(text):
-    column, sep, value = text.partition("=")
-    if not sep or not column.strip():
-        raise argparse.ArgumentTypeError(f"expected COLUMN=VALUE, got {text!r}")
-    return column.strip(), value.strip()
+    return _key_value(text, "COLUMN")
 
 
 # -------------------------------------------------------------------------- parser
@@ -459,8 +470,7 @@ def _parse_args(parser, argv):
         fit.error(f"argument {exc}")
     words = args.features
     if words is not None:
-        # Columns are separated by spaces or commas: 'N D' and 'N,D' alike.
-        args.features = [c.strip() for word in words for c in word.split(",") if c.strip()]
+        args.features = _split_columns(words)
     if args.data is None:
         n_needed = LAWS[args.law].n_features
         if words is not None and "," not in words[-1] and len(args.features) == n_needed + 1:
@@ -781,20 +791,18 @@ def _add_estimator_options(parser, kinds=tuple(ESTIMATORS), defaults=None, skip=
 
 
 def _names(text):
-    names = [name.strip() for name in text.split(",") if name.strip()]
+    names = _split_columns([text])
     if not names:
         raise argparse.ArgumentTypeError(f"expected NAME[,NAME...], got {text!r}")
     return names
 
 
 def _fixed_value(text):
-    name, sep, value = text.partition("=")
-    if not sep or not name.strip():
-        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    name, value = _key_value(text)
     try:
-        return name.strip(), _float(value.strip())
+        return name, _float(value)
     except argparse.ArgumentTypeError as exc:
-        raise argparse.ArgumentTypeError(f"{name.strip()}: {exc}") from None
+        raise argparse.ArgumentTypeError(f"{name}: {exc}") from None
 
 
 def _pair(flag, pair):
@@ -1040,25 +1048,30 @@ class _Progress:
 # ------------------------------------------------------------------------- fitting
 
 
-def _law_error(exc, path, group_label, lines, features):
-    """Rewrite an estimator's error as one line naming the file line and column."""
-    message = " ".join(str(exc).split())
-    if not isinstance(exc, ValueError):
-        # An overflow or a singular system says little by itself: name it and the cure.
-        message = (
-            f"the fit failed ({type(exc).__name__}: {message or 'no details'}); check "
-            "that the options, such as --f-scale and --alpha, suit the scale of the data"
-        )
-    where = f"{path}" if group_label is None else f"{path}, group {group_label!r}"
-    # The log-power domain check reports "column <j> (...) ... at row <i>" of the X it got.
-    row = re.search(r" at row (\d+)", message)
-    column = re.search(r"\bcolumn (\d+) ", message)
-    if row and column and int(row.group(1)) < len(lines) and int(column.group(1)) < len(features):
-        line = lines[int(row.group(1))]
-        name = features[int(column.group(1))]
-        message = message.replace(row.group(0), "")
-        return f"{path}, line {line}, column {name!r}: {message}"
-    return f"{where}: {message}"
+@contextmanager
+def _law_errors(args, group_label, lines, prefix=""):
+    """Report an estimator's error (FIT_ERRORS) raised inside as a CommandError: one
+    line naming the file and group, and where known the file line and column."""
+    try:
+        yield
+    except FIT_ERRORS as exc:
+        message = " ".join(str(exc).split())
+        if not isinstance(exc, ValueError):
+            # An overflow or a singular system says little by itself: name it and the cure.
+            message = (
+                f"the fit failed ({type(exc).__name__}: {message or 'no details'}); check "
+                "that the options, such as --f-scale and --alpha, suit the scale of the data"
+            )
+        path, features = args.data, args.features
+        where = f"{path}" if group_label is None else f"{path}, group {group_label!r}"
+        # The log-power domain check reports "column <j> (...) ... at row <i>" of its X.
+        row = re.search(r" at row (\d+)", message)
+        column = re.search(r"\bcolumn (\d+) ", message)
+        i, j = (int(match.group(1)) if match else -1 for match in (row, column))
+        if 0 <= i < len(lines) and 0 <= j < len(features):
+            where = f"{path}, line {lines[i]}, column {features[j]!r}"
+            message = message.replace(row.group(0), "")
+        raise CommandError(f"{prefix}{where}: {message}") from None
 
 
 def _r2(y, prediction):
@@ -1139,15 +1152,12 @@ def _intervals(args, law, curve, rows, masks, shown):
             continue
         X, y = rows.X[mask], rows.y[mask]
         bands = {}
-        try:
+        with _law_errors(args, shown, rows.line[mask], prefix="--interval: "):
             for kind in widths:
                 bands[kind] = [
                     np.asarray(bound, dtype=float)
                     for bound in curve.predict_interval(X, coverage=args.interval, kind=kind)
                 ]
-        except FIT_ERRORS as exc:
-            message = _law_error(exc, args.data, shown, rows.line[mask], args.features)
-            raise CommandError(f"--interval: {message}") from None
         for kind, (low, high) in bands.items():
             widths[kind].append(high - low)
         # Coverage of the observed targets: the interval of a new run, not of the law.
@@ -1180,11 +1190,8 @@ def _fit_curves(args, law, options, rows, labels, progress):
         X = np.column_stack([rows.group, rows.X]) if together else rows.X
         with warnings.catch_warnings(record=True) as warned:
             warnings.simplefilter("always")
-            try:
+            with _law_errors(args, shown, rows.line[train]):
                 estimator.fit(X[train], rows.y[train])
-            except FIT_ERRORS as exc:
-                message = _law_error(exc, args.data, shown, rows.line[train], args.features)
-                raise CommandError(message) from None
         caught += [(shown, warning) for warning in warned]
         if together:
             curves = {label: _Curve(estimator, label) for label in labels}
@@ -1215,11 +1222,8 @@ def _fit_groups(args, rows, options, progress):
             shown = None if args.group is None else label
             predictions = {}
             for part, mask in (("train", train), ("test", test)):
-                try:
+                with _law_errors(args, shown, rows.line[mask]):
                     predictions[part] = curve.predict(rows.X[mask]) if mask.any() else np.empty(0)
-                except FIT_ERRORS as exc:
-                    message = _law_error(exc, args.data, shown, rows.line[mask], args.features)
-                    raise CommandError(message) from None
             interval, test_inside = None, np.zeros(0, bool)
             if args.interval is not None:
                 masks = {"train": train, "test": test}
@@ -1440,18 +1444,19 @@ def _print_json(args, options, results, pooled):
     if args.interval is not None:
         document["interval"] = args.interval
         document["pooled_test_coverage"] = _pooled_coverage(results)
+    print(json.dumps(_finite(document), indent=2, allow_nan=False))
 
-    def finite(value):
-        # JSON has no NaN or infinity: a parameter that is not finite becomes null.
-        if isinstance(value, float) and not math.isfinite(value):
-            return None
-        if isinstance(value, dict):
-            return {k: finite(v) for k, v in value.items()}
-        if isinstance(value, list | tuple):
-            return [finite(v) for v in value]
-        return value
 
-    print(json.dumps(finite(document), indent=2, allow_nan=False))
+def _finite(value):
+    """``value`` with every float that is not finite, however nested, made None: JSON has
+    no NaN or infinity, so a parameter or score that is not finite becomes null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
 
 
 # ---------------------------------------------------------------------------- plot
@@ -1634,10 +1639,8 @@ examples:
 
 
 def _assignment(text):
-    name, sep, value = text.partition("=")
-    if not sep or not name.strip():
-        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
-    return name.strip(), _positive_float(value.strip())
+    name, value = _key_value(text)
+    return name, _positive_float(value)
 
 
 def _add_plan_parser(commands):
@@ -1810,8 +1813,7 @@ def _parse_auto_args(fit, args):
     """``fit --law auto`` needs its features named: no law gives defaults."""
     if args.features is None:
         fit.error("--law auto needs --features: the columns the laws take, in order")
-    words = args.features
-    args.features = [c.strip() for word in words for c in word.split(",") if c.strip()]
+    args.features = _split_columns(args.features)
     if args.data is None:
         fit.error("the following arguments are required: DATA")
     given = [o.flag for o in OPTIONS if getattr(args, o.name, None) is not None]
@@ -1865,16 +1867,10 @@ def _fit_auto(args):
             "law": "auto",
             "chosen": chosen,
             "scoring": search.scoring or ("neg_rmsle" if search._log_space else "neg_rmse"),
-            "cv_results": {
-                key: [
-                    None if isinstance(v, float) and not np.isfinite(v) else v
-                    for v in np.asarray(values).tolist()
-                ]
-                for key, values in search.cv_results_.items()
-            },  # fmt: skip
+            "cv_results": {k: np.asarray(v).tolist() for k, v in search.cv_results_.items()},
             "scores": scores,
         }
-        print(json.dumps(document, indent=2, default=str))
+        print(json.dumps(_finite(document), indent=2, default=str))
     else:
         score_name = "-RMSLE" if search._log_space and search.scoring is None else "score"
         print(f"Law search on {args.data} (greater is better; score: {score_name}, "

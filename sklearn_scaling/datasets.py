@@ -817,20 +817,18 @@ def make_mixture_of_experts(
 # ------------------------------------------------------------------------------ loaders
 
 
-def _read_csv(path, required):
-    """The rows of a data file, checked to have the ``required`` columns (see :mod:`._csv`)."""
+def _read_columns(path, kinds):
+    """``{name: array}`` of a data file's columns, read through the package's one CSV
+    reader (see :mod:`._csv`): ``kinds`` maps each required name to ``float`` or ``str``."""
     table = read_csv(path)
-    table.require(required)
-    return table
-
-
-def _numeric(table, name):
-    # The loaders keep whatever ``float`` reads, 'nan' included, as they always have.
-    return table.numbers(name, finite=False)
-
-
-def _text(table, name):
-    return np.array(table.column(name), dtype=str)
+    table.require(kinds)
+    # Numbers keep whatever ``float`` reads, 'nan' included, as the loaders always have.
+    return {
+        name: table.numbers(name, finite=False)
+        if kind is float
+        else np.array(table.column(name), dtype=str)
+        for name, kind in kinds.items()
+    }
 
 
 def _frame(columns):
@@ -889,31 +887,18 @@ def load_easy_question(path):
     ((2, 1), [-0.31, -0.01], ['train', 'test'])
     >>> tmp.cleanup()
     """
-    required = ("group", "model", "log_flops", "brier_score", "split")
-    table = _read_csv(path, required)
-    log_flops = _numeric(table, "log_flops")
-    brier_score = _numeric(table, "brier_score")
-    group = _text(table, "group")
-    model = _text(table, "model")
-    split = _text(table, "split")
-    frame = _frame(
-        {
-            "group": group,
-            "model": model,
-            "log_flops": log_flops,
-            "brier_score": brier_score,
-            "split": split,
-        }
+    columns = _read_columns(
+        path, {"group": str, "model": str, "log_flops": float, "brier_score": float, "split": str}
     )
     return Bunch(
-        X=log_flops[:, None],
-        y=brier_score,
-        split=split,
-        group=group,
-        model=model,
+        X=columns["log_flops"][:, None],
+        y=columns["brier_score"],
+        split=columns["split"],
+        group=columns["group"],
+        model=columns["model"],
         feature_names=["log_flops"],
         target_name="brier_score",
-        frame=frame,
+        frame=_frame(columns),
     )
 
 
@@ -970,25 +955,19 @@ def load_lr_bsz(path, *, include_diverged=False):
     >>> tmp.cleanup()
     """
     feature_names = ["lr", "bsz", "data_size", "non_embedding_param_size"]
-    required = (*feature_names, "lm_loss", "diverged", "split")
-    table = _read_csv(path, required)
-    features = {name: _numeric(table, name) for name in feature_names}
-    lm_loss = _numeric(table, "lm_loss")
-    diverged = _numeric(table, "diverged") != 0
-    split = _text(table, "split")
-
-    keep = np.ones(len(table.rows), dtype=bool) if include_diverged else ~diverged
-    features = {name: values[keep] for name, values in features.items()}
-    lm_loss, diverged, split = lm_loss[keep], diverged[keep], split[keep]
-    frame = _frame({**features, "lm_loss": lm_loss, "diverged": diverged, "split": split})
+    kinds = {**dict.fromkeys(feature_names, float), "lm_loss": float, "diverged": float}
+    columns = _read_columns(path, {**kinds, "split": str})
+    columns["diverged"] = columns["diverged"] != 0
+    if not include_diverged:
+        columns = {name: values[~columns["diverged"]] for name, values in columns.items()}
     return Bunch(
-        X=np.column_stack([features[name] for name in feature_names]),
-        y=lm_loss,
-        split=split,
-        diverged=diverged,
+        X=np.column_stack([columns[name] for name in feature_names]),
+        y=columns["lm_loss"],
+        split=columns["split"],
+        diverged=columns["diverged"],
         feature_names=feature_names,
         target_name="lm_loss",
-        frame=frame,
+        frame=_frame(columns),
     )
 
 
@@ -1045,18 +1024,16 @@ def load_data_constrained(path):
     ([100000000.0, 4000000000.0, 1000000000.0], ['train', 'test'])
     >>> tmp.cleanup()
     """
-    required = ("id", "params", "unique_tokens", "tokens", "loss")
-    table = _read_csv(path, required)
-    n_params = _numeric(table, "params")
+    columns = _read_columns(
+        path, {"id": str, "params": float, "unique_tokens": float, "tokens": float, "loss": float}
+    )
+    ids, n_params, loss = columns["id"], columns["params"], columns["loss"]
     # Swapped in the source: see the docstring.
-    total = _numeric(table, "unique_tokens")
-    unique = _numeric(table, "tokens")
-    loss = _numeric(table, "loss")
+    total, unique = columns["unique_tokens"], columns["tokens"]
     compute = 6.0 * n_params * total
     rank = np.argsort(np.argsort(compute, kind="stable"), kind="stable")
-    n_train = int(DATA_CONSTRAINED_TRAIN_FRACTION * len(table.rows))
+    n_train = int(DATA_CONSTRAINED_TRAIN_FRACTION * len(ids))
     split = np.where(rank < n_train, "train", "test")
-    ids = _text(table, "id")
     frame = _frame(
         {"id": ids, "N": n_params, "D": total, "U": unique, "loss": loss, "split": split}
     )
@@ -1118,34 +1095,15 @@ def load_learning_curves(path):
     ([1000.0, 2000.0], 'LM | val_loss | 1e8', ['train', 'test'])
     >>> tmp.cleanup()
     """
-    required = ("domain", "task", "model", "seen_examples", "loss", "split")
-    table = _read_csv(path, required)
-    seen = _numeric(table, "seen_examples")
-    loss = _numeric(table, "loss")
-    domain, task, model, split = (
-        _text(table, name) for name in ("domain", "task", "model", "split")
-    )
-    curve = np.array([" | ".join(parts) for parts in zip(domain, task, model, strict=True)])
-    frame = _frame(
-        {
-            "curve": curve,
-            "domain": domain,
-            "task": task,
-            "model": model,
-            "seen_examples": seen,
-            "loss": loss,
-            "split": split,
-        }
-    )
+    kinds = {"domain": str, "task": str, "model": str, "seen_examples": float, "loss": float}
+    columns = _read_columns(path, {**kinds, "split": str})
+    parts = (columns["domain"], columns["task"], columns["model"])
+    columns = {"curve": np.array([" | ".join(p) for p in zip(*parts, strict=True)]), **columns}
     return Bunch(
-        X=seen[:, None],
-        y=loss,
-        curve=curve,
-        domain=domain,
-        task=task,
-        model=model,
-        split=split,
+        X=columns["seen_examples"][:, None],
+        y=columns["loss"],
+        **{name: columns[name] for name in ("curve", "domain", "task", "model", "split")},
         feature_names=["seen_examples"],
         target_name="loss",
-        frame=frame,
+        frame=_frame(columns),
     )

@@ -92,9 +92,13 @@ def _fixed_label(fixed):
     return ", ".join(f"{name}={_format_size(value)}" for name, value in fixed.items())
 
 
+def _is_real(value, kind=numbers.Real):
+    """Whether ``value`` is a number of ``kind``, ``True`` and ``False`` not counted."""
+    return isinstance(value, kind) and not isinstance(value, bool)
+
+
 def _check_number(name, value, *, low, integer=False):
-    kind = numbers.Integral if integer else numbers.Real
-    if isinstance(value, bool) or not isinstance(value, kind) or not np.isfinite(value):
+    if not _is_real(value, numbers.Integral if integer else numbers.Real) or not np.isfinite(value):
         what = "an integer" if integer else "a finite number"
         raise ValueError(f"{name} must be {what}; got {value!r}.")
     if value < low:
@@ -158,6 +162,17 @@ def _select_target(y, target, name):
     if y.ndim != 2 or target >= y.shape[1]:
         raise ValueError(f"{name} has shape {y.shape}; cannot take target column {target}.")
     return y[:, target]
+
+
+def _mask(mask, shape, default):
+    """A boolean mask of ``shape``: the given one, or ``default`` everywhere for None."""
+    return np.full(shape, default) if mask is None else np.asarray(mask, dtype=bool)
+
+
+def _masks(masks, x_data, default):
+    """One boolean mask per array of ``x_data`` (see :func:`_mask`)."""
+    masks = [None] * len(x_data) if masks is None else masks
+    return [_mask(mask, x.shape, default) for mask, x in zip(masks, x_data, strict=True)]
 
 
 def _log10_span(values, extend):
@@ -426,79 +441,54 @@ class ScalingLawDisplay:
         label = None if self.coverage is None else f"{100 * self.coverage:g}% interval"
         return {"color": color, "alpha": 0.2, "linewidth": 0, "label": label, "zorder": 1}
 
-    def _labels(self):
+    def _set_axes(self, ax, default_scale):
+        """The x scale (``default_scale`` unless ``xscale`` says) and the axis labels."""
         defaults = {
             "law": ((self.feature or "x").replace("_", " "), "y"),
             "curves": ((self.feature or "x").replace("_", " "), "y"),
             "double_descent": ("log10 compute", "score"),
             "learning_rate": ("learning rate", "loss"),
         }[self.kind]
-        return (
-            defaults[0] if self.x_label is None else self.x_label,
-            defaults[1] if self.y_label is None else self.y_label,
-        )
+        ax.set_xscale(self.xscale or default_scale)
+        ax.set_xlabel(defaults[0] if self.x_label is None else self.x_label)
+        ax.set_ylabel(defaults[1] if self.y_label is None else self.y_label)
 
     def _plot_law(self, ax, scatter_kwargs, line_kwargs, marker_kwargs, band_kwargs):
         x = np.asarray(self.x_data, dtype=float)
         y = np.asarray(self.y_data, dtype=float)
-        is_test = (
-            np.zeros(x.shape, dtype=bool)
-            if self.is_test is None
-            else np.asarray(self.is_test, dtype=bool)
-        )
-        is_near = (
-            np.ones(x.shape, dtype=bool)
-            if self.is_near is None
-            else np.asarray(self.is_near, dtype=bool)
-        )
+        is_test = _mask(self.is_test, x.shape, False)
+        is_near = _mask(self.is_near, x.shape, True)
         has_test = bool(is_test.any())
         # With features held fixed, the legend says which rows the curve describes.
         where = " near the slice" if self.fixed else ""
         label = ("train" if has_test else "data") + where
         train_style = {"color": "C0", "marker": "o", "s": 24, "alpha": 0.8, "label": label}
-        test_style = {
-            "color": "C1",
-            "marker": "^",
-            "s": 36,
-            "alpha": 0.9,
-            "label": "test" + where,
-        }
+        test_style = {"color": "C1", "marker": "^", "s": 36, "alpha": 0.9, "label": "test" + where}
         near_train, near_test = ~is_test & is_near, is_test & is_near
         if self.fixed:
             # No legend entry for an empty group: it would claim rows that are not there.
             for style, rows in ((train_style, near_train), (test_style, near_test)):
                 if not rows.any():
                     style["label"] = "_" + style["label"]
+        # Rows away from the slice stay visible, faded: the curve does not claim to pass
+        # through them, and hiding them would hide the data's coverage.
+        has_away = not is_near.all()
+        away_style = {"color": "0.6", "s": 16, "alpha": 0.4, "zorder": 1}
+        parts = (
+            (near_train, train_style, True),
+            (near_test, test_style, has_test),
+            (
+                ~is_test & ~is_near,
+                {**away_style, "marker": "o", "label": "away from the slice"},
+                has_away,
+            ),
+            (is_test & ~is_near, {**away_style, "marker": "^"}, has_away and has_test),
+        )
         self.scatter_ = [
-            ax.scatter(x[near_train], y[near_train], **_style(train_style, scatter_kwargs))
+            ax.scatter(x[rows], y[rows], **_style(style, scatter_kwargs))
+            for rows, style, drawn in parts
+            if drawn
         ]
-        if has_test:
-            self.scatter_.append(
-                ax.scatter(x[near_test], y[near_test], **_style(test_style, scatter_kwargs))
-            )
-        if not is_near.all():
-            # Rows away from the slice stay visible, faded: the curve does not claim
-            # to pass through them, and hiding them would hide the data's coverage.
-            away_style = {"color": "0.6", "s": 16, "alpha": 0.4, "zorder": 1}
-            away_train, away_test = ~is_test & ~is_near, is_test & ~is_near
-            self.scatter_.append(
-                ax.scatter(
-                    x[away_train],
-                    y[away_train],
-                    **_style(
-                        {**away_style, "marker": "o", "label": "away from the slice"},
-                        scatter_kwargs,
-                    ),
-                )
-            )
-            if has_test:
-                self.scatter_.append(
-                    ax.scatter(
-                        x[away_test],
-                        y[away_test],
-                        **_style({**away_style, "marker": "^"}, scatter_kwargs),
-                    )
-                )
         line_style = {"color": "black", "linewidth": 2, "label": "fit", "zorder": 3}
         (line,) = ax.plot(self.x_curve, self.y_curve, **_style(line_style, line_kwargs))
         self.lines_ = [line]
@@ -521,61 +511,19 @@ class ScalingLawDisplay:
             (self.peak_marker_,) = ax.plot(
                 [peak_x], [peak_y], **_style(marker_style, marker_kwargs)
             )
-        ax.set_xscale(self.xscale or "linear")
-        x_label, y_label = self._labels()
-        ax.set_xlabel(x_label)
-        ax.set_ylabel(y_label)
+        self._set_axes(ax, "linear")
 
     def _plot_learning_rate(self, ax, scatter_kwargs, line_kwargs, marker_kwargs, band_kwargs):
         n_slices = len(self.x_curve)
-        x_data = [np.asarray(x, dtype=float) for x in self.x_data]
-        y_data = [np.asarray(y, dtype=float) for y in self.y_data]
-        if self.is_test is None:
-            is_test = [np.zeros(x.shape, dtype=bool) for x in x_data]
-        else:
-            is_test = [np.asarray(mask, dtype=bool) for mask in self.is_test]
-        has_test = any(mask.any() for mask in is_test)
         optimum = [None] * n_slices if self.optimum is None else list(self.optimum)
         # One colour per slice ties its points, curve and optimum together.
         colors = [f"C{i % 10}" for i in range(n_slices)]
-
+        if self.slices is None:
+            labels = [f"slice {i}" for i in range(n_slices)]
+        else:
+            labels = [_slice_label(slice_) for slice_ in self.slices]
         # Curves, then points, then markers: the legend lists the slices first.
-        self.lines_ = []
-        for i in range(n_slices):
-            label = _slice_label(self.slices[i]) if self.slices is not None else f"slice {i}"
-            line_style = {"color": colors[i], "linewidth": 2, "label": label}
-            (line,) = ax.plot(self.x_curve[i], self.y_curve[i], **_style(line_style, line_kwargs))
-            self.lines_.append(line)
-        if self.band is not None:
-            self.band_ = []
-            for i, band in enumerate(self.band):
-                if band is None:
-                    self.band_.append(None)
-                    continue
-                style = self._band_style(colors[i])
-                # Labelled once: the legend explains the shading, not every colour.
-                if any(b is not None for b in self.band_):
-                    style["label"] = None
-                self.band_.append(
-                    ax.fill_between(self.x_curve[i], *band, **_style(style, band_kwargs))
-                )
-        train, test = [], []
-        for i in range(n_slices):
-            x, y, mask = x_data[i], y_data[i], is_test[i]
-            train_style = {"color": colors[i], "marker": "o", "s": 24, "alpha": 0.8, "zorder": 2}
-            train.append(ax.scatter(x[~mask], y[~mask], **_style(train_style, scatter_kwargs)))
-            if has_test:
-                test_style = {
-                    "facecolors": "none",
-                    "edgecolors": colors[i],
-                    "marker": "^",
-                    "s": 40,
-                    "zorder": 2,
-                    # Labelled once: the legend explains the marker, not every colour.
-                    "label": "test" if i == 0 else None,
-                }
-                test.append(ax.scatter(x[mask], y[mask], **_style(test_style, scatter_kwargs)))
-        self.scatter_ = train + test
+        self._plot_coloured(ax, colors, labels, {}, scatter_kwargs, line_kwargs, band_kwargs)
         self.optimum_markers_ = []
         for i in range(n_slices):
             if optimum[i] is None:
@@ -594,61 +542,49 @@ class ScalingLawDisplay:
                 [optimum[i][0]], [optimum[i][1]], **_style(marker_style, marker_kwargs)
             )
             self.optimum_markers_.append(marker)
-        ax.set_xscale(self.xscale or "log")
-        x_label, y_label = self._labels()
-        ax.set_xlabel(x_label)
-        ax.set_ylabel(y_label)
+        self._set_axes(ax, "log")
 
-    def _plot_curves(self, ax, scatter_kwargs, line_kwargs, band_kwargs):
-        """One colour per curve: its law, its rows and its band; returns legend keywords."""
-        from matplotlib.lines import Line2D
+    def _plot_coloured(
+        self, ax, colors, labels, line_style, scatter_kwargs, line_kwargs, band_kwargs
+    ):
+        """Each slice or curve in its own colour: its law, its band and its rows.
 
-        n_curves = len(self.x_curve)
+        The laws come first, so that the legend names them before anything else; the
+        band and the test marker are labelled once: the legend explains the shading and
+        the marker, not every colour. Rows away from the fixed values (``is_near``)
+        stay visible, faded in their curve's colour.
+        """
         x_data = [np.asarray(x, dtype=float) for x in self.x_data]
         y_data = [np.asarray(y, dtype=float) for y in self.y_data]
-        is_test = (
-            [np.zeros(x.shape, dtype=bool) for x in x_data]
-            if self.is_test is None
-            else [np.asarray(mask, dtype=bool) for mask in self.is_test]
-        )
-        is_near = (
-            [np.ones(x.shape, dtype=bool) for x in x_data]
-            if self.is_near is None
-            else [np.asarray(mask, dtype=bool) for mask in self.is_near]
-        )
+        is_test = _masks(self.is_test, x_data, False)
+        is_near = _masks(self.is_near, x_data, True)
         has_test = any(mask.any() for mask in is_test)
         has_away = not all(mask.all() for mask in is_near)
-        labels = (
-            [f"curve {i}" for i in range(n_curves)]
-            if self.curve_labels is None
-            else [str(label) for label in self.curve_labels]
-        )
-        colors = _curve_colors(n_curves)
-        # Curves first, so the legend names them before anything else.
         self.lines_ = []
-        for i in range(n_curves):
-            label = labels[i] if i < _MAX_LEGEND_CURVES else None
-            line_style = {"color": colors[i], "linewidth": 2, "label": label, "zorder": 3}
-            (line,) = ax.plot(self.x_curve[i], self.y_curve[i], **_style(line_style, line_kwargs))
+        for i, label in enumerate(labels):
+            style = {"color": colors[i], "linewidth": 2, "label": label, **line_style}
+            (line,) = ax.plot(self.x_curve[i], self.y_curve[i], **_style(style, line_kwargs))
             self.lines_.append(line)
         if self.band is not None:
             self.band_ = []
             for i, band in enumerate(self.band):
+                if band is None:
+                    self.band_.append(None)
+                    continue
                 style = self._band_style(colors[i])
-                # Labelled once: the legend explains the shading, not every colour.
-                if i > 0:
+                if any(b is not None for b in self.band_):
                     style["label"] = None
                 self.band_.append(
                     ax.fill_between(self.x_curve[i], *band, **_style(style, band_kwargs))
                 )
         train, test, away = [], [], []
-        for i in range(n_curves):
-            x, y, mask, near = x_data[i], y_data[i], is_test[i], is_near[i]
-            train_style = {"color": colors[i], "marker": "o", "s": 24, "alpha": 0.8, "zorder": 2}
-            rows = ~mask & near
-            train.append(ax.scatter(x[rows], y[rows], **_style(train_style, scatter_kwargs)))
+        for i, (x, y, mask, near) in enumerate(zip(x_data, y_data, is_test, is_near, strict=True)):
+            style = {"color": colors[i], "marker": "o", "s": 24, "alpha": 0.8, "zorder": 2}
+            train.append(
+                ax.scatter(x[~mask & near], y[~mask & near], **_style(style, scatter_kwargs))
+            )
             if has_test:
-                test_style = {
+                style = {
                     "facecolors": "none",
                     "edgecolors": colors[i],
                     "marker": "^",
@@ -656,11 +592,11 @@ class ScalingLawDisplay:
                     "zorder": 2,
                     "label": "test" if i == 0 else None,
                 }
-                rows = mask & near
-                test.append(ax.scatter(x[rows], y[rows], **_style(test_style, scatter_kwargs)))
+                test.append(
+                    ax.scatter(x[mask & near], y[mask & near], **_style(style, scatter_kwargs))
+                )
             if has_away:
-                # Rows away from the slice stay visible, faded in their curve's colour.
-                away_style = {
+                style = {
                     "color": colors[i],
                     "marker": "o",
                     "s": 14,
@@ -668,12 +604,24 @@ class ScalingLawDisplay:
                     "zorder": 1,
                     "label": "away from the slice" if i == 0 else None,
                 }
-                away.append(ax.scatter(x[~near], y[~near], **_style(away_style, scatter_kwargs)))
+                away.append(ax.scatter(x[~near], y[~near], **_style(style, scatter_kwargs)))
         self.scatter_ = train + test + away
-        ax.set_xscale(self.xscale or "linear")
-        x_label, y_label = self._labels()
-        ax.set_xlabel(x_label)
-        ax.set_ylabel(y_label)
+
+    def _plot_curves(self, ax, scatter_kwargs, line_kwargs, band_kwargs):
+        """One colour per curve: its law, its rows and its band; returns legend keywords."""
+        from matplotlib.lines import Line2D
+
+        n_curves = len(self.x_curve)
+        if self.curve_labels is None:
+            labels = [f"curve {i}" for i in range(n_curves)]
+        else:
+            labels = [str(label) for label in self.curve_labels]
+        labels = [label if i < _MAX_LEGEND_CURVES else None for i, label in enumerate(labels)]
+        colors = _curve_colors(n_curves)
+        self._plot_coloured(
+            ax, colors, labels, {"zorder": 3}, scatter_kwargs, line_kwargs, band_kwargs
+        )
+        self._set_axes(ax, "linear")
         legend = {}
         if n_curves > _MAX_LEGEND_CURVES:
             handles, names = ax.get_legend_handles_labels()
@@ -877,14 +825,10 @@ class ScalingLawDisplay:
         law = _estimator_law(estimator)
         _check_number("n_points", n_points, low=2, integer=True)
         _check_number("extend", extend, low=0.0)
-        if isinstance(near, bool) or not isinstance(near, numbers.Real) or not near >= 0:
+        if not _is_real(near) or not near >= 0:
             raise ValueError(f"near must be a number >= 0; got {near!r}.")
         if interval is not None:
-            if (
-                isinstance(interval, bool)
-                or not isinstance(interval, numbers.Real)
-                or not 0 < interval < 1
-            ):
+            if not _is_real(interval) or not 0 < interval < 1:
                 raise ValueError(
                     f"interval must be a coverage in (0, 1) or None; got {interval!r}."
                 )
@@ -994,13 +938,7 @@ class ScalingLawDisplay:
         x_all = X_all[:, column]
         rule = law.domain.get(law.features[column])
         log_axis = _is_log_scale(x_all, rule)
-        extend = options["extend"]
-        if log_axis:
-            low, high = _log10_span(x_all, extend)
-            grid = np.logspace(low, high, options["n_points"])
-        else:
-            grid = np.linspace(x_all.min() - extend, x_all.max() + extend, options["n_points"])
-        grid = _clip_to_domain(grid, rule, x_all, log_axis)
+        grid = _curve_grid(x_all, x_all, log_axis, options, rule)
         X_curve = _law_grid(law, column, fixed, grid)
         y_curve = _predict(estimator, X_curve)
         if y_curve.ndim == 2:
@@ -1011,7 +949,6 @@ class ScalingLawDisplay:
         is_near = None
         if fixed:
             is_near = _near_rows(law, X_all, fixed, options["near"])
-        if fixed:
             law_name = f"{law_name}, slice {_fixed_label(fixed)}"
         return cls(
             kind=kind,
@@ -1368,7 +1305,8 @@ def _curve_rows(estimator, law, X, y, name):
 
 
 def _curve_grid(x, x_all, log_axis, options, rule):
-    """A curve's grid: its own rows' span, ``extend`` beyond on both sides."""
+    """A curve's grid: the span of its rows ``x``, ``extend`` beyond on both sides, kept
+    inside the law's domain ``rule`` (``x_all``: every curve's rows)."""
     extend = options["extend"]
     if log_axis:
         low, high = _log10_span(x, extend)
@@ -1532,22 +1470,17 @@ def _curve_minimum(estimator, slice_):
 
 def _estimator_law(estimator):
     """The :class:`Law` whose features ``estimator`` takes, once it is known fitted."""
-    if isinstance(estimator, DoubleDescentRegressor):
-        check_is_fitted(estimator)
-        return get_law("double_descent")
-    if isinstance(estimator, LogPowerHyperparamRegressor):
-        check_is_fitted(estimator)
-        return get_law("log_power")
-    if isinstance(estimator, ScalingLawRegressor) or isinstance(
-        getattr(estimator, "law_", None), Law
-    ):
-        check_is_fitted(estimator)
-        return estimator.law_
-    raise TypeError(
-        "ScalingLawDisplay.from_estimator needs a ScalingLawRegressor (or another "
-        "estimator with a fitted law_), a DoubleDescentRegressor or a "
-        f"LogPowerHyperparamRegressor; got {type(estimator).__name__}."
-    )
+    seeds = {DoubleDescentRegressor: "double_descent", LogPowerHyperparamRegressor: "log_power"}
+    seed = next((name for cls, name in seeds.items() if isinstance(estimator, cls)), None)
+    if seed is None and not isinstance(estimator, ScalingLawRegressor):
+        if not isinstance(getattr(estimator, "law_", None), Law):
+            raise TypeError(
+                "ScalingLawDisplay.from_estimator needs a ScalingLawRegressor (or another "
+                "estimator with a fitted law_), a DoubleDescentRegressor or a "
+                f"LogPowerHyperparamRegressor; got {type(estimator).__name__}."
+            )
+    check_is_fitted(estimator)
+    return estimator.law_ if seed is None else get_law(seed)
 
 
 def _law_title(estimator, law):
@@ -1610,7 +1543,7 @@ def _resolve_fixed(law, fixed, column, X, names_in):
                 "curve varies it. Fix only the other features "
                 f"{[f for i, f in enumerate(law.features) if i != column]}."
             )
-        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
+        if not _is_real(value) or not np.isfinite(value):
             raise ValueError(f"fixed[{name!r}] must be a finite number; got {value!r}.")
         values[j] = float(value)
     return {
