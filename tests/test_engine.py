@@ -486,3 +486,30 @@ def test_solve_batch_reports_a_non_finite_start_unconverged():
     problem.residuals = lambda thetas, index: np.full((len(index), 25), np.nan)
     result = solve_batch(problem, start)
     assert not result.converged[0] and result.n_iter[0] == 0 and result.cost[0] == np.inf
+
+
+def test_learning_curve_root_cache_serves_scalars_and_batches_of_one_alike():
+    # A batch of one evaluates the law with (1, 1) parameter columns and takes its
+    # Jacobian with scalars: the cached root serves both, each in its own shape.
+    law = laws.get_law("learning_curve")
+    X = np.geomspace(1e3, 1e7, 9)[:, None]
+    theta = np.array([0.5, 5.0, 0.5, 30.0, 0.3])
+    value = law.evaluate(X, theta)
+    batched = law.evaluate_many(X, theta[None])
+    jacobian = law.jacobian_matrix(X, theta)
+    again = law.evaluate(X, theta)
+    assert value.shape == again.shape == (9,) and batched.shape == (1, 9)
+    assert jacobian.shape == (9, 5)
+    np.testing.assert_array_equal(batched[0], value)
+    np.testing.assert_array_equal(again, value)
+    # The root solves (L - E) / (E0 - L)**a = b x**-c.
+    E, E0, a, b, c = theta
+    np.testing.assert_allclose((value - E) / (E0 - value) ** a, b * X[:, 0] ** -c, rtol=1e-9)
+    # The Jacobian is the law's derivative (central differences).
+    step = 1e-6 * theta
+    for j in range(5):
+        up, down = theta.copy(), theta.copy()
+        up[j] += step[j]
+        down[j] -= step[j]
+        numeric = (law.evaluate(X, up) - law.evaluate(X, down)) / (2 * step[j])
+        np.testing.assert_allclose(jacobian[:, j], numeric, rtol=1e-5, atol=1e-9)
