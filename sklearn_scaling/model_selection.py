@@ -501,7 +501,13 @@ def n_free_parameters(estimator):
     from sklearn.pipeline import Pipeline
 
     from ._estimators import DoubleDescentRegressor, LogPowerHyperparamRegressor
-    from .laws import DOUBLE_DESCENT_PARAMS, LOG_POWER_PARAMS, LOG_POWER_SCALING_PARAMS, Law
+    from .laws import (
+        DOUBLE_DESCENT_PARAMS,
+        LOG_POWER_PARAMS,
+        LOG_POWER_SCALING_PARAMS,
+        SKEW_PARAMS,
+        Law,
+    )
     from .laws import get_law as _get_law
 
     if isinstance(estimator, str | Law):
@@ -511,8 +517,10 @@ def n_free_parameters(estimator):
     if isinstance(estimator, DoubleDescentRegressor):
         return len(DOUBLE_DESCENT_PARAMS)
     if isinstance(estimator, LogPowerHyperparamRegressor):
-        scaling = estimator.optimum == "scaling"
-        return len(LOG_POWER_SCALING_PARAMS if scaling else LOG_POWER_PARAMS)
+        if estimator.optimum != "scaling":
+            return len(LOG_POWER_PARAMS)
+        # skew=True adds its two cubic terms to the moving optimum's parameters.
+        return len(LOG_POWER_SCALING_PARAMS) + (len(SKEW_PARAMS) if estimator.skew else 0)
     law = estimator.get_params(deep=False).get("law") if hasattr(estimator, "get_params") else None
     if isinstance(law, str | Law):
         try:

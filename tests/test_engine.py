@@ -9,6 +9,7 @@ import pytest
 from scipy.optimize import least_squares
 
 from sklearn_scaling import DoubleDescentRegressor, LogPowerHyperparamRegressor, laws
+from sklearn_scaling._fitting._batch import BatchProblem, solve_batch
 from sklearn_scaling._fitting._double_descent import (
     DEFAULT_PENALTIES,
     double_descent_problem,
@@ -410,3 +411,105 @@ def test_fit_law_projection_refuses_what_it_cannot_project(options):
     X, y, _ = _chinchilla(0.01, 3)
     with pytest.raises(ValueError, match="variable projection needs"):
         fit_law(law, X, y, loss="squared", project=True, **options)
+
+
+# ------------------------------------------------------------------ batched engine
+
+
+def _rectified_batch(n_problems, loss):
+    """The rectified law in log space on a noisy curve, ``n_problems`` copies of it."""
+    law = laws.get_law("rectified")
+    rng = np.random.default_rng(5)
+    X = np.geomspace(1e3, 1e6, 18)[:, None]
+    y = law.evaluate(X, np.array([50.0, 1.0, 30.0, 0.3])) * np.exp(rng.normal(0, 2e-3, 18))
+    lower = np.array([law.bounds[name][0] for name in law.parameters])
+    upper = np.array([law.bounds[name][1] for name in law.parameters])
+    objective = LawObjective(
+        loss=loss, f_scale=1e-3, target_space="log", alpha=0.0, y_scale=1.0,
+        lower=lower, upper=upper, prior_center=np.zeros(2), prior_width=np.ones(2),
+    )  # fmt: skip
+    shape = (n_problems, len(y))
+    batch = objective.batch_problem(law, X, np.broadcast_to(y, shape), np.ones(shape))
+    return batch, np.tile([5.0, 0.9, 3.0, 0.6], (n_problems, 1)), None
+
+
+def _box_least_squares(n_problems):
+    """Linear least squares whose unconstrained solution leaves the box [0, 0.5]."""
+    rng = np.random.default_rng(4)
+    A = rng.normal(size=(25, 3))
+    target = A @ np.array([1.0, -0.5, 0.25]) + rng.normal(0, 0.01, 25)
+
+    def residuals(thetas, index):
+        return thetas @ A.T - target
+
+    def jacobian(thetas, index):
+        return np.broadcast_to(A, (len(index), *A.shape))
+
+    problem = BatchProblem(
+        residuals, jacobian, np.ones((n_problems, 25)), np.zeros(3), np.full(3, 0.5)
+    )
+    return problem, np.full((n_problems, 3), 0.2), (A, target)
+
+
+@pytest.mark.parametrize("case", ["huber", "soft_l1", "box"])
+def test_solve_batch_takes_the_same_steps_for_one_problem_as_for_a_batch(case):
+    # One problem goes by its own loop (no batch bookkeeping): the same steps, the same
+    # stop, as the batched loop takes for each of two copies of it.
+    if case == "box":
+        one, start_one, (A, target) = _box_least_squares(1)
+        two, start_two, _ = _box_least_squares(2)
+    else:
+        one, start_one, _ = _rectified_batch(1, case)
+        two, start_two, _ = _rectified_batch(2, case)
+    single = solve_batch(one, start_one, tol=1e-10)
+    batched = solve_batch(two, start_two, tol=1e-10)
+    for b in range(2):
+        np.testing.assert_allclose(single.x[0], batched.x[b], rtol=1e-8, atol=1e-12)
+        np.testing.assert_allclose(single.cost[0], batched.cost[b], rtol=1e-10)
+        assert single.n_iter[0] == batched.n_iter[b]
+        assert single.converged[0] == batched.converged[b]
+    assert single.converged[0]
+    if case == "box":
+        # The bounded optimum, with parameters held on the box's faces.
+        from scipy.optimize import lsq_linear
+
+        expected = lsq_linear(A, target, bounds=(0.0, 0.5)).x
+        np.testing.assert_allclose(single.x[0], expected, atol=1e-8)
+    else:
+        # A local minimum: its first-order condition, up to the loss's kink.
+        start = one.residuals(start_one, np.zeros(1, dtype=int))
+        assert single.cost[0] < one.cost(start, np.zeros(1, dtype=int))[0]
+
+
+def test_solve_batch_reports_a_non_finite_start_unconverged():
+    problem, start, _ = _box_least_squares(1)
+    problem.residuals = lambda thetas, index: np.full((len(index), 25), np.nan)
+    result = solve_batch(problem, start)
+    assert not result.converged[0] and result.n_iter[0] == 0 and result.cost[0] == np.inf
+
+
+def test_learning_curve_root_cache_serves_scalars_and_batches_of_one_alike():
+    # A batch of one evaluates the law with (1, 1) parameter columns and takes its
+    # Jacobian with scalars: the cached root serves both, each in its own shape.
+    law = laws.get_law("learning_curve")
+    X = np.geomspace(1e3, 1e7, 9)[:, None]
+    theta = np.array([0.5, 5.0, 0.5, 30.0, 0.3])
+    value = law.evaluate(X, theta)
+    batched = law.evaluate_many(X, theta[None])
+    jacobian = law.jacobian_matrix(X, theta)
+    again = law.evaluate(X, theta)
+    assert value.shape == again.shape == (9,) and batched.shape == (1, 9)
+    assert jacobian.shape == (9, 5)
+    np.testing.assert_array_equal(batched[0], value)
+    np.testing.assert_array_equal(again, value)
+    # The root solves (L - E) / (E0 - L)**a = b x**-c.
+    E, E0, a, b, c = theta
+    np.testing.assert_allclose((value - E) / (E0 - value) ** a, b * X[:, 0] ** -c, rtol=1e-9)
+    # The Jacobian is the law's derivative (central differences).
+    step = 1e-6 * theta
+    for j in range(5):
+        up, down = theta.copy(), theta.copy()
+        up[j] += step[j]
+        down[j] -= step[j]
+        numeric = (law.evaluate(X, up) - law.evaluate(X, down)) / (2 * step[j])
+        np.testing.assert_allclose(jacobian[:, j], numeric, rtol=1e-5, atol=1e-9)

@@ -9,7 +9,8 @@ import pytest
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.model_selection import GridSearchCV
 
-from sklearn_scaling import ScalingLawRegressor
+from sklearn_scaling import LogPowerHyperparamRegressor, ScalingLawRegressor
+from sklearn_scaling.datasets import make_lr_bsz_sweep
 from sklearn_scaling.laws import power_law
 from sklearn_scaling.metrics import (
     get_scorer,
@@ -406,3 +407,19 @@ def test_the_choice_and_the_fold_scores_do_not_depend_on_the_units_of_y():
     low_s, high_s = scaled.predict_interval(X[-2:] * 2)
     np.testing.assert_allclose(low_s, 1000.0 * low, rtol=1e-4)
     np.testing.assert_allclose(high_s, 1000.0 * high, rtol=1e-4)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"optimum": "scaling"}, {"optimum": "scaling", "skew": True}],
+    ids=["fixed", "scaling", "scaling-skew"],
+)
+def test_n_free_parameters_counts_the_fitted_parameters_of_log_power(options):
+    # The count is what the fit estimates: one coefficient per free parameter (the
+    # skewed bowl's two cubic terms included).
+    X, y = make_lr_bsz_sweep(n_samples=200, random_state=1)
+    estimator = LogPowerHyperparamRegressor(**options, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        estimator.fit(X, y)
+    assert n_free_parameters(estimator) == len(estimator.coef_)

@@ -62,19 +62,24 @@ _LAST_ROOT = [None]
 
 
 def _cache_key(X, params):
-    return (X.shape, X.tobytes(), tuple(np.shape(p) for p in params))
+    return (X.shape, X.tobytes(), tuple(np.size(p) for p in params))
 
 
 def _solve(X, E, E0, a, b, c):
     """The root ``L`` and what its derivatives need: ``(L, u, t, width, log_f, valid)``."""
     params = np.broadcast_arrays(*(np.asarray(p, dtype=float) for p in (E, E0, a, b, c)))
+    # The same parameters come as scalars (one vector's Jacobian) or as (1, 1) columns
+    # (a batch of one): the key holds their sizes, and a hit is reshaped to the call's.
     key = _cache_key(X, params)
     last = _LAST_ROOT[0]
     guess = None
     if last is not None and last[0] == key:
-        if all(np.array_equal(p, q) for p, q in zip(params, last[1], strict=True)):
-            return last[2]
-        guess = last[2][2]
+        full = np.broadcast_shapes(params[0].shape, X[:, 0].shape)
+        if all(np.array_equal(p.ravel(), q.ravel()) for p, q in zip(params, last[1], strict=True)):
+            shapes = (full, full, full, params[0].shape, full, params[0].shape)
+            return tuple(np.reshape(r, s) for r, s in zip(last[2], shapes, strict=True))
+        if last[2][2].size == np.prod(full, dtype=int):
+            guess = np.reshape(last[2][2], full)
     result = _solve_root(X, E, E0, a, b, c, guess)
     _LAST_ROOT[0] = (key, [p.copy() for p in params], result)
     return result
