@@ -115,6 +115,22 @@ def residual_scale(residuals, sample_weight, loss, n_params):
     return float(1.4826 * weighted_quantile(np.abs(residuals - center), 0.5, sample_weight))
 
 
+def _scaled_lstsq(design, target, low, high):
+    """Least squares of ``design @ c = target`` with ``low <= c <= high``.
+
+    Columns are scaled to unit size first, which keeps the solve accurate when a term
+    is tiny (``A / N**alpha``); the bounded solve (BVLS) runs only where the free
+    solution leaves the bounds, since it costs about ten times more.
+    """
+    norms = _column_norms(design)
+    scaled = design / norms
+    solution = np.linalg.lstsq(scaled, target, rcond=None)[0] / norms
+    if np.any(solution < low) or np.any(solution > high):
+        bounds = (low * norms, high * norms)
+        solution = lsq_linear(scaled, target, bounds=bounds, method="bvls").x / norms
+    return solution
+
+
 def _column_norms(matrix):
     """Euclidean norms of the columns, without overflow for entries near the float limit.
 
@@ -215,7 +231,6 @@ def law_starts(law, X, z, data_weight, lower, upper, target_space, rng):
         return starts
     root = np.sqrt(data_weight) / (np.abs(z) if target_space == "log" else 1.0)
     lin_lower, lin_upper = lower[lin], upper[lin]
-    bounded = bool(np.any(np.isfinite(lin_lower)) or np.any(np.isfinite(lin_upper)))
     finite = np.zeros(len(grid), dtype=bool)
     for i, point in enumerate(grid):
         theta = np.zeros(law.n_parameters)
@@ -233,22 +248,7 @@ def law_starts(law, X, z, data_weight, lower, upper, target_space, rng):
         if i == 0 or not finite.any():
             _check_linearity(law, X, theta, base, columns)
         design = root[:, None] * columns
-        target = root * (z - base)
-        # Column scaling keeps the solve accurate when a term is tiny (A / N**alpha).
-        norms = _column_norms(design)
-        solution = np.linalg.lstsq(design / norms, target, rcond=None)[0] / norms
-        # The bounded solve only where the free one leaves the bounds: it costs ~10x more.
-        if bounded and (np.any(solution < lin_lower) or np.any(solution > lin_upper)):
-            solution = (
-                lsq_linear(
-                    design / norms,
-                    target,
-                    bounds=(lin_lower * norms, lin_upper * norms),
-                    method="bvls",
-                ).x
-                / norms
-            )
-        starts[i, lin] = solution
+        starts[i, lin] = _scaled_lstsq(design, root * (z - base), lin_lower, lin_upper)
         finite[i] = True
     if not finite.any():
         raise ValueError(
@@ -298,15 +298,9 @@ def _log_linear_starts(law, X, z, data_weight, lower, upper, rng):
         if not finite.any():
             _check_log_linearity(law, X, theta, solved, base, columns)
         design = root[:, None] * columns
-        target = root * (log_z - base)
-        norms = np.linalg.norm(design, axis=0)
-        norms[norms == 0.0] = 1.0
-        solution = np.linalg.lstsq(design / norms, target, rcond=None)[0] / norms
-        low, high = lower[solved], upper[solved]
-        if np.any(solution < low) or np.any(solution > high):
-            bounds = (low * norms, high * norms)
-            solution = lsq_linear(design / norms, target, bounds=bounds, method="bvls").x / norms
-        starts[i, solved] = solution
+        starts[i, solved] = _scaled_lstsq(
+            design, root * (log_z - base), lower[solved], upper[solved]
+        )
         finite[i] = True
     if not finite.any():
         raise ValueError(
