@@ -148,7 +148,6 @@ def solve_batch(problem, theta0, *, max_iter=100, tol=1e-8):
     converged = np.zeros(n_problems, dtype=bool)
     n_iter = np.zeros(n_problems, dtype=int)
     active = np.flatnonzero(np.isfinite(cost))
-    jac = {}
     eye = np.eye(n_params)
     for _ in range(max_iter):
         if active.size == 0:
@@ -156,24 +155,9 @@ def solve_batch(problem, theta0, *, max_iter=100, tol=1e-8):
         r = residuals[active]
         with np.errstate(all="ignore"):
             J = problem.jacobian(theta[active], active)
-        weight = _irls_weight(problem, r, active)
-        weighted = J * weight[:, :, None]
-        # Batched matmul: an order of magnitude faster than the equivalent einsum.
-        normal = weighted.transpose(0, 2, 1) @ J
-        gradient = (weighted.transpose(0, 2, 1) @ r[:, :, None])[:, :, 0]
-        # Active set: a parameter on a bound whose gradient points out of the box takes
-        # no step, so the others are solved on the free face (a projected step computed
-        # as if it moved would be poor, and rejected again and again).
-        current = theta[active]
-        held = ((current <= lower[active]) & (gradient > 0)) | (
-            (current >= upper[active]) & (gradient < 0)
+        normal, gradient, scale = _normal_equations(
+            problem, J, r, active, theta[active], lower[active], upper[active]
         )
-        if held.any():
-            keep = (~held).astype(float)
-            normal = normal * keep[:, :, None] * keep[:, None, :]
-            normal[held.nonzero()[0], held.nonzero()[1], held.nonzero()[1]] = 1.0
-            gradient = gradient * keep
-        jac.clear()
         # Retry each problem's step with more damping until its cost falls, up to a
         # few times per iteration: most accept the first (warm-started) step.
         pending = np.ones(active.size, dtype=bool)
@@ -184,11 +168,7 @@ def solve_batch(problem, theta0, *, max_iter=100, tol=1e-8):
             if rows.size == 0:
                 break
             problems = active[rows]
-            diagonal = np.einsum("bii->bi", normal[rows])
-            scale = np.maximum(
-                diagonal, 1e-12 * np.maximum(diagonal.max(axis=1, keepdims=True), 1e-300)
-            )
-            system = normal[rows] + damping[problems, None, None] * scale[:, :, None] * eye
+            system = normal[rows] + damping[problems, None, None] * scale[rows, :, None] * eye
             with np.errstate(all="ignore"):
                 try:
                     step = -np.linalg.solve(system, gradient[rows][:, :, None])[:, :, 0]
@@ -227,6 +207,32 @@ def solve_batch(problem, theta0, *, max_iter=100, tol=1e-8):
     return BatchResult(x=theta, cost=cost, converged=converged, n_iter=n_iter)
 
 
+def _normal_equations(problem, J, residuals, index, theta, lower, upper):
+    """IRLS normal matrices, gradients and damping scales of the problems ``index``.
+
+    ``J`` is (k, m, p), ``residuals`` (k, m), ``theta``, ``lower`` and ``upper`` (k, p).
+    Active set: a parameter on a bound whose gradient points out of the box takes no
+    step (its row and column of the normal matrix are cleared, its diagonal set to 1,
+    its gradient to 0), so the others are solved on the free face; a projected step
+    computed as if it moved would be poor, and rejected again and again. The damping
+    scale is the normal matrix's diagonal, floored relative to its largest entry.
+    """
+    weighted = J * _irls_weight(problem, residuals, index)[:, :, None]
+    # Batched matmul: an order of magnitude faster than the equivalent einsum.
+    normal = weighted.transpose(0, 2, 1) @ J
+    gradient = (weighted.transpose(0, 2, 1) @ residuals[:, :, None])[:, :, 0]
+    held = ((theta <= lower) & (gradient > 0)) | ((theta >= upper) & (gradient < 0))
+    if held.any():
+        keep = (~held).astype(float)
+        normal = normal * keep[:, :, None] * keep[:, None, :]
+        problems, params = held.nonzero()
+        normal[problems, params, params] = 1.0
+        gradient = gradient * keep
+    diagonal = np.einsum("bii->bi", normal)
+    scale = np.maximum(diagonal, 1e-12 * np.maximum(diagonal.max(axis=1, keepdims=True), 1e-300))
+    return normal, gradient, scale
+
+
 def _solve_one(problem, theta0, max_iter, tol):
     """:func:`solve_batch` for one problem: the same steps, without the batch's bookkeeping.
 
@@ -251,21 +257,13 @@ def _solve_one(problem, theta0, max_iter, tol):
         for _ in range(max_iter):
             if J is None:
                 with np.errstate(all="ignore"):
-                    J = problem.jacobian(theta[None], one)[0]
-                weighted = J * _irls_weight(problem, residuals, one)[0][:, None]
-                normal = weighted.T @ J
-                gradient = weighted.T @ residuals[0]
-                # The active set of solve_batch: a parameter on a bound pushed outwards
-                # takes no step.
-                held = ((theta <= lower) & (gradient > 0)) | ((theta >= upper) & (gradient < 0))
-                if held.any():
-                    keep = (~held).astype(float)
-                    normal = normal * keep[:, None] * keep[None, :]
-                    fixed = np.flatnonzero(held)
-                    normal[fixed, fixed] = 1.0
-                    gradient = gradient * keep
-                diagonal = normal[diagonal_index]
-                scale = np.maximum(diagonal, 1e-12 * max(diagonal.max(), 1e-300))
+                    J = problem.jacobian(theta[None], one)
+                normal, gradient, scale = (
+                    part[0]
+                    for part in _normal_equations(
+                        problem, J, residuals, one, theta[None], lower[None], upper[None]
+                    )
+                )
             moved = pending = True
             step_size = 0.0
             for _retry in range(8):
